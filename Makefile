@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Everything else
+# here exists to make those work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck schema bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/session-gateway serve --sandbox
+
+lint: $(STAMP)
+	$(BIN)/ruff check gateway schema tests bench
+	$(BIN)/ruff format --check gateway schema tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+schema: $(STAMP)
+	$(BIN)/session-gateway export-schema > schema/schema.graphql
+
+test: $(STAMP)
+	$(BIN)/ruff check gateway schema tests bench
+	$(BIN)/ruff format --check gateway schema tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
