@@ -7,6 +7,12 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test install lint typecheck schema bench clean
 
+# Fragments under mk/ add their own targets and append to TEST_DEPS / RUN_DEPS
+# (GraphiQL assets, redis-server, chromium), so each concern stays in one file.
+TEST_DEPS :=
+RUN_DEPS :=
+-include mk/*.mk
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -15,7 +21,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(RUN_DEPS)
 	$(BIN)/session-gateway serve --sandbox
 
 lint: $(STAMP)
@@ -28,7 +34,7 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/session-gateway export-schema > schema/schema.graphql
 
-test: $(STAMP)
+test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check gateway schema tests bench
 	$(BIN)/ruff format --check gateway schema tests bench
 	$(BIN)/mypy
