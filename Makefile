@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 
 # Fragments under mk/ add their own targets and append to TEST_DEPS / RUN_DEPS
 # (GraphiQL assets, redis-server, chromium), so each concern stays in one file.
+.DEFAULT_GOAL := run
 TEST_DEPS :=
 RUN_DEPS :=
 -include mk/*.mk
