@@ -1,0 +1,182 @@
+"""The `/__sandbox__/` control surface: counters, knobs, failure injection, video state.
+
+Not part of the upstream contract and not authenticated: it exists so tests and
+benchmarks can observe the calls the gateway makes and steer the sandbox.
+
+    GET  /__sandbox__/stats                     counters (see RequestStats.snapshot)
+    POST /__sandbox__/reset-stats
+    GET  /__sandbox__/config                    current knobs and pending failures
+    POST /__sandbox__/config                    {latency_ms, processing_delay_s,
+                                                 export_frames, fail_next}
+    GET  /__sandbox__/sessions/{id}             owner, activity, video_status
+    POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from gateway.sandbox.data import VideoState
+from gateway.sandbox.responses import ORJSONResponse, error_response
+from gateway.sandbox.state import FailureRule, SandboxState
+
+PREFIX = "/__sandbox__"
+
+_FORCEABLE = {
+    "ready": VideoState.READY,
+    "failed": VideoState.FAILED,
+    "processing": VideoState.PROCESSING,
+}
+
+_FAILURE_MESSAGES = {
+    503: "Service temporarily unavailable",
+    500: "An unexpected error occurred",
+    429: "Too many requests",
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def failure_response(rule: FailureRule) -> Response:
+    if rule.garbage:
+        # A proxy's error page, or a half-deployed upstream: not JSON at all.
+        return HTMLResponse("<html>oops</html>", status_code=rule.status)
+    message = _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
+    return error_response(rule.status, message)
+
+
+def _number(payload: dict[str, Any], name: str) -> float:
+    value = payload[name]
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError(f"{name} must be a non-negative number")
+    return float(value)
+
+
+def _int(spec: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = spec.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"{name} must be an integer in [{low}, {high}]")
+    return value
+
+
+def _failure_rule(spec: object) -> FailureRule:
+    if not isinstance(spec, dict):
+        raise ConfigError("fail_next must be an object, a list of objects, or null")
+    garbage = spec.get("garbage", False)
+    if not isinstance(garbage, bool):
+        raise ConfigError("garbage must be a boolean")
+    path_contains = spec.get("path_contains", "")
+    method = spec.get("method")
+    if not isinstance(path_contains, str) or not (method is None or isinstance(method, str)):
+        raise ConfigError("path_contains and method must be strings")
+    return FailureRule(
+        remaining=_int(spec, "count", 1, 1, 1_000_000),
+        status=_int(spec, "status", 200 if garbage else 503, 200, 599),
+        path_contains=path_contains,
+        method=method.upper() if method else None,
+        garbage=garbage,
+    )
+
+
+def apply_config(state: SandboxState, payload: object) -> None:
+    """Validate everything first, so a bad request changes nothing."""
+    if not isinstance(payload, dict):
+        raise ConfigError("expected a JSON object")
+    unknown = set(payload) - {"latency_ms", "processing_delay_s", "export_frames", "fail_next"}
+    if unknown:
+        raise ConfigError(f"unknown keys: {sorted(unknown)}")
+    knobs = state.knobs
+    latency = _number(payload, "latency_ms") if "latency_ms" in payload else knobs.latency_ms
+    delay = (
+        _number(payload, "processing_delay_s")
+        if "processing_delay_s" in payload
+        else knobs.processing_delay_s
+    )
+    frames = knobs.export_frames
+    if "export_frames" in payload:
+        frames = (
+            None
+            if payload["export_frames"] is None
+            else _int(payload, "export_frames", 0, 1, 100_000)
+        )
+    rules: list[FailureRule] | None = None
+    if "fail_next" in payload:
+        spec = payload["fail_next"]
+        specs = [] if spec is None else spec if isinstance(spec, list) else [spec]
+        rules = [_failure_rule(s) for s in specs]
+    knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
+    if rules is not None:
+        # A new fail_next replaces the pending ones; null clears them.
+        state.failures[:] = rules
+
+
+def config_snapshot(state: SandboxState) -> dict[str, Any]:
+    return {
+        "latency_ms": state.knobs.latency_ms,
+        "processing_delay_s": state.knobs.processing_delay_s,
+        "export_frames": state.knobs.export_frames,
+        "fail_next": [rule.describe() for rule in state.failures],
+    }
+
+
+def control_routes(state: SandboxState) -> list[Route]:
+    async def stats(request: Request) -> Response:
+        return ORJSONResponse(state.stats.snapshot())
+
+    async def reset_stats(request: Request) -> Response:
+        state.stats.reset()
+        return ORJSONResponse({"ok": True})
+
+    async def get_config(request: Request) -> Response:
+        return ORJSONResponse(config_snapshot(state))
+
+    async def set_config(request: Request) -> Response:
+        try:
+            apply_config(state, orjson.loads(await request.body()))
+        except orjson.JSONDecodeError:
+            return error_response(400, "Invalid JSON body.")
+        except ConfigError as exc:
+            return error_response(400, str(exc))
+        return ORJSONResponse(config_snapshot(state))
+
+    def session_status(session_id: str) -> dict[str, Any]:
+        record = state.sessions[session_id]
+        return {
+            "session_id": session_id,
+            "owner": record.owner,
+            "activity": record.activity.value,
+            "video_status": state.video_state(session_id).value,
+        }
+
+    async def get_session(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        if session_id not in state.sessions:
+            return error_response(404, "Session not found")
+        return ORJSONResponse(session_status(session_id))
+
+    async def force_state(request: Request) -> Response:
+        session_id = request.path_params["session_id"]
+        target = _FORCEABLE.get(request.path_params["target"])
+        if target is None:
+            return error_response(404, "Unknown state (expected ready, failed or processing)")
+        if session_id not in state.sessions:
+            return error_response(404, "Session not found")
+        state.force(session_id, target)
+        return ORJSONResponse(session_status(session_id))
+
+    return [
+        Route(f"{PREFIX}/stats", stats, methods=["GET"]),
+        Route(f"{PREFIX}/reset-stats", reset_stats, methods=["POST"]),
+        Route(f"{PREFIX}/config", get_config, methods=["GET"]),
+        Route(f"{PREFIX}/config", set_config, methods=["POST"]),
+        Route(f"{PREFIX}/sessions/{{session_id}}", get_session, methods=["GET"]),
+        Route(f"{PREFIX}/sessions/{{session_id}}/{{target}}", force_state, methods=["POST"]),
+    ]
