@@ -1,0 +1,165 @@
+"""The Starlette app: the one module that wires the schema to HTTP and WebSocket.
+
+The lifespan owns the process's resources (the upstream client, the event
+broker and readiness watchers) and closes them on shutdown; each request
+gets a fresh :class:`~schema.context.GatewayContext` that borrows them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gateway.config import Settings
+from gateway.credentials import Credential
+from gateway.graphiql import graphiql_page_response, graphiql_routes
+from gateway.metrics import Metrics
+from gateway.services import Services
+from gateway.upstream import UpstreamClient
+from schema import build_schema
+from schema.context import GatewayContext
+
+__all__ = ["GatewayGraphQL", "create_app"]
+
+log = logging.getLogger("gateway")
+
+
+class GatewayGraphQL(GraphQL[GatewayContext, None]):
+    """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
+
+    def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql else None,
+            multipart_uploads_enabled=True,
+            max_subscriptions_per_connection=settings.watch.max_per_connection,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self._services = services_ref
+        self._settings = settings
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GatewayContext:
+        return GatewayContext(request=request, services=self._services.get())
+
+    def encode_json(self, data: object) -> bytes:
+        # Payloads are mostly long arrays of floats: orjson is several times
+        # faster than the standard library here.
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own GraphiQL build, never Strawberry's CDN-loaded page.
+        return graphiql_page_response(request)
+
+
+class _ServicesRef:
+    """Lets routes built before start-up reach what the lifespan creates."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def set(self, services: Services | None) -> None:
+        self._services = services
+
+    def get(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the app's lifespan has not started")
+        return self._services
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The gateway app. ``transport`` replaces the network in unit tests."""
+    settings = settings or Settings()
+    ref = _ServicesRef()
+    graphql = GatewayGraphQL(ref, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        metrics = Metrics()
+        client = UpstreamClient(
+            settings.upstream_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_connections=settings.max_connections,
+            retry=settings.retry,
+            transport=transport,
+            observer=metrics.observe_upstream,
+        )
+        async with client:
+            services = Services(settings=settings, client=client, metrics=metrics)
+            ref.set(services)
+            try:
+                yield
+            finally:
+                ref.set(None)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        services = ref.get()
+        checks: dict[str, str] = {"upstream": await _probe_upstream(services.client)}
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "degraded", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return PlainTextResponse(ref.get().metrics.render(), media_type="text/plain; version=0.0.4")
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+    ]
+    routes += _optional_routes(settings)
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _optional_routes(settings: Settings) -> list[BaseRoute]:
+    if not settings.graphiql:
+        return []
+    demo_key: str | None = None
+    if settings.sandbox:
+        from gateway.sandbox import DEMO_KEYS  # sandbox mode only
+
+        demo_key = DEMO_KEYS["alice"]
+    return graphiql_routes(sandbox=settings.sandbox, demo_key=demo_key)
+
+
+async def _probe_upstream(client: UpstreamClient) -> str:
+    """Reachability only: no key is sent, so the upstream's 401 means it's up."""
+    probe = Credential("API-KEY readiness-probe")
+    try:
+        await asyncio.wait_for(
+            client.request("GET", "/session-management/sessions/", probe, idempotent=False),
+            timeout=3.0,
+        )
+    except TimeoutError:
+        return "timeout"
+    except Exception as exc:
+        status = getattr(exc, "upstream_status", None)
+        if status is not None and status < 500:
+            return "ok"
+        return type(exc).__name__
+    return "ok"

@@ -1,0 +1,130 @@
+"""``session-gateway``: serve the gateway, run the sandbox upstream, export the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from gateway.config import DEFAULT_SANDBOX_PORT, Settings
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="session-gateway",
+        description="GraphQL gateway over the sports video-analysis session API.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the gateway")
+    serve.add_argument("--upstream-url", help="upstream base URL [GATEWAY_UPSTREAM_URL]")
+    serve.add_argument("--host", help="address to listen on [GATEWAY_HOST] (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on [GATEWAY_PORT] (8000)")
+    serve.add_argument("--redis-url", help="Redis for several replicas [GATEWAY_REDIS_URL]")
+    serve.add_argument(
+        "--sandbox",
+        action="store_true",
+        default=None,
+        help="also run the sandbox upstream in this process and use it [GATEWAY_SANDBOX]",
+    )
+    serve.add_argument(
+        "--sandbox-port",
+        type=int,
+        default=int(os.environ.get("GATEWAY_SANDBOX_PORT", DEFAULT_SANDBOX_PORT)),
+        help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
+    )
+    serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
+
+    sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT)
+    sandbox.add_argument("--latency-ms", type=float, default=0.0)
+    sandbox.add_argument("--processing-delay", type=float, default=5.0)
+
+    sub.add_parser("export-schema", help="print the schema's SDL")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    if args.command == "export-schema":
+        from schema import build_schema
+
+        sys.stdout.write(build_schema().as_str() + "\n")
+        return
+    if args.command == "sandbox":
+        _run_sandbox(args)
+        return
+    _serve(args)
+
+
+def _run_sandbox(args: argparse.Namespace) -> None:
+    from gateway.sandbox import SandboxConfig, create_sandbox_app
+
+    config = SandboxConfig(latency_ms=args.latency_ms, processing_delay_s=args.processing_delay)
+    uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_level="warning")
+
+
+def _serve(args: argparse.Namespace) -> None:
+    overrides: dict[str, object] = {
+        "host": args.host,
+        "port": args.port,
+        "redis_url": args.redis_url,
+        "sandbox": args.sandbox,
+        "log_level": args.log_level,
+    }
+    if args.sandbox and args.upstream_url is None:
+        overrides["upstream_url"] = f"http://127.0.0.1:{args.sandbox_port}"
+    else:
+        overrides["upstream_url"] = args.upstream_url
+    settings = Settings.from_env(None, **overrides)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    asyncio.run(_serve_async(settings, args.sandbox_port))
+
+
+async def _serve_async(settings: Settings, sandbox_port: int) -> None:
+    from gateway.app import create_app
+
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+                ws="websockets-sansio",
+                timeout_graceful_shutdown=5,
+            )
+        )
+    ]
+    if settings.sandbox:
+        from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
+
+        sandbox = create_sandbox_app(
+            SandboxConfig(processing_delay_s=settings.sandbox_processing_delay)
+        )
+        servers.append(
+            uvicorn.Server(
+                uvicorn.Config(sandbox, host="127.0.0.1", port=sandbox_port, log_level="warning")
+            )
+        )
+        url = f"http://{settings.host}:{settings.port}/graphql"
+        print(
+            f"\n  GraphiQL:      {url}\n"
+            f"  Sandbox API:   {settings.upstream_url}\n"
+            f"  Demo API keys: {DEMO_KEYS['alice']} (Alice), {DEMO_KEYS['bob']} (Bob)\n"
+            f"  Try:  curl -s {url} -H 'Authorization: API-KEY {DEMO_KEYS['alice']}' "
+            "-H 'Content-Type: application/json' "
+            '-d \'{"query": "{ sessions(first: 3) { edges { node { title activity } } } }"}\'\n',
+            flush=True,
+        )
+    await asyncio.gather(*(s.serve() for s in servers))

@@ -1,0 +1,97 @@
+"""Typed settings: built once at start-up from CLI flags and the environment.
+
+No other module reads the environment; everything else receives a
+:class:`Settings` (or one of its parts) from the app factory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["DEFAULT_SANDBOX_PORT", "RetryPolicy", "Settings", "WatchPolicy"]
+
+DEFAULT_SANDBOX_PORT = 8765
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of idempotent upstream calls: exponential backoff with full jitter,
+    bounded both in attempts and in the total time spent waiting."""
+
+    attempts: int = 3  # total tries, the first included
+    base_delay: float = 0.1
+    max_delay: float = 1.0
+    total_budget: float = 5.0
+
+
+@dataclass(frozen=True)
+class WatchPolicy:
+    """How readiness watchers poll the upstream."""
+
+    start: float = 1.0
+    factor: float = 1.5
+    cap: float = 10.0
+    lease_ttl: float = 10.0
+    max_per_credential: int = 100
+    max_per_connection: int = 100
+    max_ids_per_subscription: int = 50
+
+
+@dataclass(frozen=True)
+class Settings:
+    upstream_url: str = f"http://127.0.0.1:{DEFAULT_SANDBOX_PORT}"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Run the sandbox upstream inside the gateway's process (``make run``).
+    sandbox: bool = False
+    sandbox_processing_delay: float = 5.0
+    sandbox_latency_ms: float = 0.0
+    redis_url: str | None = None
+    connect_timeout: float = 3.0
+    read_timeout: float = 15.0
+    max_connections: int = 100
+    max_concurrency_per_operation: int = 16
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    watch: WatchPolicy = field(default_factory=WatchPolicy)
+    # Bounds on one operation.
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_upstream_calls: int = 200
+    max_page_size: int = 100
+    max_upload_bytes: int = 512 * 1024 * 1024
+    graphiql: bool = True
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``GATEWAY_*`` variables, then explicit overrides (CLI flags).
+
+        Overrides that are ``None`` are ignored, so a CLI can pass every flag
+        through and let unset ones fall back to the environment.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"GATEWAY_{f.name.upper()}")
+            if raw is None or f.name in ("retry", "watch"):
+                continue
+            values[f.name] = _parse(raw, f.type)
+        settings = cls(**values)
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def _parse(raw: str, annotation: object) -> Any:
+    kind = str(annotation)
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "str | None":
+        return raw or None
+    return raw

@@ -1,0 +1,65 @@
+"""The caller's credential: forwarded verbatim, never shown.
+
+A :class:`Credential` wraps the ``Authorization`` header value the caller sent.
+Its ``repr`` and ``str`` are masked, so a stray log line or f-string cannot leak
+it; caches and watchers key on :attr:`Credential.fingerprint`, a keyed hash
+that is stable within one process but useless outside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+__all__ = ["Credential", "credential_from_header"]
+
+# One random salt per process: fingerprints are for in-process keying, and a
+# fingerprint in a log must not let anyone test guesses of the key offline.
+_SALT = secrets.token_bytes(16)
+
+
+class Credential:
+    __slots__ = ("_header", "fingerprint")
+
+    def __init__(self, header: str) -> None:
+        self._header = header
+        self.fingerprint = hmac.new(_SALT, header.encode(), hashlib.sha256).hexdigest()[:16]
+
+    @property
+    def authorization(self) -> str:
+        """The header value to forward to the upstream, exactly as the caller sent it."""
+        return self._header
+
+    def redact(self, text: str) -> str:
+        """``text`` with every occurrence of the key (and the whole header) removed."""
+        out = text.replace(self._header, "[redacted]")
+        _, _, token = self._header.partition(" ")
+        if len(token) >= 4:
+            out = out.replace(token, "[redacted]")
+        return out
+
+    def __repr__(self) -> str:
+        return f"Credential(fingerprint={self.fingerprint!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Credential) and hmac.compare_digest(
+            self.fingerprint, other.fingerprint
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+
+def credential_from_header(value: str | None) -> Credential | None:
+    """A credential from an ``Authorization`` value, or ``None`` when there is none.
+
+    Any scheme is accepted and forwarded verbatim: the contract's prose says
+    ``API-KEY <key>``, its security scheme says ``Bearer``, and only the
+    upstream can tell which one it takes.
+    """
+    if value is None or not value.strip():
+        return None
+    return Credential(value)

@@ -1,0 +1,347 @@
+"""Self-hosted GraphiQL: the page, its JSON config and its static assets.
+
+Strawberry's built-in GraphiQL page loads React and GraphiQL from a public CDN,
+so behind a firewall, offline, or under a strict Content-Security-Policy it
+never leaves "Loading...". This module serves GraphiQL from the gateway itself:
+
+* the page (``graphiql_page_response``) is a small HTML document with no inline
+  script or style that loads ``/static/graphiql/graphiql.js`` and
+  ``/static/graphiql/graphiql.css``;
+* the bundle (React, GraphiQL 5, Monaco and its web workers, graphql-ws, the
+  explorer plugin) is built at install time from ``web/graphiql`` into
+  ``gateway/static/graphiql`` by ``make graphiql-assets``;
+* its settings (endpoint, default headers, example tabs) come from
+  ``/graphiql/config.json``, so the page needs no inline script.
+
+Wiring (the app decides when a request is a browser asking for the IDE)::
+
+    from gateway.graphiql import graphiql_page_response, graphiql_routes
+
+    class GatewayGraphQL(strawberry.asgi.GraphQL):
+        async def render_graphql_ide(self, request: Request) -> Response:
+            return graphiql_page_response(request)
+
+    routes = [*graphiql_routes(sandbox=True, demo_key="alice-demo-key"), ...]
+
+This module imports nothing from strawberry.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+__all__ = [
+    "CONFIG_PATH",
+    "CONTENT_SECURITY_POLICY",
+    "DASHBOARD_PATH",
+    "DEFAULT_EXAMPLES",
+    "EXAMPLES_DIR",
+    "STATIC_DIR",
+    "STATIC_PATH",
+    "ExampleOperation",
+    "assets_built",
+    "example_routes",
+    "graphiql_config",
+    "graphiql_page_html",
+    "graphiql_page_response",
+    "graphiql_routes",
+    "security_headers",
+    "wants_graphiql",
+]
+
+STATIC_DIR: Final[Path] = Path(__file__).resolve().parent / "static" / "graphiql"
+"""Where ``make graphiql-assets`` writes the bundle (gitignored)."""
+
+EXAMPLES_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "examples"
+"""The repository's ``examples/`` folder (present in a checkout / editable install)."""
+
+STATIC_PATH: Final[str] = "/static/graphiql"
+CONFIG_PATH: Final[str] = "/graphiql/config.json"
+DASHBOARD_PATH: Final[str] = "/examples/dashboard"
+
+ENTRY_SCRIPT: Final[str] = "graphiql.js"
+ENTRY_STYLESHEET: Final[str] = "graphiql.css"
+
+CONTENT_SECURITY_POLICY: Final[str] = (
+    "default-src 'self'; base-uri 'self'; object-src 'none'; "
+    "frame-ancestors 'self'; form-action 'self'"
+)
+"""Sent with the GraphiQL and example pages.
+
+Everything (scripts, Monaco's web workers, styles, fonts, fetch and the
+WebSocket) comes from the page's own origin; there is no inline script. Under
+CSP Level 3, ``'self'`` also matches ``ws:``/``wss:`` to the same host and port.
+"""
+
+BUILD_HINT: Final[str] = "make graphiql-assets"
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleOperation:
+    """One tab preloaded into GraphiQL in sandbox mode."""
+
+    query: str
+    variables: dict[str, Any] | None = field(default=None)
+
+    def as_json(self) -> dict[str, Any]:
+        tab: dict[str, Any] = {"query": self.query}
+        if self.variables is not None:
+            tab["variables"] = self.variables
+        return tab
+
+
+SESSION_PAGE_QUERY: Final[str] = """\
+# The demo user's sessions, newest first (the demo key is in the Headers tab).
+# Copy a few `id`s into the variables of the Dashboard tab to watch them live.
+query SessionPage($first: Int = 20) {
+  sessions(first: $first) {
+    edges {
+      node {
+        id
+        sessionId
+        activity
+        title
+        createdAt
+        analyzedVideo {
+          status
+          url
+        }
+      }
+    }
+  }
+}
+"""
+
+DASHBOARD_SUBSCRIPTION: Final[str] = """\
+# Live status of analyzed videos over graphql-transport-ws. The WebSocket's
+# connection_init payload is the Headers tab (so the same Authorization works).
+# Emits each video's current status at once, then every change.
+subscription Dashboard($ids: [ID!]!) {
+  analyzedVideos(ids: $ids) {
+    id
+    sessionId
+    status
+    url
+  }
+}
+"""
+
+DEFAULT_EXAMPLES: Final[tuple[ExampleOperation, ...]] = (
+    ExampleOperation(SESSION_PAGE_QUERY, {"first": 20}),
+    ExampleOperation(DASHBOARD_SUBSCRIPTION, {"ids": ["<id from SessionPage>"]}),
+)
+
+
+def assets_built(static_dir: Path = STATIC_DIR) -> bool:
+    """True once ``make graphiql-assets`` has produced the page's script and stylesheet."""
+    return (static_dir / ENTRY_SCRIPT).is_file() and (static_dir / ENTRY_STYLESHEET).is_file()
+
+
+def security_headers() -> dict[str, str]:
+    """Headers for the HTML pages served here (CSP and friends)."""
+    return {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+
+def wants_graphiql(request: Request) -> bool:
+    """True for a browser navigating to the GraphQL endpoint (GET, ``Accept: text/html``)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if "query" in request.query_params:
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def graphiql_page_html(
+    *,
+    static_path: str = STATIC_PATH,
+    config_path: str = CONFIG_PATH,
+    title: str = "Session gateway · GraphiQL",
+    static_dir: Path = STATIC_DIR,
+) -> str:
+    """The GraphiQL page: markup only, no inline script or style."""
+    esc = html.escape
+    if not assets_built(static_dir):
+        return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+</head>
+<body>
+<main id="graphiql-missing">
+<h1>GraphiQL assets are not built</h1>
+<p>This gateway serves GraphiQL from its own files (no CDN), and they have not
+been built yet. From the repository root run:</p>
+<pre><code>{esc(BUILD_HINT)}</code></pre>
+<p>(<code>make run</code> and <code>make test</code> do this for you.) It needs
+Node.js 20+ and npm with access to the npm registry, and writes the bundle to
+<code>gateway/static/graphiql/</code>. Then reload this page.</p>
+<p>The GraphQL endpoint itself works without them: POST queries to it, or open
+a WebSocket with the <code>graphql-transport-ws</code> subprotocol.</p>
+</main>
+</body>
+</html>
+"""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{esc(title)}</title>
+<link rel="stylesheet" href="{esc(static_path)}/{ENTRY_STYLESHEET}">
+<script type="module" src="{esc(static_path)}/{ENTRY_SCRIPT}"></script>
+</head>
+<body>
+<div id="graphiql" data-config-url="{esc(config_path)}">
+<p class="sg-graphiql-loading">Loading GraphiQL&hellip;</p>
+</div>
+</body>
+</html>
+"""
+
+
+def graphiql_page_response(
+    request: Request | None = None,
+    *,
+    static_path: str = STATIC_PATH,
+    config_path: str = CONFIG_PATH,
+    static_dir: Path = STATIC_DIR,
+) -> HTMLResponse:
+    """The GraphiQL page with its CSP; 503 with build instructions if the assets are missing.
+
+    ``request`` is accepted (and unused) so that this can be returned straight from
+    ``strawberry.asgi.GraphQL.render_graphql_ide``.
+    """
+    del request
+    body = graphiql_page_html(
+        static_path=static_path, config_path=config_path, static_dir=static_dir
+    )
+    status = 200 if assets_built(static_dir) else 503
+    return HTMLResponse(body, status_code=status, headers=security_headers())
+
+
+def graphiql_config(
+    *,
+    sandbox: bool,
+    demo_key: str | None,
+    graphql_path: str = "/graphql",
+    subscription_path: str | None = None,
+    examples: Sequence[ExampleOperation] | None = None,
+) -> dict[str, Any]:
+    """What the bundled script reads from ``/graphiql/config.json``.
+
+    Only in sandbox mode does it carry the demo key (as the default
+    ``Authorization`` header) and the example tabs.
+    """
+    headers: dict[str, str] = {}
+    tabs: list[dict[str, Any]] = []
+    if sandbox:
+        if demo_key:
+            headers["Authorization"] = f"API-KEY {demo_key}"
+        tabs = [tab.as_json() for tab in (DEFAULT_EXAMPLES if examples is None else examples)]
+    return {
+        "graphqlUrl": graphql_path,
+        "subscriptionUrl": subscription_path or graphql_path,
+        "subscriptionProtocol": "graphql-transport-ws",
+        "sandbox": sandbox,
+        "headers": headers,
+        "tabs": tabs,
+    }
+
+
+def graphiql_routes(
+    *,
+    sandbox: bool,
+    demo_key: str | None,
+    graphql_path: str = "/graphql",
+    subscription_path: str | None = None,
+    examples: Sequence[ExampleOperation] | None = None,
+    static_dir: Path = STATIC_DIR,
+) -> list[BaseRoute]:
+    """Routes to add to the app, ahead of the GraphQL endpoint.
+
+    * ``GET /graphiql/config.json`` -- the page's settings (see ``graphiql_config``);
+    * ``GET /graphiql`` -- the page itself (also what ``/graphql`` shows a browser);
+    * ``/static/graphiql/...`` -- the built bundle;
+    * in sandbox mode, ``/examples/dashboard`` (see ``example_routes``).
+    """
+    config = graphiql_config(
+        sandbox=sandbox,
+        demo_key=demo_key,
+        graphql_path=graphql_path,
+        subscription_path=subscription_path,
+        examples=examples,
+    )
+    config_body = json.dumps(config).encode()
+
+    async def config_endpoint(request: Request) -> Response:
+        return Response(
+            config_body,
+            media_type="application/json",
+            headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+        )
+
+    async def page_endpoint(request: Request) -> Response:
+        return graphiql_page_response(request, static_dir=static_dir)
+
+    routes: list[BaseRoute] = [
+        Route(CONFIG_PATH, config_endpoint, methods=["GET"], name="graphiql-config"),
+        Route("/graphiql", page_endpoint, methods=["GET"], name="graphiql"),
+        Mount(
+            STATIC_PATH,
+            app=StaticFiles(directory=static_dir, check_dir=False),
+            name="graphiql-static",
+        ),
+    ]
+    if sandbox:
+        routes.extend(example_routes())
+    return routes
+
+
+def example_routes(examples_dir: Path = EXAMPLES_DIR) -> list[BaseRoute]:
+    """``/examples/dashboard`` (page) and ``/examples/dashboard/dashboard.js`` (script).
+
+    The dashboard is plain JavaScript using the graphql-ws client from the same
+    bundle as GraphiQL (``/static/graphiql/graphql-ws.js``). Its API key
+    defaults to the one in ``/graphiql/config.json`` (the sandbox demo key).
+    """
+    dashboard = examples_dir / "dashboard"
+
+    def serve(name: str, media_type: str) -> Response:
+        path = dashboard / name
+        if not path.is_file():
+            return JSONResponse({"error": f"{path} not found"}, status_code=404)
+        return FileResponse(path, media_type=media_type, headers=security_headers())
+
+    async def page(request: Request) -> Response:
+        return serve("index.html", "text/html; charset=utf-8")
+
+    async def script(request: Request) -> Response:
+        return serve("dashboard.js", "text/javascript; charset=utf-8")
+
+    async def stylesheet(request: Request) -> Response:
+        return serve("dashboard.css", "text/css; charset=utf-8")
+
+    return [
+        Route(DASHBOARD_PATH, page, methods=["GET"], name="example-dashboard"),
+        Route(f"{DASHBOARD_PATH}/", page, methods=["GET"]),
+        Route(f"{DASHBOARD_PATH}/dashboard.js", script, methods=["GET"]),
+        Route(f"{DASHBOARD_PATH}/dashboard.css", stylesheet, methods=["GET"]),
+    ]

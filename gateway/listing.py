@@ -1,0 +1,218 @@
+"""Cursor pagination over ``GET /session-management/sessions/filter/``.
+
+The upstream pages with ``start_after_id`` / ``end_before_id`` and ``limit``,
+but (its contract says) only when no filter is set. So there are two modes:
+
+* unfiltered: a cursor names a session id, and each page is one upstream call
+  asking for one item more than the page, to learn whether another page exists;
+* filtered: the upstream ignores paging, so the gateway asks for the first
+  ``offset + page + 1`` matches (bounded by ``max_scan``) and slices; a cursor
+  names an offset.
+
+``last`` without ``before`` needs the tail of the list, which the upstream can
+only give by sending everything: that is done up to ``max_scan`` sessions.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
+from gateway.loaders import OperationUpstream, routes
+from gateway.model import Activity
+
+__all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
+
+MAX_SCAN = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    activity: Activity | None = None
+    title: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.activity, self.title, self.date_from, self.date_to))
+
+    def params(self) -> dict[str, str | int | bool]:
+        out: dict[str, str | int | bool] = {}
+        if self.activity is not None:
+            out["activity"] = self.activity.label
+        if self.title is not None:
+            out["title"] = self.title
+        if self.date_from is not None:
+            out["start_date"] = self.date_from.strftime("%d/%m/%Y")
+        if self.date_to is not None:
+            out["end_date"] = self.date_to.strftime("%d/%m/%Y")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageItem:
+    session_id: str
+    cursor: str
+    summary: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[PageItem]
+    has_next: bool
+    has_previous: bool
+    total: int
+
+
+def _encode(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, kind: str, name: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
+        got, _, value = raw.decode().partition(":")
+    except (ValueError, UnicodeError, binascii.Error):
+        got, value = "", ""
+    if got != kind or not value:
+        hint = " (cursors from a filtered list only work with the same filters)"
+        raise BadRequest(f"`{name}` is not a cursor of this list{hint}.", field=name)
+    return value
+
+
+async def fetch_page(
+    upstream: OperationUpstream,
+    request: PageRequest,
+    filters: SessionFilter,
+    *,
+    max_page_size: int,
+) -> Page:
+    _validate(request, max_page_size)
+    if filters.active:
+        return await _filtered(upstream, request, filters)
+    return await _by_id(upstream, request)
+
+
+def _validate(request: PageRequest, max_page_size: int) -> None:
+    if request.first is not None and request.last is not None:
+        raise BadRequest("Pass `first` or `last`, not both.", field="first")
+    for name in ("first", "last"):
+        size = getattr(request, name)
+        if size is not None and not 0 <= size <= max_page_size:
+            raise BadRequest(f"`{name}` must be between 0 and {max_page_size}.", field=name)
+
+
+async def _call(
+    upstream: OperationUpstream, params: dict[str, str | int | bool]
+) -> tuple[list[tuple[str, Mapping[str, Any]]], int]:
+    try:
+        body = await upstream.call("GET", routes.FILTER, params=params)
+    except NotFound:
+        # The upstream answers 404 for "no sessions match": an empty page.
+        return [], 0
+    if not isinstance(body, Mapping):
+        raise UpstreamBadResponse("The session list is not a JSON object.")
+    sessions = body.get("sessions") or {}
+    if not isinstance(sessions, Mapping):
+        raise UpstreamBadResponse("The session list's `sessions` is not an object.")
+    items = [(str(k), v if isinstance(v, Mapping) else {}) for k, v in sessions.items()]
+    count = body.get("query_count")
+    total = count if isinstance(count, int) and not isinstance(count, bool) else len(items)
+    return items, total
+
+
+async def _by_id(upstream: OperationUpstream, request: PageRequest) -> Page:
+    def page(
+        items: list[tuple[str, Mapping[str, Any]]], has_next: bool, has_prev: bool, total: int
+    ) -> Page:
+        return Page(
+            [PageItem(sid, _encode("id", sid), s) for sid, s in items], has_next, has_prev, total
+        )
+
+    if request.last is not None:
+        n = request.last
+        if request.before is not None:
+            before = _decode(request.before, "id", "before")
+            items, total = await _call(upstream, {"end_before_id": before, "limit": n + 1})
+            has_prev = len(items) > n
+            return page(items[len(items) - n :] if n else [], True, has_prev, total)
+        items, total = await _call(upstream, {"limit": MAX_SCAN})
+        _check_scan(items, total)
+        return page(items[len(items) - n :] if n else [], False, len(items) > n, total)
+
+    n = request.first if request.first is not None else 10
+    params: dict[str, str | int | bool] = {"limit": n + 1}
+    if request.after is not None:
+        params["start_after_id"] = _decode(request.after, "id", "after")
+    if request.before is not None:
+        raise BadRequest("`before` goes with `last`.", field="before")
+    items, total = await _call(upstream, params)
+    return page(items[:n], len(items) > n, request.after is not None, total)
+
+
+async def _filtered(
+    upstream: OperationUpstream, request: PageRequest, filters: SessionFilter
+) -> Page:
+    def page(items: list[tuple[str, Mapping[str, Any]]], start: int, stop: int, total: int) -> Page:
+        chosen = items[start:stop]
+        return Page(
+            [PageItem(sid, _encode("at", str(start + i)), s) for i, (sid, s) in enumerate(chosen)],
+            has_next=stop < max(total, len(items)),
+            has_previous=start > 0,
+            total=total,
+        )
+
+    params = filters.params()
+    if request.last is not None:
+        n = request.last
+        if request.before is not None:
+            end = _offset(request.before, "before")
+            items, total = await _call(upstream, {**params, "limit": max(end, 1)})
+            end = min(end, len(items))
+            return page(items, max(0, end - n), end, total)
+        items, total = await _call(upstream, {**params, "limit": MAX_SCAN})
+        _check_scan(items, total)
+        return page(items, max(0, len(items) - n), len(items), total)
+
+    n = request.first if request.first is not None else 10
+    start = _offset(request.after, "after") + 1 if request.after is not None else 0
+    if request.before is not None:
+        raise BadRequest("`before` goes with `last`.", field="before")
+    if start + n + 1 > MAX_SCAN:
+        raise BadRequest(
+            f"A filtered list can be paged through its first {MAX_SCAN} sessions; "
+            "narrow the filters.",
+            field="after",
+        )
+    items, total = await _call(upstream, {**params, "limit": start + n + 1})
+    return page(items, start, min(start + n, len(items)), max(total, len(items)))
+
+
+def _offset(cursor: str, name: str) -> int:
+    value = _decode(cursor, "at", name)
+    if not value.isdigit():
+        raise BadRequest(f"`{name}` is not a cursor of this list.", field=name)
+    return int(value)
+
+
+def _check_scan(items: list[Any], total: int) -> None:
+    if total > len(items) >= MAX_SCAN:
+        raise BadRequest(
+            f"`last` without `before` works on lists of up to {MAX_SCAN} sessions; "
+            "page forward with `first` instead, or narrow the filters.",
+            field="last",
+        )

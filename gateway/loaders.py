@@ -1,0 +1,160 @@
+"""Per-operation access to the upstream: batching, deduplication and bounds.
+
+One :class:`OperationUpstream` exists per GraphQL operation and caller. It
+holds one DataLoader whose keys are upstream resources, so each distinct
+resource is fetched at most once per operation, distinct resources are
+fetched concurrently (under a semaphore), and the operation as a whole may
+cause only so many upstream calls. Because it is built per operation and
+carries exactly one credential, nothing fetched with one key can be served
+to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiodataloader import DataLoader
+
+from gateway.credentials import Credential
+from gateway.errors import LimitExceeded
+from gateway.model import Activity
+from gateway.upstream import MethodNotAllowed, UpstreamClient
+
+__all__ = ["OperationUpstream", "Resource", "routes"]
+
+
+class routes:
+    """Upstream path templates (copied from the contract, see ``gateway/sandbox/contract.yaml``)."""
+
+    DETAILS = "/{activity}/sessions/{session_id}/"
+    EXPORT = "/{activity}/sessions/{session_id}/export/"
+    LIFT_ANALYSIS = "/weightlifting/sessions/{session_id}/lift-analysis/"
+    ANALYZED_VIDEO = "/session-management/sessions/{session_id}/analyzed-video/"
+    SESSION = "/session-management/sessions/{session_id}"
+    SESSIONS = "/session-management/sessions/"
+    FILTER = "/session-management/sessions/filter/"
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One upstream resource: the unit of deduplication."""
+
+    method: str
+    route: str
+    path_params: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str | int | bool], ...] = ()
+    # A method to try when the upstream answers 405 to ``method``.
+    fallback_method: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        route: str,
+        *,
+        method: str = "GET",
+        fallback_method: str | None = None,
+        **path_params: str,
+    ) -> Resource:
+        return cls(method, route, tuple(sorted(path_params.items())), (), fallback_method)
+
+    @classmethod
+    def session(cls, route: str, activity: Activity, session_id: str) -> Resource:
+        return cls.of(route, activity=activity.path, session_id=session_id)
+
+
+class OperationUpstream:
+    """The upstream as one operation of one caller sees it."""
+
+    def __init__(
+        self,
+        client: UpstreamClient,
+        credential: Credential,
+        *,
+        max_calls: int,
+        max_concurrency: int,
+    ) -> None:
+        self.client = client
+        self.credential = credential
+        self.calls = 0
+        self._max_calls = max_calls
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._loader: DataLoader[Resource, Any] = DataLoader(self._load_many)
+
+    async def load(self, resource: Resource) -> Any:
+        """The resource's JSON body, fetched once per operation however often asked."""
+        return await self._loader.load(resource)
+
+    def prime(self, resource: Resource, body: Any) -> None:
+        """Record a body already in hand (e.g. returned by a mutation)."""
+        self._loader.prime(resource, body)
+
+    def forget(self, resource: Resource) -> None:
+        """Drop a cached body after a mutation changed it."""
+        self._loader.clear(resource)
+
+    async def call(
+        self,
+        method: str,
+        route: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | int | bool] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """An uncached call (mutations, listings), counted against the same bounds."""
+        self._count()
+        async with self._semaphore:
+            response = await self.client.request(
+                method,
+                route,
+                self.credential,
+                path_params=path_params,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                idempotent=idempotent,
+            )
+        return response.data
+
+    def _count(self) -> None:
+        self.calls += 1
+        if self.calls > self._max_calls:
+            raise LimitExceeded(
+                f"This operation would make more than {self._max_calls} calls to the "
+                "session service; select fewer items or fields."
+            )
+
+    async def _load_many(self, resources: list[Resource]) -> list[Any]:
+        # The upstream has no batch endpoint: one call per distinct resource,
+        # all at once. Failures are returned, not raised, so that one bad item
+        # fails only the fields that need it.
+        return await asyncio.gather(*(self._fetch(r) for r in resources), return_exceptions=True)
+
+    async def _fetch(self, resource: Resource) -> Any:
+        path_params = dict(resource.path_params)
+        params = dict(resource.params) or None
+        try:
+            return await self.call(
+                resource.method,
+                resource.route,
+                path_params=path_params,
+                params=params,
+                idempotent=True,
+            )
+        except MethodNotAllowed:
+            if resource.fallback_method is None:
+                raise
+            return await self.call(
+                resource.fallback_method,
+                resource.route,
+                path_params=path_params,
+                params=params,
+                idempotent=True,
+            )

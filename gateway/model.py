@@ -1,0 +1,78 @@
+"""Domain values shared by the client side and the schema: activities and global ids."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import re
+
+from gateway.errors import BadRequest
+
+__all__ = ["Activity", "decode_global_id", "encode_global_id", "validate_session_id"]
+
+
+class Activity(enum.Enum):
+    JUMPING = "jumping"
+    RUNNING = "running"
+    WEIGHTLIFTING = "weightlifting"
+
+    @property
+    def path(self) -> str:
+        """The first path segment of this activity's endpoints."""
+        return self.value
+
+    @property
+    def label(self) -> str:
+        """The string the upstream uses in ``activity`` fields and filters."""
+        return _LABELS[self]
+
+    @classmethod
+    def from_label(cls, label: object) -> Activity | None:
+        if not isinstance(label, str):
+            return None
+        return _BY_LABEL.get(label.strip().lower())
+
+
+_LABELS = {
+    Activity.JUMPING: "Vertical Jump",
+    Activity.RUNNING: "Running",
+    Activity.WEIGHTLIFTING: "Weightlifting",
+}
+_BY_LABEL = {
+    "vertical jump": Activity.JUMPING,
+    "jumping": Activity.JUMPING,
+    "jump": Activity.JUMPING,
+    "running": Activity.RUNNING,
+    "weightlifting": Activity.WEIGHTLIFTING,
+}
+
+# Upstream ids are opaque strings (hex in practice). Anything else is refused
+# before it reaches a URL, so input can't turn into another path.
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_PREFIX = "Session"
+
+
+def validate_session_id(session_id: str) -> str:
+    if not _SESSION_ID.fullmatch(session_id):
+        raise BadRequest("A session id holds only letters, digits, '-' and '_'.", field="id")
+    return session_id
+
+
+def encode_global_id(activity: Activity, session_id: str) -> str:
+    raw = f"{_PREFIX}:{activity.value}:{session_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_global_id(global_id: str) -> tuple[Activity, str]:
+    """``(activity, upstream id)`` from a global id; ``BadRequest`` if it isn't one."""
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        prefix, activity, session_id = (
+            base64.urlsafe_b64decode(padded.encode("ascii")).decode().split(":", 2)
+        )
+        if prefix != _PREFIX:
+            raise ValueError(prefix)
+        return Activity(activity), validate_session_id(session_id)
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise BadRequest(f"{global_id[:64]!r} is not a session id.", field="id") from exc

@@ -1,0 +1,202 @@
+"""Turn the upstream's inconsistent shapes into one.
+
+The contract sends dates as ``DD/MM/YYYY`` or ``YYYY-MM-DD`` with times as
+``HH:MM AM/PM``; metrics as numbers, numeric strings, per-frame arrays or
+``{avg, min, max}`` objects. Everything here is total: odd input becomes
+``None`` or is skipped, never an exception, so one bad value can't fail a page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+__all__ = [
+    "FrameRange",
+    "MetricValue",
+    "NamedSeries",
+    "normalize_metrics",
+    "normalize_series",
+    "parse_created_at",
+    "parse_date",
+    "slice_frames",
+    "to_float",
+    "to_float_list",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FrameRange:
+    """Frames ``start`` (inclusive) to ``end`` (exclusive); ``None`` means open."""
+
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedSeries:
+    name: str
+    values: list[float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    name: str
+    value: float | None = None
+    values: list[float | None] | None = None
+    avg: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+def to_float(value: Any) -> float | None:
+    """A finite float from a number or a numeric string (``"1.06E7"``), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def to_float_list(value: Any) -> list[float | None] | None:
+    """A list of numbers, kept as-is when it already is one (the common, large case)."""
+    if not isinstance(value, list):
+        return None
+    # Fast path: the upstream's per-frame arrays are plain numbers, and copying
+    # tens of thousands of them per request would dominate the gateway's cost.
+    if all(type(v) is float or type(v) is int for v in value):
+        return value
+    return [to_float(v) for v in value]
+
+
+def slice_frames(values: list[Any], frames: FrameRange | None) -> list[Any]:
+    if frames is None or (frames.start is None and frames.end is None):
+        return values
+    return values[frames.start : frames.end]
+
+
+def _wanted(names: Sequence[str] | None) -> set[str] | None:
+    return None if names is None else set(names)
+
+
+def normalize_series(
+    raw: Any, names: Sequence[str] | None = None, frames: FrameRange | None = None
+) -> list[NamedSeries]:
+    """Named series from ``{name: [numbers]}``; a single number is a one-value series."""
+    if not isinstance(raw, Mapping):
+        return []
+    wanted = _wanted(names)
+    out: list[NamedSeries] = []
+    for name, value in raw.items():
+        if wanted is not None and name not in wanted:
+            continue
+        series = to_float_list(value)
+        if series is None:
+            single = to_float(value)
+            if single is None:
+                continue
+            series = [single]
+        out.append(NamedSeries(str(name), slice_frames(series, frames)))
+    return out
+
+
+def normalize_metrics(
+    raw: Any, names: Sequence[str] | None = None, frames: FrameRange | None = None
+) -> list[MetricValue]:
+    """Metrics in every form the upstream sends; arrays also get their avg/min/max."""
+    if not isinstance(raw, Mapping):
+        return []
+    wanted = _wanted(names)
+    out: list[MetricValue] = []
+    for name, value in raw.items():
+        if wanted is not None and name not in wanted:
+            continue
+        metric = _metric(str(name), value, frames)
+        if metric is not None:
+            out.append(metric)
+    return out
+
+
+def _metric(name: str, value: Any, frames: FrameRange | None) -> MetricValue | None:
+    if isinstance(value, Mapping):
+        avg, lo, hi = (to_float(value.get(k)) for k in ("avg", "min", "max"))
+        if avg is None and lo is None and hi is None:
+            return None
+        return MetricValue(name, avg=avg, min=lo, max=hi)
+    series = to_float_list(value)
+    if series is not None:
+        series = slice_frames(series, frames)
+        numbers = [v for v in series if v is not None]
+        if not numbers:
+            return MetricValue(name, values=series)
+        return MetricValue(
+            name,
+            values=series,
+            avg=sum(numbers) / len(numbers),
+            min=min(numbers),
+            max=max(numbers),
+        )
+    single = to_float(value)
+    if single is None:
+        return None
+    return MetricValue(name, value=single)
+
+
+def parse_date(text: Any) -> date | None:
+    """``DD/MM/YYYY`` or ``YYYY-MM-DD`` (the contract uses both), else ``None``."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_time(text: Any) -> time | None:
+    if not isinstance(text, str):
+        return None
+    text = text.strip().upper()
+    for fmt in ("%I:%M %p", "%I:%M%p", "%H:%M", "%H:%M:%S", "%I:%M:%S %p"):
+        try:
+            return datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_created_at(raw: Any) -> datetime | None:
+    """One UTC datetime from ``{date, time}`` (or an ISO string some endpoints send).
+
+    The upstream states no time zone; its times are taken as UTC.
+    """
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+        except ValueError:
+            day = parse_date(raw)
+            return datetime.combine(day, time(), UTC) if day else None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if not isinstance(raw, Mapping):
+        return None
+    day = parse_date(raw.get("date"))
+    if day is None:
+        return None
+    return datetime.combine(day, _parse_time(raw.get("time")) or time(), UTC)
+
+
+def filter_names(items: Iterable[str], names: Sequence[str] | None) -> list[str]:
+    wanted = _wanted(names)
+    return [n for n in items if wanted is None or n in wanted]

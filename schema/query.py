@@ -1,0 +1,190 @@
+"""Root query: sessions by id, and the paginated, filterable session list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, cast
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.errors import BadRequest, UpstreamBadResponse
+from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
+from gateway.model import Activity as ActivityValue
+from gateway.model import decode_global_id, validate_session_id
+from gateway.sessions import SessionRef
+from schema.context import GatewayContext, upstream_of
+from schema.types import Activity, Node, Session, session_type
+
+__all__ = ["PageInfo", "Query", "SessionConnection", "SessionEdge", "resolve_ref"]
+
+Ctx = Info[GatewayContext, Any]
+
+
+def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
+    """A session from a global id, or from an upstream id plus its activity."""
+    if activity is not None:
+        try:
+            decoded_activity, session_id = decode_global_id(id)
+        except BadRequest:
+            return SessionRef(activity, validate_session_id(id))
+        if decoded_activity is not activity:
+            raise BadRequest("The id names a session of another activity.", field="activity")
+        return SessionRef(activity, session_id)
+    try:
+        decoded_activity, session_id = decode_global_id(id)
+    except BadRequest as exc:
+        raise BadRequest(
+            "Pass a global session id, or the upstream session id with its `activity`.",
+            field="id",
+        ) from exc
+    return SessionRef(decoded_activity, session_id)
+
+
+async def _load(info: Ctx, ref: SessionRef) -> Session:
+    # Fetch the details before answering, so that a session the caller can't
+    # see is NOT_FOUND even when only its id was selected. The body is cached
+    # for the fields that follow.
+    await ref.exists(upstream_of(info))
+    return session_type(ref)
+
+
+@strawberry.type(description="Where a page stands in the whole list (Relay).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More sessions follow this page.")
+    has_previous_page: bool = strawberry.field(description="Sessions come before this page.")
+    start_cursor: str | None = strawberry.field(description="The cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the last edge.")
+
+
+@strawberry.type(description="A session in a list, with its cursor.")
+class SessionEdge:
+    item: strawberry.Private[PageItem]
+
+    @strawberry.field(description="Pass to `after` or `before` to page from this session.")
+    def cursor(self) -> str:
+        return self.item.cursor
+
+    @strawberry.field(
+        description="The session. Null, with an error, if the upstream sent one it can't type."
+    )
+    def node(self) -> Session | None:
+        activity = ActivityValue.from_label(self.item.summary.get("activity"))
+        if activity is None:
+            raise UpstreamBadResponse(
+                f"Session {self.item.session_id} has an unknown activity "
+                f"{str(self.item.summary.get('activity'))[:40]!r}."
+            )
+        return session_type(SessionRef(activity, self.item.session_id, self.item.summary))
+
+
+@strawberry.type(description="A page of sessions (Relay connection), newest first.")
+class SessionConnection:
+    page: strawberry.Private[Page]
+
+    @strawberry.field(description="The sessions of this page, each with its cursor.")
+    def edges(self) -> list[SessionEdge]:
+        return [SessionEdge(item=item) for item in self.page.items]
+
+    @strawberry.field(description="The sessions of this page, without cursors.")
+    def nodes(self) -> list[Session | None]:
+        return [SessionEdge(item=item).node() for item in self.page.items if _typed(item)]
+
+    @strawberry.field(description="Where this page stands.")
+    def page_info(self) -> PageInfo:
+        items = self.page.items
+        return PageInfo(
+            has_next_page=self.page.has_next,
+            has_previous_page=self.page.has_previous,
+            start_cursor=items[0].cursor if items else None,
+            end_cursor=items[-1].cursor if items else None,
+        )
+
+    @strawberry.field(description="How many sessions match, over all pages.")
+    def total_count(self) -> int:
+        return self.page.total
+
+
+def _typed(item: PageItem) -> bool:
+    return ActivityValue.from_label(item.summary.get("activity")) is not None
+
+
+IdArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="A global session id, or the upstream id with `activity`."),
+]
+ActivityArg = Annotated[
+    Activity | None,  # type: ignore[valid-type]
+    strawberry.argument(description="Needed with an upstream id; checked with a global id."),
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id (Relay).")
+    async def node(self, info: Ctx, id: strawberry.ID) -> Node | None:
+        return await _load(info, resolve_ref(id, None))
+
+    @strawberry.field(
+        description=(
+            "Several objects by global id, fetched concurrently. One that fails is "
+            "null, with its error; the others are returned."
+        )
+    )
+    async def nodes(self, info: Ctx, ids: list[strawberry.ID]) -> list[Node | None]:
+        limit = info.context.services.settings.max_page_size
+        if len(ids) > limit:
+            raise BadRequest(f"Ask for at most {limit} ids at once.", field="ids")
+
+        async def one(id: str) -> Node:
+            return await _load(info, resolve_ref(id, None))
+
+        # graphql-core awaits list items concurrently and reports a failure at
+        # its own index, so one bad id nulls only its own entry; concurrent
+        # loads land in one loader batch.
+        return cast(list[Node | None], [one(i) for i in ids])
+
+    @strawberry.field(description="One session, by global id or by upstream id and activity.")
+    async def session(self, info: Ctx, id: IdArg, activity: ActivityArg = None) -> Session | None:
+        return await _load(info, resolve_ref(id, activity))
+
+    @strawberry.field(
+        description=(
+            "The caller's sessions, newest first, as a Relay connection. Filters "
+            "narrow the list; `first`/`after` page forward, `last`/`before` back."
+        )
+    )
+    async def sessions(
+        self,
+        info: Ctx,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size (default 10).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Last sessions of the list.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page before this cursor.")
+        ] = None,
+        activity: Annotated[
+            Activity | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only sessions of this sport."),
+        ] = None,
+        title: Annotated[
+            str | None, strawberry.argument(description="Titles containing this, any case.")
+        ] = None,
+        from_: Annotated[
+            date | None, strawberry.argument(name="from", description="Created on or after.")
+        ] = None,
+        to: Annotated[date | None, strawberry.argument(description="Created on or before.")] = None,
+    ) -> SessionConnection:
+        page = await fetch_page(
+            upstream_of(info),
+            PageRequest(first=first, after=after, last=last, before=before),
+            SessionFilter(activity=activity, title=title, date_from=from_, date_to=to),
+            max_page_size=info.context.services.settings.max_page_size,
+        )
+        return SessionConnection(page=page)

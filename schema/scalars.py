@@ -1,0 +1,56 @@
+"""Custom scalars and small shared inputs."""
+
+from __future__ import annotations
+
+from typing import Any, NewType
+
+import strawberry
+
+from gateway.errors import BadRequest
+from gateway.normalize import FrameRange
+
+__all__ = ["FLOAT_SERIES", "FloatSeries", "FrameRangeInput", "frame_range"]
+
+
+def _parse_series(value: Any) -> list[float]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value
+    ):
+        raise ValueError("FloatSeries takes a list of numbers")
+    return [float(v) for v in value]
+
+
+# Series are hundreds to thousands of numbers. As a scalar they are serialized
+# as one value: graphql-core's per-item list completion, which costs a
+# function call per number, never runs over them.
+FloatSeries = NewType("FloatSeries", list)  # type: ignore[type-arg]
+
+FLOAT_SERIES = strawberry.scalar(
+    name="FloatSeries",
+    description=(
+        "A series of numbers, one per video frame (or one value for a single "
+        "measurement), serialized as one JSON array. A missing value is `null`."
+    ),
+    serialize=lambda value: value,
+    parse_value=_parse_series,
+)
+
+
+@strawberry.input(
+    description="A range of video frames: from `start` (inclusive) to `end` (exclusive)."
+)
+class FrameRangeInput:
+    start: int | None = strawberry.field(default=None, description="First frame, from 0.")
+    end: int | None = strawberry.field(default=None, description="Frame after the last one.")
+
+
+def frame_range(frames: FrameRangeInput | None) -> FrameRange | None:
+    if frames is None:
+        return None
+    for name in ("start", "end"):
+        value = getattr(frames, name)
+        if value is not None and value < 0:
+            raise BadRequest(f"`frames.{name}` must be 0 or more.", field=f"frames.{name}")
+    if frames.start is not None and frames.end is not None and frames.end < frames.start:
+        raise BadRequest("`frames.end` must not come before `frames.start`.", field="frames.end")
+    return FrameRange(frames.start, frames.end)

@@ -1,0 +1,328 @@
+"""The session types: one ``Session`` interface over the three activity APIs.
+
+Types here do no I/O of their own: every resolver reaches the upstream
+through :func:`schema.context.upstream_of`, which deduplicates per operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.model import Activity as ActivityValue
+from gateway.model import encode_global_id
+from gateway.normalize import (
+    MetricValue,
+    NamedSeries,
+    normalize_metrics,
+    normalize_series,
+    parse_created_at,
+    slice_frames,
+    to_float_list,
+)
+from gateway.sessions import SessionRef, VideoState
+from gateway.sessions import VideoStatus as VideoStatusValue
+from schema.context import GatewayContext, upstream_of
+from schema.scalars import FloatSeries, FrameRangeInput, frame_range
+
+__all__ = [
+    "Activity",
+    "AnalyzedVideo",
+    "JumpingSession",
+    "Metric",
+    "Node",
+    "RunningSession",
+    "Series",
+    "Session",
+    "SessionExport",
+    "VideoStatus",
+    "WeightliftingSession",
+    "session_type",
+]
+
+Ctx = Info[GatewayContext, Any]
+
+Activity = strawberry.enum(
+    ActivityValue,
+    name="Activity",
+    description="The sport a session analyses.",
+)
+VideoStatus = strawberry.enum(
+    VideoStatusValue,
+    name="VideoStatus",
+    description="Where the analyzed (annotated) video of a session stands.",
+)
+
+NamesArg = Annotated[
+    list[str] | None,
+    strawberry.argument(description="Only these names; all when omitted."),
+]
+FramesArg = Annotated[
+    FrameRangeInput | None,
+    strawberry.argument(description="Only these frames; all when omitted."),
+]
+
+
+@strawberry.type(description="A named series of numbers, one per video frame.")
+class Series:
+    name: str = strawberry.field(description="The series' upstream name, e.g. `lkne_angle`.")
+    values: FloatSeries = strawberry.field(description="The values, one per frame.")
+
+    @classmethod
+    def of(cls, series: NamedSeries) -> Series:
+        return cls(name=series.name, values=FloatSeries(series.values))
+
+
+@strawberry.type(
+    description=(
+        "A measurement. The upstream sends a single number, a per-frame array or "
+        "`{avg, min, max}`; whichever it sent is here, and arrays also get their "
+        "average, minimum and maximum."
+    )
+)
+class Metric:
+    name: str = strawberry.field(description="The metric's upstream name, e.g. `max_bar_speed`.")
+    value: float | None = strawberry.field(description="The value, when it is a single number.")
+    values: FloatSeries | None = strawberry.field(description="The per-frame values, if any.")
+    avg: float | None = strawberry.field(description="Average.")
+    min: float | None = strawberry.field(description="Minimum.")
+    max: float | None = strawberry.field(description="Maximum.")
+
+    @classmethod
+    def of(cls, m: MetricValue) -> Metric:
+        values = None if m.values is None else FloatSeries(m.values)
+        return cls(name=m.name, value=m.value, values=values, avg=m.avg, min=m.min, max=m.max)
+
+
+@strawberry.type(description="The analyzed video: the original with the analysis drawn over it.")
+class AnalyzedVideo:
+    status: VideoStatus = strawberry.field(description="PROCESSING until the video is ready.")  # type: ignore[valid-type]
+    url: str | None = strawberry.field(description="The video's public URL, once READY.")
+
+    @classmethod
+    def of(cls, state: VideoState) -> AnalyzedVideo:
+        return cls(status=state.status, url=state.url)
+
+
+@strawberry.interface(description="An object with a globally unique id (Relay).")
+class Node:
+    @strawberry.field(description="An opaque id, unique across all types.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError
+
+
+def _series(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Series]:
+    return [Series.of(s) for s in normalize_series(raw, names, frame_range(frames))]
+
+
+def _metrics(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Metric]:
+    return [Metric.of(m) for m in normalize_metrics(raw, names, frame_range(frames))]
+
+
+def _timestamps(raw: Any, frames: FrameRangeInput | None) -> FloatSeries | None:
+    values = to_float_list(raw)
+    return None if values is None else FloatSeries(slice_frames(values, frame_range(frames)))
+
+
+@strawberry.type(
+    description=(
+        "Everything the session's export holds: keypoints per landmark and axis, "
+        "angles, timestamps and metrics. Costs one more upstream call, made only "
+        "when a field of it is selected."
+    )
+)
+class SessionExport:
+    ref: strawberry.Private[SessionRef]
+
+    async def _body(self, info: Ctx) -> Mapping[str, Any]:
+        return await self.ref.export(upstream_of(info))
+
+    @strawberry.field(
+        description=(
+            "Keypoint series, one per landmark and axis: e.g. `lknev` is the left "
+            "knee's visibility, `rshox` the right shoulder's x. All the upstream "
+            "sends, which is more than its documentation lists."
+        )
+    )
+    async def keypoints(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Series]:
+        return _series((await self._body(info)).get("keypoints"), names, frames)
+
+    @strawberry.field(description="Joint angles in degrees, one series per angle.")
+    async def angles(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Series]:
+        return _series((await self._body(info)).get("angles"), names, frames)
+
+    @strawberry.field(description="The time of each frame, in the upstream's unit (seconds).")
+    async def timestamps(self, info: Ctx, frames: FramesArg = None) -> FloatSeries | None:
+        return _timestamps((await self._body(info)).get("all_timestamps"), frames)
+
+    @strawberry.field(description="The export's metrics.")
+    async def metrics(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Metric]:
+        return _metrics((await self._body(info)).get("metrics"), names, frames)
+
+    @strawberry.field(description="Running only: whether a foot touches the ground, per frame.")
+    async def contact(self, info: Ctx, frames: FramesArg = None) -> list[bool] | None:
+        raw = (await self._body(info)).get("contact")
+        if not isinstance(raw, list):
+            return None
+        return slice_frames([bool(v) for v in raw], frame_range(frames))
+
+
+@strawberry.interface(
+    description=(
+        "A recorded and analysed video session of one athlete. Fields that the "
+        "session listing already carries (title, user, dates, video URLs) cost no "
+        "further upstream call."
+    )
+)
+class Session(Node):
+    ref: strawberry.Private[SessionRef]
+
+    @strawberry.field(description="Opaque global id: encodes the activity and the upstream id.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_global_id(self.ref.activity, self.ref.session_id))
+
+    @strawberry.field(description="The upstream's own session id.")
+    def session_id(self) -> str:
+        return self.ref.session_id
+
+    @strawberry.field(description="The sport this session analyses.")
+    def activity(self) -> Activity:  # type: ignore[valid-type]
+        return self.ref.activity
+
+    @strawberry.field(description="The session's title.")
+    async def title(self, info: Ctx) -> str | None:
+        return _text(await self.ref.field(upstream_of(info), "title"))
+
+    @strawberry.field(description="The name of the athlete the session belongs to.")
+    async def user_name(self, info: Ctx) -> str | None:
+        return _text(await self.ref.field(upstream_of(info), "user_name"))
+
+    @strawberry.field(
+        description="When the session was created (ISO-8601; the upstream's time is taken as UTC)."
+    )
+    async def created_at(self, info: Ctx) -> datetime | None:
+        return parse_created_at(await self.ref.field(upstream_of(info), "created_at"))
+
+    @strawberry.field(description="The URL of the original uploaded video.")
+    async def video_url(self, info: Ctx) -> str | None:
+        return _text(await self.ref.field(upstream_of(info), "video_url"))
+
+    @strawberry.field(
+        description=(
+            "The analyzed video and its status. Free when the session's payload "
+            "holds the URL; otherwise one call to the analyzed-video endpoint, "
+            "which alone can tell PROCESSING from FAILED."
+        )
+    )
+    async def analyzed_video(self, info: Ctx) -> AnalyzedVideo:
+        return AnalyzedVideo.of(await self.ref.video_state(upstream_of(info)))
+
+    @strawberry.field(description="The time of each analysed frame, in seconds.")
+    async def timestamps(self, info: Ctx, frames: FramesArg = None) -> FloatSeries | None:
+        return _timestamps(await self.ref.field(upstream_of(info), "all_timestamps"), frames)
+
+    @strawberry.field(description="Joint angles in degrees; a single number is a one-value series.")
+    async def angles(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Series]:
+        return _series(await self.ref.field(upstream_of(info), "angles"), names, frames)
+
+    @strawberry.field(description="The session's performance metrics, in whatever form sent.")
+    async def metrics(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Metric]:
+        return _metrics(await self.ref.field(upstream_of(info), "metrics"), names, frames)
+
+    @strawberry.field(
+        description=(
+            "The session's full export (keypoints and more): one more upstream "
+            "call, made only when one of its fields is selected."
+        )
+    )
+    def export(self) -> SessionExport:
+        return SessionExport(ref=self.ref)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value != "" else None
+
+
+@strawberry.type(description="A vertical-jump session.")
+class JumpingSession(Session):
+    @strawberry.field(description="The frame at which each jump segment ends.")
+    async def end_frames(self, info: Ctx) -> list[int] | None:
+        raw = await self.ref.field(upstream_of(info), "end_frames")
+        if not isinstance(raw, list):
+            return None
+        return [int(v) for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
+
+    @strawberry.field(
+        description=(
+            "The report's per-frame curves: hip height (`hipy`), ground reaction "
+            "force (`grf`), hip speed (`vhipy`), toe height (`toey`) and more."
+        )
+    )
+    async def whole_report_metrics(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Series]:
+        raw = await self.ref.field(upstream_of(info), "whole_report_metrics")
+        return _series(raw, names, frames)
+
+
+@strawberry.type(description="A running session.")
+class RunningSession(Session):
+    @strawberry.field(description="How many segments (strides) were analysed.")
+    async def segments(self, info: Ctx) -> int | None:
+        raw = await self.ref.field(upstream_of(info), "segments")
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+    @strawberry.field(
+        description=(
+            "Statistics computed over the run (speed, cadence, total distance and "
+            "time): a number or `{avg, min, max}` per metric."
+        )
+    )
+    async def calculated_metrics(self, info: Ctx, names: NamesArg = None) -> list[Metric]:
+        raw = await self.ref.field(upstream_of(info), "calculated_metrics")
+        return _metrics(raw, names, None)
+
+    @strawberry.field(description="The session's written summary, when there is one.")
+    async def summary(self, info: Ctx) -> str | None:
+        return _text(await self.ref.field(upstream_of(info), "summary"))
+
+
+@strawberry.type(description="A weightlifting session.")
+class WeightliftingSession(Session):
+    @strawberry.field(description="The lift: `snatch`, `clean` or `clean_and_jerk`.")
+    async def exercise(self, info: Ctx) -> str | None:
+        return _text(await self.ref.field(upstream_of(info), "exercise"))
+
+    @strawberry.field(
+        description="The report's per-frame curves, e.g. bar height (`bar`) and hip speed."
+    )
+    async def report_metrics(
+        self, info: Ctx, names: NamesArg = None, frames: FramesArg = None
+    ) -> list[Series]:
+        raw = await self.ref.field(upstream_of(info), "report_metrics")
+        return _series(raw, names, frames)
+
+
+_TYPES: dict[ActivityValue, type[Session]] = {
+    ActivityValue.JUMPING: JumpingSession,
+    ActivityValue.RUNNING: RunningSession,
+    ActivityValue.WEIGHTLIFTING: WeightliftingSession,
+}
+
+
+def session_type(ref: SessionRef) -> Session:
+    return _TYPES[ref.activity](ref=ref)
