@@ -9,6 +9,7 @@ result is committed so that a fresh clone stands alone.
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ HEADER = """\
 # Extracted from the upstream's openapi.yaml (OpenAPI 3.0.1, "AIKYNETIX WEB API" v1)
 # by gateway/sandbox/extract_contract.py: only the paths the sandbox serves, with
 # their parameters, request bodies, response schemas and examples. Long prose
-# descriptions were dropped; short one-line ones were kept. Do not edit by hand.
+# descriptions were dropped; short one-line ones were kept. One addition: GET on
+# .../lift-analysis/, which the upstream's retrieval guide documents (the OpenAPI
+# file has only POST). Do not edit by hand.
 """
 
 
@@ -79,16 +82,28 @@ def _is_short(value: Any) -> bool:
     return isinstance(value, str) and "\n" not in value and len(value) <= _MAX_DESCRIPTION
 
 
+LIFT_ANALYSIS = "/weightlifting/sessions/{session_id}/lift-analysis/"
+
+
 def extract(full: dict[str, Any]) -> dict[str, Any]:
     paths = full["paths"]
     missing = [p for p in SERVED_PATHS if p not in paths]
     if missing:
         raise SystemExit(f"paths missing from the input: {missing}")
+    trimmed = {p: _trim(paths[p]) for p in SERVED_PATHS}
+    # The retrieval guide documents this path as GET, the OpenAPI file as POST;
+    # the upstream serves both, so the GET gets the POST's description.
+    lift = trimmed[LIFT_ANALYSIS]
+    if "get" not in lift:
+        get = copy.deepcopy(lift["post"])
+        get["operationId"] = get.get("operationId", "lift-analysis") + "_get"
+        get["x-documented-by"] = "retrieval-api-endpoints.md (GET); openapi.yaml has POST only"
+        trimmed[LIFT_ANALYSIS] = {"get": get, **lift}
     return {
         "openapi": full["openapi"],
         "info": {"title": full["info"]["title"], "version": full["info"]["version"]},
         "security": full.get("security", []),
-        "paths": {p: _trim(paths[p]) for p in SERVED_PATHS},
+        "paths": trimmed,
         "components": full.get("components", {}),
     }
 

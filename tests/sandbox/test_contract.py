@@ -1,0 +1,228 @@
+"""Every 200 body the sandbox serves matches `contract.yaml`, with only the documented quirks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.sandbox import seed_sessions
+from gateway.sandbox.app import contract_endpoints
+from gateway.sandbox.data import Activity, SessionRecord, VideoState
+from tests.sandbox.conftest import ALICE, BOB
+from tests.sandbox.contract import (
+    NUMBER,
+    NUMBER_OR_NUMBERS,
+    NUMBERS,
+    STATS,
+    Deviation,
+    assert_conforms,
+    operations,
+    response_schema,
+)
+
+# --- the quirks the contract's examples show but its schemas deny ------------
+
+_RUNNING_METRICS = Deviation(
+    ("metrics",),
+    {"type": "object", "additionalProperties": NUMBER_OR_NUMBERS},
+    "schema: numbers; the contract's running examples: per-segment arrays",
+)
+_RUNNING_ANGLES = Deviation(
+    ("angles",),
+    {"type": "object", "additionalProperties": NUMBER_OR_NUMBERS},
+    "schema: numbers; the running details example: per-segment arrays",
+)
+_CALCULATED = Deviation(
+    ("calculated_metrics",),
+    {"type": "object", "additionalProperties": {"anyOf": [NUMBER, STATS]}},
+    "schema: numbers; the running details example: {avg, min, max} objects",
+)
+_LIFT_METRICS = Deviation(
+    ("metrics",),
+    {
+        "type": "object",
+        "additionalProperties": NUMBER,
+        "properties": {"max_power": {"type": "string", "pattern": r"^-?\d+\.\d+(E-?\d+)?$"}},
+        "required": ["max_power"],
+    },
+    "schema: numbers; the weightlifting examples send max_power as a numeric string",
+)
+
+
+def _jump_keypoints() -> Deviation:
+    schema = response_schema("GET /jumping/sessions/{session_id}/export/")
+    keypoints = dict(schema["properties"]["keypoints"])
+    keypoints["required"] = [k for k in keypoints["required"] if k != "etc"]
+    keypoints["additionalProperties"] = NUMBERS
+    return Deviation(
+        ("keypoints",),
+        keypoints,
+        "the schema lists a key literally named 'etc' (meaning 'and the others') as required",
+    )
+
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_FILTER_CURSORS = (
+    Deviation(("first_doc_id",), _NULLABLE_STRING, "the prose: 'string or null'"),
+    Deviation(("last_doc_id",), _NULLABLE_STRING, "the prose: 'string or null'"),
+)
+
+DEVIATIONS: dict[str, tuple[Deviation, ...]] = {
+    "GET /running/sessions/{session_id}/": (_RUNNING_METRICS, _RUNNING_ANGLES, _CALCULATED),
+    "GET /running/sessions/{session_id}/export/": (_RUNNING_METRICS,),
+    "GET /running/sessions/{session_id}/metrics/": (_RUNNING_METRICS,),
+    "GET /weightlifting/sessions/{session_id}/": (_LIFT_METRICS,),
+    "GET /weightlifting/sessions/{session_id}/export/": (_LIFT_METRICS,),
+    "GET /jumping/sessions/{session_id}/export/": (_jump_keypoints(),),
+    "GET /session-management/sessions/filter/": _FILTER_CURSORS,
+}
+
+
+# --- what to call ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    status: int = 200
+    json: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    def url(self, session_id: str = "") -> str:
+        return self.key.split(" ", 1)[1].replace("{session_id}", session_id)
+
+    async def call(
+        self, client: httpx.AsyncClient, session_id: str = "", headers: dict[str, str] = ALICE
+    ) -> httpx.Response:
+        method = self.key.split(" ", 1)[0]
+        return await client.request(
+            method, self.url(session_id), headers=headers, json=self.json, params=self.params
+        )
+
+
+_COMMENTS = {"text_summary": {"en": "Keep it up", "ru": "Так держать"}}
+
+PER_SESSION: dict[Activity, tuple[Case, ...]] = {
+    Activity.JUMPING: (
+        Case("GET /jumping/sessions/{session_id}/"),
+        Case("GET /jumping/sessions/{session_id}/export/"),
+        Case("POST /jumping/sessions/{session_id}/jump-analysis/"),
+        Case("POST /jumping/sessions/{session_id}/recommendation/"),
+        Case("GET /jumping/sessions/{session_id}/summary/"),
+        Case("POST /jumping/sessions/{session_id}/summary/", status=201),
+    ),
+    Activity.RUNNING: (
+        Case("GET /running/sessions/{session_id}/"),
+        Case("GET /running/sessions/{session_id}/export/"),
+        Case("POST /running/sessions/{session_id}/gait-analysis/"),
+        Case("POST /running/sessions/{session_id}/form-analysis/"),
+        Case("GET /running/sessions/{session_id}/metrics/"),
+        Case("POST /running/sessions/{session_id}/recommendation/"),
+        Case("GET /running/sessions/{session_id}/report-comments/"),
+        Case("POST /running/sessions/{session_id}/report-comments/", json=_COMMENTS),
+        Case("POST /running/sessions/{session_id}/report/"),
+        Case("POST /running/sessions/{session_id}/summary/"),
+        Case("DELETE /running/sessions/{session_id}/report-comments/"),
+    ),
+    Activity.WEIGHTLIFTING: (
+        Case("GET /weightlifting/sessions/{session_id}/"),
+        Case("GET /weightlifting/sessions/{session_id}/export/"),
+        Case("GET /weightlifting/sessions/{session_id}/lift-analysis/"),
+        Case("POST /weightlifting/sessions/{session_id}/lift-analysis/"),
+        Case("POST /weightlifting/sessions/{session_id}/recommendation/"),
+    ),
+}
+
+# Any session, any activity; the state-changing ones last.
+MANAGEMENT = (
+    Case("GET /session-management/sessions/{session_id}/analyzed-video/", params={"is_jump": "0"}),
+    Case("PUT /session-management/sessions/{session_id}", json={"title": "Renamed"}),
+    Case("DELETE /session-management/sessions/{session_id}"),
+)
+# Needs a session whose analyzed video was never requested.
+POST_ANALYZED = Case(
+    "POST /session-management/sessions/{session_id}/analyzed-video/", json={"is_jump": False}
+)
+GLOBAL = (
+    Case("GET /session-management/sessions/"),
+    Case("GET /session-management/sessions/filter/"),
+    Case("GET /session-management/sessions/filter/", params={"activity": "Running"}),
+    Case("GET /running/sessions/metrics/total/"),
+)
+UPLOADS = {
+    "POST /jumping/sessions/": {},
+    "POST /running/sessions/": {"incline_degree": "2"},
+    "POST /weightlifting/sessions/": {"exercise_name": "snatch", "barbell_mass": "80"},
+}
+
+ALL_SESSIONS = [(user, record) for user in ("alice", "bob") for record in seed_sessions(user)]
+
+
+def _headers(user: str) -> dict[str, str]:
+    return ALICE if user == "alice" else BOB
+
+
+def _check(response: httpx.Response, case: Case) -> None:
+    assert response.status_code == case.status, (case.key, response.text[:300])
+    assert response.headers["content-type"].startswith("application/json")
+    assert_conforms(response.json(), case.key, case.status, DEVIATIONS.get(case.key, ()))
+
+
+def test_every_operation_is_served_and_validated() -> None:
+    served = {endpoint.key for endpoint in contract_endpoints()}
+    validated = {c.key for cases in PER_SESSION.values() for c in cases}
+    validated |= {c.key for c in (*MANAGEMENT, POST_ANALYZED, *GLOBAL)} | set(UPLOADS)
+    assert served == operations()
+    assert validated == operations()
+    assert set(DEVIATIONS) <= operations()
+
+
+@pytest.mark.parametrize(
+    ("user", "record"), ALL_SESSIONS, ids=[r.session_id[:8] for _, r in ALL_SESSIONS]
+)
+async def test_every_endpoint_of_every_seeded_session(
+    small_client: httpx.AsyncClient, user: str, record: SessionRecord
+) -> None:
+    # Short series keep schema validation fast; shapes and quirks are the same.
+    for case in PER_SESSION[record.activity]:
+        _check(await case.call(small_client, record.session_id, _headers(user)), case)
+
+
+@pytest.mark.parametrize("activity", list(Activity))
+async def test_full_size_bodies(client: httpx.AsyncClient, activity: Activity) -> None:
+    record = next(r for r in seed_sessions("bob") if r.activity is activity)
+    for case in PER_SESSION[activity]:
+        _check(await case.call(client, record.session_id, BOB), case)
+
+
+async def test_management_endpoints(client: httpx.AsyncClient) -> None:
+    records = seed_sessions("alice")
+    for case in GLOBAL:
+        _check(await case.call(client), case)
+    not_requested = next(r for r in records if r.video_state is VideoState.NOT_REQUESTED)
+    _check(await POST_ANALYZED.call(client, not_requested.session_id), POST_ANALYZED)
+    for case in MANAGEMENT:
+        _check(await case.call(client, records[0].session_id), case)
+
+
+async def test_filter_cursors_are_null_on_an_empty_page(client: httpx.AsyncClient) -> None:
+    last = seed_sessions("alice")[-1].session_id
+    case = Case("GET /session-management/sessions/filter/", params={"start_after_id": last})
+    response = await case.call(client)
+    _check(response, case)
+    assert response.json()["first_doc_id"] is None
+
+
+@pytest.mark.parametrize("key", sorted(UPLOADS))
+async def test_uploads(client: httpx.AsyncClient, key: str) -> None:
+    path = key.split(" ", 1)[1]
+    response = await client.post(
+        path,
+        headers=ALICE,
+        data={"session_name": "Upload", **UPLOADS[key]},
+        files={"video": ("clip.mp4", b"\x00" * 4096, "video/mp4")},
+    )
+    _check(response, Case(key))
