@@ -8,6 +8,7 @@ gets a fresh :class:`~schema.context.GatewayContext` that borrows them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -54,6 +55,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         return GatewayContext(request=request, services=self._services.get())
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            # orjson's error subclasses json's, which Strawberry turns into a
+            # 400; bytes that aren't UTF-8 land here too instead of in a 500.
+            raise json.JSONDecodeError(str(exc), "", 0) from exc
 
     def encode_json(self, data: object) -> bytes:
         # Payloads are mostly long arrays of floats: orjson is several times

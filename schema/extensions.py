@@ -77,10 +77,10 @@ class ErrorCodes(SchemaExtension):
 def _code_for_validation(error: GraphQLError) -> str:
     if error.extensions and "code" in error.extensions:
         return str(error.extensions["code"])
-    if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
     if _LIMIT_MESSAGES.search(error.message):
         return "LIMIT_EXCEEDED"
+    if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
     return "GRAPHQL_VALIDATION_FAILED"
 
 

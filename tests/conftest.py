@@ -1,0 +1,113 @@
+"""Shared fixtures: a sandbox upstream and a gateway, both real servers on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.model import Activity as ActivityValue
+from gateway.model import encode_global_id
+from gateway.sandbox import DEMO_KEYS, seed_sessions
+from gateway.sandbox.data import SessionRecord
+from tests.servers import SandboxControl, ServerProcess, free_port
+
+ALICE = f"API-KEY {DEMO_KEYS['alice']}"
+BOB = f"API-KEY {DEMO_KEYS['bob']}"
+
+
+@pytest.fixture(scope="session")
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
+    port = free_port()
+    server = ServerProcess(
+        ["sandbox", "--port", str(port), "--processing-delay", "1.0"],
+        port=port,
+        log_path=logs_dir / "sandbox.log",
+        ready_path="/__sandbox__/stats",
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
+    control = SandboxControl(sandbox_server.url)
+    control.configure(latency_ms=0, processing_delay_s=1.0, export_frames=None)
+    control.reset()
+    yield control
+    control.configure(latency_ms=0, processing_delay_s=1.0, export_frames=None)
+
+
+def start_gateway(
+    sandbox_url: str, log_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> ServerProcess:
+    port = free_port()
+    return ServerProcess(
+        ["serve", "--upstream-url", sandbox_url, "--port", str(port), *extra],
+        port=port,
+        log_path=log_path,
+        ready_path="/healthz",
+        env={"GATEWAY_LOG_LEVEL": "debug", **(env or {})},
+    ).start()
+
+
+@pytest.fixture(scope="session")
+def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    server = start_gateway(sandbox_server.url, logs_dir / "gateway.log")
+    yield server
+    server.stop()
+
+
+@dataclass
+class GraphQLClient:
+    http: httpx.AsyncClient
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = ALICE,
+    ) -> dict[str, Any]:
+        headers = {"Authorization": key} if key is not None else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def gql(gateway_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
+    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=30) as http:
+        yield GraphQLClient(http)
+
+
+def seeded(user: str, activity: str | None = None, video: str | None = None) -> list[SessionRecord]:
+    """The seeded sessions of a demo user, optionally of one activity label / video state."""
+    return [
+        s
+        for s in seed_sessions(user)
+        if (activity is None or s.activity == activity)
+        and (video is None or s.video_state == video)
+    ]
+
+
+def global_id(record: SessionRecord) -> str:
+    return encode_global_id(
+        ActivityValue.from_label(str(record.activity)) or _fail(), record.session_id
+    )
+
+
+def _fail() -> ActivityValue:
+    raise AssertionError("unknown activity")

@@ -1,0 +1,118 @@
+"""Real servers on loopback for end-to-end tests: the sandbox upstream and the gateway.
+
+Each runs as its own process, started the way a user starts it
+(``python -m gateway ...``), on a free port, with its output in a log file
+that tests can read (e.g. to prove a key never reaches a log).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+__all__ = ["SandboxControl", "ServerProcess", "free_port"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        port: int,
+        log_path: Path,
+        ready_path: str,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = log_path
+        self._args = [sys.executable, "-m", "gateway", *args]
+        self._ready_path = ready_path
+        self._env = {**os.environ, **(env or {})}
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> ServerProcess:
+        with self.log_path.open("ab") as log:
+            # The child keeps its own copy of the descriptor.
+            self._proc = subprocess.Popen(
+                self._args, stdout=log, stderr=subprocess.STDOUT, env=self._env
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(self.url + self._ready_path, timeout=1.0).status_code < 500:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log()}")
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int | None:
+        if self._proc is None:
+            return None
+        if self._proc.poll() is None:
+            self._proc.send_signal(sig)
+            try:
+                self._proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        return self._proc.returncode
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class SandboxControl:
+    """The sandbox's ``/__sandbox__/`` surface: counters and knobs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = httpx.get(f"{self.url}/__sandbox__/stats").json()
+        return result
+
+    def reset(self) -> None:
+        httpx.post(f"{self.url}/__sandbox__/reset-stats").raise_for_status()
+
+    def configure(self, **knobs: Any) -> None:
+        httpx.post(f"{self.url}/__sandbox__/config", json=knobs).raise_for_status()
+
+    def set_video(self, session_id: str, state: str) -> None:
+        httpx.post(f"{self.url}/__sandbox__/sessions/{session_id}/{state}").raise_for_status()
+
+    def calls(self, route: str | None = None) -> int:
+        stats = self.stats()
+        if route is None:
+            return int(stats["total"])
+        return int(stats["routes"].get(route, 0))

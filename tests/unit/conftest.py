@@ -1,0 +1,49 @@
+"""In-process fixtures: the gateway app over the sandbox app, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.sandbox import SandboxConfig, create_sandbox_app
+
+
+@asynccontextmanager
+async def gateway_client(
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    sandbox: Starlette | None = None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client on the gateway app, whose upstream is ``transport`` or a sandbox app."""
+    if transport is None:
+        transport = httpx.ASGITransport(app=sandbox or create_sandbox_app(SandboxConfig()))
+    app = create_app(settings or Settings(upstream_url="http://sandbox"), transport=transport)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
+        ) as client:
+            yield client
+
+
+async def run(
+    client: httpx.AsyncClient,
+    query: str,
+    key: str | None = "API-KEY alice-demo-key",
+    **variables: Any,
+) -> dict[str, Any]:
+    headers = {"Authorization": key} if key else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
