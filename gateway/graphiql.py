@@ -73,14 +73,20 @@ ENTRY_SCRIPT: Final[str] = "graphiql.js"
 ENTRY_STYLESHEET: Final[str] = "graphiql.css"
 
 CONTENT_SECURITY_POLICY: Final[str] = (
-    "default-src 'self'; base-uri 'self'; object-src 'none'; "
-    "frame-ancestors 'self'; form-action 'self'"
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'self'; form-action 'self'"
 )
 """Sent with the GraphiQL and example pages.
 
-Everything (scripts, Monaco's web workers, styles, fonts, fetch and the
-WebSocket) comes from the page's own origin; there is no inline script. Under
-CSP Level 3, ``'self'`` also matches ``ws:``/``wss:`` to the same host and port.
+Scripts, Monaco's web workers, stylesheets, fonts, images, fetch and the
+WebSocket all come from the page's own origin (under CSP Level 3 ``'self'``
+also matches ``ws:``/``wss:`` to the same host and port), and there is no
+inline script. The one relaxation is ``style-src 'unsafe-inline'``: Monaco (the
+editor in GraphiQL 5) renders its view lines as HTML strings carrying
+``style="top:..px"`` attributes and adds ``<style>`` elements for its theme and
+decorations at run time, with values that change as you type, so neither
+hashes nor a nonce can cover them. Without it the editors lose their layout and
+colours. Inline *scripts* stay forbidden.
 """
 
 BUILD_HINT: Final[str] = "make graphiql-assets"
@@ -205,6 +211,7 @@ a WebSocket with the <code>graphql-transport-ws</code> subprotocol.</p>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>{esc(title)}</title>
+<link rel="icon" href="{esc(static_path)}/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{esc(static_path)}/{ENTRY_STYLESHEET}">
 <script type="module" src="{esc(static_path)}/{ENTRY_SCRIPT}"></script>
 </head>

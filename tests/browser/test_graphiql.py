@@ -1,0 +1,230 @@
+"""GraphiQL served from the gateway's own assets, offline, under a strict CSP.
+
+Against a minimal Starlette app (the routes of gateway.graphiql plus a tiny
+strawberry schema), and against the real app when gateway.app exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import AsyncGenerator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+from strawberry.types import Info
+
+from gateway.graphiql import (
+    CONTENT_SECURITY_POLICY,
+    ExampleOperation,
+    graphiql_page_response,
+    graphiql_routes,
+)
+
+from .conftest import NetworkLog
+from .servers import serve_in_thread
+
+pytestmark = pytest.mark.browser
+
+DEMO_KEY = "alice-demo-key"
+
+
+@strawberry.type
+class Tick:
+    n: int
+    auth: str | None
+
+
+def _auth_of(info: Info[Any, None]) -> str | None:
+    context = info.context
+    params = context.get("connection_params") if isinstance(context, dict) else None
+    if isinstance(params, dict):
+        value = params.get("Authorization")
+        return value if isinstance(value, str) else None
+    request = context.get("request") if isinstance(context, dict) else None
+    if isinstance(request, Request):
+        return request.headers.get("authorization")
+    return None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def whoami(self, info: Info[Any, None]) -> str:
+        return f"auth={_auth_of(info)}"
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def ticks(self, info: Info[Any, None], count: int = 3) -> AsyncGenerator[Tick, None]:
+        for n in range(1, count + 1):
+            await asyncio.sleep(0.4)
+            yield Tick(n=n, auth=_auth_of(info))
+
+
+MINI_EXAMPLES = (
+    ExampleOperation("query Who {\n  whoami\n}\n"),
+    ExampleOperation("subscription Ticks {\n  ticks(count: 3) {\n    n\n    auth\n  }\n}\n"),
+)
+
+
+class SelfHostedGraphQL(GraphQL[Any, None]):
+    """Strawberry's ASGI app with its CDN GraphiQL page swapped for ours."""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page_response(request)
+
+
+def mini_app() -> Starlette:
+    """Our routes + a strawberry endpoint at /graphql, the way the gateway wires them."""
+    schema = strawberry.Schema(query=Query, subscription=Subscription)
+    graphql = SelfHostedGraphQL(schema)
+    return Starlette(
+        routes=[
+            *graphiql_routes(sandbox=True, demo_key=DEMO_KEY, examples=MINI_EXAMPLES),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def mini_server() -> Iterator[str]:
+    with serve_in_thread(mini_app()) as base:
+        yield base
+
+
+def _text(locator: Any) -> str:
+    """Text of a Monaco editor as shown (it renders spaces as U+00A0)."""
+    return str(locator.inner_text()).replace("\u00a0", " ")
+
+
+def response_text(page: Any) -> str:
+    return _text(page.locator(".graphiql-response .view-lines").first)
+
+
+def run_tab(page: Any, index: int, expect: str) -> None:
+    """Switch to tab ``index``, wait until its editor shows ``expect``, run it."""
+    page.locator(".graphiql-tab").nth(index).click()
+    editor = page.locator(".graphiql-query-editor .view-lines").first
+    deadline = time.monotonic() + 10
+    while expect not in _text(editor):
+        assert time.monotonic() < deadline, f"tab {index} never showed {expect!r}"
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(200)
+    page.locator(".graphiql-execute-button").click()
+
+
+def wait_for_response(page: Any, pattern: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        text = response_text(page)
+        if re.search(pattern, text):
+            return text
+        page.wait_for_timeout(100)
+    raise AssertionError(f"response pane never matched {pattern!r}; it shows:\n{text}")
+
+
+def open_graphiql(page: Any, base: str) -> list[str]:
+    """Open /graphql as a browser would; returns the console errors collected."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    response = page.goto(f"{base}/graphql", wait_until="domcontentloaded")
+    assert response is not None and response.status == 200
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    page.wait_for_selector(".graphiql-container", timeout=30_000)
+    page.wait_for_selector(".graphiql-editor .view-lines", timeout=30_000)
+    return errors
+
+
+def test_page_and_config_over_http(mini_server: str) -> None:
+    html = httpx.get(f"{mini_server}/graphql", headers={"accept": "text/html"})
+    assert html.status_code == 200
+    assert "<script>" not in html.text and "style=" not in html.text
+    assert html.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    config = httpx.get(f"{mini_server}/graphiql/config.json").json()
+    assert config["headers"] == {"Authorization": f"API-KEY {DEMO_KEY}"}
+    assert len(config["tabs"]) == 2
+    script = httpx.get(f"{mini_server}/static/graphiql/graphiql.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    # a client that asks for JSON still reaches GraphQL
+    answer = httpx.get(f"{mini_server}/graphql", params={"query": "{ whoami }"})
+    assert answer.json() == {"data": {"whoami": "auth=None"}}
+
+
+def test_graphiql_offline_query_and_subscription(
+    mini_server: str, browser_page: tuple[Any, NetworkLog]
+) -> None:
+    page, log = browser_page
+    errors = open_graphiql(page, mini_server)
+
+    # the header editor starts with the demo key
+    page.get_by_role("button", name="Headers", exact=True).click()
+    headers_editor = page.locator(".graphiql-editor-tool .graphiql-editor").last
+    assert DEMO_KEY in _text(headers_editor.locator(".view-lines"))
+
+    # tab 1: a query over HTTP, authenticated by the header editor's Authorization
+    run_tab(page, 0, "whoami")
+    wait_for_response(page, rf"auth=API-KEY {DEMO_KEY}")
+
+    # tab 2: a subscription over graphql-transport-ws; the events arrive one by one
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
+    run_tab(page, 1, "ticks")
+    seen: list[int] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and 3 not in seen:
+        match = re.search(r'"n": (\d+)', response_text(page))
+        if match and int(match.group(1)) not in seen:
+            seen.append(int(match.group(1)))
+        page.wait_for_timeout(50)
+    assert seen[-1:] == [3], seen
+    assert len(seen) >= 2, f"expected to watch events arrive, saw only {seen}"
+    text = wait_for_response(page, rf'"auth": "API-KEY {DEMO_KEY}"')
+    assert '"n": 3' in text
+    nexts = [json.loads(f) for f in frames if '"next"' in f]
+    assert [m["payload"]["data"]["ticks"]["n"] for m in nexts] == [1, 2, 3]
+    assert any(u.startswith("ws://127.0.0.1:") for u in log.websockets)
+
+    # explorer plugin and docs are there
+    assert page.get_by_role("button", name=re.compile("Show GraphiQL Explorer")).count() == 1
+    assert page.get_by_role("button", name=re.compile("Show Documentation Explorer")).count() == 1
+
+    csp_errors = [e for e in errors if "Content Security Policy" in e or "Refused" in e]
+    assert csp_errors == [], csp_errors
+    assert log.off_loopback == [], log.off_loopback
+    assert any("/static/graphiql/workers/" in u for u in log.requests), "Monaco workers not loaded"
+
+
+def test_missing_assets_page_says_how_to_build(tmp_path: Any) -> None:
+    response = graphiql_page_response(static_dir=tmp_path)
+    assert response.status_code == 503
+    assert b"make graphiql-assets" in response.body
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_screenshot(
+    mini_server: str, browser_page: tuple[Any, NetworkLog], screenshot_dir: Path
+) -> None:
+    """docs/graphiql.png (``make screenshots``): the query tab with its answer."""
+    page, log = browser_page
+    open_graphiql(page, mini_server)
+    run_tab(page, 0, "whoami")
+    wait_for_response(page, "whoami")
+    page.get_by_role("button", name="Headers", exact=True).click()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot_dir / "graphiql.png"))
+    assert log.off_loopback == []

@@ -1,0 +1,91 @@
+// Builds the self-hosted GraphiQL page script (plus its Monaco web workers and
+// stylesheet) and a standalone graphql-ws ES module for the examples into
+// gateway/static/graphiql/. Nothing here is loaded from a CDN at run time.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+const EXTENSIONS = {
+  'font/woff2': 'woff2',
+  'font/woff': 'woff',
+  'font/ttf': 'ttf',
+  'image/svg+xml': 'svg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+};
+
+// GraphiQL's and Monaco's published CSS embed fonts and icons as data: URLs,
+// which `Content-Security-Policy: default-src 'self'` refuses (font-src and
+// img-src fall back to 'self'). Write each one out as a file beside the CSS.
+function extractCssDataUrls() {
+  const pattern = /url\((['"]?)data:([a-z0-9.+-]+\/[a-z0-9.+-]+);base64,([A-Za-z0-9+/=]+)\1\)/gi;
+  return {
+    name: 'extract-css-data-urls',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const asset of Object.values(bundle)) {
+        if (asset.type !== 'asset' || !asset.fileName.endsWith('.css')) continue;
+        const css = String(asset.source);
+        asset.source = css.replace(pattern, (whole, _quote, mime, data) => {
+          const ext = EXTENSIONS[mime.toLowerCase()];
+          if (!ext) return whole;
+          const source = Buffer.from(data, 'base64');
+          const hash = createHash('sha256').update(source).digest('hex').slice(0, 10);
+          const fileName = `assets/inline-${hash}.${ext}`;
+          if (!bundle[fileName]) this.emitFile({ type: 'asset', fileName, source });
+          const rel = path.posix.relative(path.posix.dirname(asset.fileName), fileName);
+          return `url(./${rel})`;
+        });
+      }
+    },
+  };
+}
+
+// Packages ship "use client" directives for React Server Components; they mean
+// nothing in a browser bundle, so drop rollup's warning about each of them.
+function onwarn(warning, warn) {
+  if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+  warn(warning);
+}
+
+export default defineConfig({
+  // Relative base: chunks, workers and fonts are addressed relative to the
+  // module that loads them, so the bundle works under any mount path.
+  base: './',
+  publicDir: here('public'), // favicon.svg
+  logLevel: 'warn',
+  plugins: [extractCssDataUrls()],
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  build: {
+    outDir: here('../../gateway/static/graphiql'),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    minify: 'esbuild',
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 8192,
+    assetsInlineLimit: 0, // no data: URLs, so CSP `default-src 'self'` covers fonts/images too
+    rollupOptions: {
+      input: {
+        graphiql: here('src/graphiql.js'),
+        'graphql-ws': here('src/graphql-ws.js'),
+      },
+      // keep graphql-ws.js's exports so examples can `import { createClient }` from it
+      preserveEntrySignatures: 'exports-only',
+      onwarn,
+      output: {
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        assetFileNames: (info) =>
+          info.names?.some((n) => n.endsWith('.css')) ? '[name].css' : 'assets/[name]-[hash][extname]',
+      },
+    },
+  },
+  worker: {
+    format: 'es',
+    rollupOptions: { output: { entryFileNames: 'workers/[name]-[hash].js' } },
+  },
+});
