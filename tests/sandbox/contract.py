@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import yaml
 
 import gateway.sandbox
@@ -53,8 +53,10 @@ def operations() -> set[str]:
 def response_schema(key: str, status: int = 200) -> dict[str, Any]:
     method, path = key.split(" ", 1)
     responses = contract()["paths"][path][method.lower()]["responses"]
-    schema = responses[str(status)]["content"]["application/json"]["schema"]
-    return to_json_schema(schema)
+    schema: dict[str, Any] = to_json_schema(
+        responses[str(status)]["content"]["application/json"]["schema"]
+    )
+    return schema
 
 
 def to_json_schema(node: Any) -> Any:

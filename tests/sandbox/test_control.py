@@ -1,0 +1,178 @@
+"""The `/__sandbox__/` control surface: counters, knobs and failure injection."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from gateway.sandbox import seed_sessions
+from gateway.sandbox.data import Activity
+from tests.sandbox.conftest import ALICE
+
+JUMP = next(r for r in seed_sessions("alice") if r.activity is Activity.JUMPING)
+JUMP_DETAILS = f"/jumping/sessions/{JUMP.session_id}/"
+VIDEO_KEY = "GET /session-management/sessions/{session_id}/analyzed-video/"
+
+
+async def _stats(client: httpx.AsyncClient) -> dict[str, object]:
+    response = await client.get("/__sandbox__/stats")
+    assert response.status_code == 200
+    body: dict[str, object] = response.json()
+    return body
+
+
+async def _config(client: httpx.AsyncClient, **knobs: object) -> httpx.Response:
+    return await client.post("/__sandbox__/config", json=knobs)
+
+
+async def test_stats_count_by_route_template_and_session(client: httpx.AsyncClient) -> None:
+    assert await _stats(client) == {
+        "total": 0,
+        "routes": {},
+        "by_session": {},
+        "in_flight": 0,
+        "max_in_flight": 0,
+    }
+    await client.get(JUMP_DETAILS, headers=ALICE)
+    await client.get(JUMP_DETAILS)  # a 401 still reached the upstream
+    await client.get(
+        f"/session-management/sessions/{JUMP.session_id}/analyzed-video/", headers=ALICE
+    )
+    await client.get("/session-management/sessions/filter/", headers=ALICE)
+    await client.put(f"/session-management/sessions/{JUMP.session_id}/", headers=ALICE, json={})
+    await client.get("/nowhere/")  # not a contract route: not counted
+    stats = await _stats(client)
+    assert stats["total"] == 5
+    assert stats["routes"] == {
+        "GET /jumping/sessions/{session_id}/": 2,
+        VIDEO_KEY: 1,
+        "GET /session-management/sessions/filter/": 1,
+        # Served with and without the slash, counted under the contract's spelling.
+        "PUT /session-management/sessions/{session_id}": 1,
+    }
+    assert stats["by_session"] == {
+        JUMP.session_id: {
+            "GET /jumping/sessions/{session_id}/": 2,
+            VIDEO_KEY: 1,
+            "PUT /session-management/sessions/{session_id}": 1,
+        }
+    }
+    reset = await client.post("/__sandbox__/reset-stats")
+    assert reset.json() == {"ok": True}
+    assert (await _stats(client))["total"] == 0
+
+
+async def test_latency_and_max_in_flight(client: httpx.AsyncClient) -> None:
+    config = await _config(client, latency_ms=100)
+    assert config.json()["latency_ms"] == 100
+    started = time.perf_counter()
+    responses = await asyncio.gather(*(client.get(JUMP_DETAILS, headers=ALICE) for _ in range(8)))
+    elapsed = time.perf_counter() - started
+    assert all(r.status_code == 200 for r in responses)
+    # Eight 100 ms requests in parallel, not in series.
+    assert 0.1 <= elapsed < 0.6
+    stats = await _stats(client)
+    assert stats["max_in_flight"] == 8
+    assert stats["in_flight"] == 0
+
+
+async def test_fail_next(client: httpx.AsyncClient) -> None:
+    await _config(client, fail_next={"status": 503, "count": 2, "path_contains": "/jumping/"})
+    other = await client.get("/session-management/sessions/filter/", headers=ALICE)
+    assert other.status_code == 200
+    for _ in range(2):
+        failed = await client.get(JUMP_DETAILS, headers=ALICE)
+        assert failed.status_code == 503
+        assert failed.json() == {"error": "Service temporarily unavailable"}
+    assert (await client.get(JUMP_DETAILS, headers=ALICE)).status_code == 200
+    # Failed requests were still seen by the upstream.
+    assert (await _stats(client))["routes"]["GET /jumping/sessions/{session_id}/"] == 3  # type: ignore[index]
+
+
+async def test_fail_next_before_auth_and_by_method(client: httpx.AsyncClient) -> None:
+    await _config(client, fail_next={"status": 500, "method": "post"})
+    assert (await client.get(JUMP_DETAILS)).status_code == 401
+    failed = await client.post(JUMP_DETAILS + "recommendation/")
+    assert failed.status_code == 500
+    assert failed.json() == {"error": "An unexpected error occurred"}
+
+
+async def test_garbage_body(client: httpx.AsyncClient) -> None:
+    await _config(client, fail_next={"garbage": True, "count": 1})
+    response = await client.get(JUMP_DETAILS, headers=ALICE)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text == "<html>oops</html>"
+    assert (await client.get(JUMP_DETAILS, headers=ALICE)).json()["title"] == JUMP.title
+
+
+async def test_fail_next_list_and_clear(client: httpx.AsyncClient) -> None:
+    body = (
+        await _config(
+            client, fail_next=[{"status": 429, "path_contains": "x"}, {"status": 502, "count": 3}]
+        )
+    ).json()
+    assert [(r["status"], r["count"]) for r in body["fail_next"]] == [(429, 1), (502, 3)]
+    cleared = (await _config(client, fail_next=None)).json()
+    assert cleared["fail_next"] == []
+    assert (await client.get(JUMP_DETAILS, headers=ALICE)).status_code == 200
+
+
+async def test_export_frames_override(client: httpx.AsyncClient) -> None:
+    await _config(client, export_frames=1000)
+    body = (await client.get(JUMP_DETAILS + "export/", headers=ALICE)).json()
+    assert len(body["all_timestamps"]) == 1000
+    assert {len(v) for v in body["keypoints"].values()} == {1000}
+    await _config(client, export_frames=None)
+    body = (await client.get(JUMP_DETAILS + "export/", headers=ALICE)).json()
+    assert len(body["all_timestamps"]) == JUMP.frames
+
+
+async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
+    body = (await _config(client, processing_delay_s=0.5)).json()
+    assert body == {
+        "latency_ms": 0.0,
+        "processing_delay_s": 0.5,
+        "export_frames": None,
+        "fail_next": [],
+    }
+    assert (await client.get("/__sandbox__/config")).json() == body
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"latency_ms": -1},
+        {"latency_ms": "fast"},
+        {"export_frames": 0},
+        {"fail_next": {"status": 99}},
+        {"fail_next": {"count": 0}},
+        {"fail_next": "soon"},
+        {"unknown": 1},
+    ],
+)
+async def test_bad_config_changes_nothing(
+    client: httpx.AsyncClient, payload: dict[str, object]
+) -> None:
+    before = (await client.get("/__sandbox__/config")).json()
+    response = await client.post("/__sandbox__/config", json={"processing_delay_s": 9, **payload})
+    assert response.status_code == 400
+    assert "error" in response.json()
+    assert (await client.get("/__sandbox__/config")).json() == before
+
+
+async def test_control_session_endpoints(client: httpx.AsyncClient) -> None:
+    info = (await client.get(f"/__sandbox__/sessions/{JUMP.session_id}")).json()
+    assert info == {
+        "session_id": JUMP.session_id,
+        "owner": "alice",
+        "activity": "Vertical Jump",
+        "video_status": "ready",
+    }
+    assert (await client.get("/__sandbox__/sessions/unknown")).status_code == 404
+    assert (
+        await client.post(f"/__sandbox__/sessions/{JUMP.session_id}/exploded")
+    ).status_code == 404
