@@ -73,7 +73,7 @@ async def test_latency_and_max_in_flight(client: httpx.AsyncClient) -> None:
     elapsed = time.perf_counter() - started
     assert all(r.status_code == 200 for r in responses)
     # Eight 100 ms requests in parallel, not in series.
-    assert 0.1 <= elapsed < 0.6
+    assert 0.1 <= elapsed < 0.7
     stats = await _stats(client)
     assert stats["max_in_flight"] == 8
     assert stats["in_flight"] == 0
