@@ -45,16 +45,19 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "DASHBOARD_PATH",
     "DEFAULT_EXAMPLES",
+    "EXAMPLES_CONTENT_SECURITY_POLICY",
     "EXAMPLES_DIR",
     "STATIC_DIR",
     "STATIC_PATH",
     "ExampleOperation",
     "assets_built",
+    "default_examples",
     "example_routes",
     "graphiql_config",
     "graphiql_page_html",
     "graphiql_page_response",
     "graphiql_routes",
+    "sandbox_session_ids",
     "security_headers",
     "wants_graphiql",
 ]
@@ -89,6 +92,12 @@ hashes nor a nonce can cover them. Without it the editors lose their layout and
 colours. Inline *scripts* stay forbidden.
 """
 
+EXAMPLES_CONTENT_SECURITY_POLICY: Final[str] = (
+    "default-src 'self'; base-uri 'self'; object-src 'none'; "
+    "frame-ancestors 'self'; form-action 'self'"
+)
+"""Sent with the example dashboard: plain DOM, no Monaco, so no inline style either."""
+
 BUILD_HINT: Final[str] = "make graphiql-assets"
 
 
@@ -109,8 +118,8 @@ class ExampleOperation:
 SESSION_PAGE_QUERY: Final[str] = """\
 # The demo user's sessions, newest first (the demo key is in the Headers tab).
 # Copy a few `id`s into the variables of the Dashboard tab to watch them live.
-query SessionPage($first: Int = 20) {
-  sessions(first: $first) {
+query SessionPage($first: Int = 20, $after: String) {
+  sessions(first: $first, after: $after) {
     edges {
       node {
         id
@@ -123,6 +132,10 @@ query SessionPage($first: Int = 20) {
           url
         }
       }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
     }
   }
 }
@@ -146,6 +159,37 @@ DEFAULT_EXAMPLES: Final[tuple[ExampleOperation, ...]] = (
     ExampleOperation(SESSION_PAGE_QUERY, {"first": 20}),
     ExampleOperation(DASHBOARD_SUBSCRIPTION, {"ids": ["<id from SessionPage>"]}),
 )
+"""The sandbox tabs; ``graphiql_config`` fills in the demo user's real session ids."""
+
+
+def default_examples(demo_key: str | None) -> tuple[ExampleOperation, ...]:
+    """``DEFAULT_EXAMPLES``, with the Dashboard tab watching the demo user's newest sessions."""
+    ids = sandbox_session_ids(demo_key) if demo_key else []
+    if not ids:
+        return DEFAULT_EXAMPLES
+    return (DEFAULT_EXAMPLES[0], ExampleOperation(DASHBOARD_SUBSCRIPTION, {"ids": ids}))
+
+
+def sandbox_session_ids(demo_key: str, count: int = 3) -> list[str]:
+    """Global ids of the newest seeded sessions of the sandbox user with ``demo_key``.
+
+    Empty if the key is no sandbox demo key (or the sandbox is not installed).
+    """
+    try:
+        from gateway.model import Activity, encode_global_id
+        from gateway.sandbox.data import seed_sessions, user_by_key
+
+        user = user_by_key(demo_key)
+        if user is None:
+            return []
+        ids: list[str] = []
+        for record in seed_sessions(user.name)[:count]:
+            activity = Activity.from_label(str(record.activity))
+            if activity is not None:
+                ids.append(encode_global_id(activity, record.session_id))
+        return ids
+    except Exception:  # a convenience only: never let it break the page
+        return []
 
 
 def assets_built(static_dir: Path = STATIC_DIR) -> bool:
@@ -153,10 +197,10 @@ def assets_built(static_dir: Path = STATIC_DIR) -> bool:
     return (static_dir / ENTRY_SCRIPT).is_file() and (static_dir / ENTRY_STYLESHEET).is_file()
 
 
-def security_headers() -> dict[str, str]:
+def security_headers(csp: str = CONTENT_SECURITY_POLICY) -> dict[str, str]:
     """Headers for the HTML pages served here (CSP and friends)."""
     return {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": csp,
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-cache",
@@ -262,7 +306,8 @@ def graphiql_config(
     if sandbox:
         if demo_key:
             headers["Authorization"] = f"API-KEY {demo_key}"
-        tabs = [tab.as_json() for tab in (DEFAULT_EXAMPLES if examples is None else examples)]
+        chosen = default_examples(demo_key) if examples is None else examples
+        tabs = [tab.as_json() for tab in chosen]
     return {
         "graphqlUrl": graphql_path,
         "subscriptionUrl": subscription_path or graphql_path,
@@ -335,7 +380,8 @@ def example_routes(examples_dir: Path = EXAMPLES_DIR) -> list[BaseRoute]:
         path = dashboard / name
         if not path.is_file():
             return JSONResponse({"error": f"{path} not found"}, status_code=404)
-        return FileResponse(path, media_type=media_type, headers=security_headers())
+        headers = security_headers(EXAMPLES_CONTENT_SECURITY_POLICY)
+        return FileResponse(path, media_type=media_type, headers=headers)
 
     async def page(request: Request) -> Response:
         return serve("index.html", "text/html; charset=utf-8")

@@ -1,0 +1,128 @@
+"""GraphiQL and the example dashboard against the real gateway (``serve --sandbox``).
+
+The gateway runs as its own process, in sandbox mode, with the sandbox upstream
+in the same process on another loopback port; Chromium reaches nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.graphiql import CONTENT_SECURITY_POLICY, EXAMPLES_CONTENT_SECURITY_POLICY
+from gateway.sandbox import DEMO_KEYS, seed_sessions
+from tests.servers import SandboxControl, ServerProcess, free_port
+
+from .conftest import NetworkLog
+from .test_graphiql import open_graphiql, run_tab, wait_for_response
+
+pytestmark = pytest.mark.browser
+
+ALICE = DEMO_KEYS["alice"]
+
+
+class SandboxGateway:
+    def __init__(self, gateway: ServerProcess, sandbox_url: str) -> None:
+        self.url = gateway.url
+        self.process = gateway
+        self.control = SandboxControl(sandbox_url)
+
+    def subscription_fields(self) -> set[str]:
+        body = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
+            headers={"Authorization": f"API-KEY {ALICE}"},
+        ).json()
+        kind = (body.get("data") or {}).get("__schema", {}).get("subscriptionType")
+        return {f["name"] for f in kind["fields"]} if kind else set()
+
+
+@pytest.fixture(scope="module")
+def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
+    logs = tmp_path_factory.mktemp("browser-logs")
+    port, sandbox_port = free_port(), free_port()
+    server = ServerProcess(
+        ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
+        port=port,
+        log_path=logs / "gateway.log",
+        ready_path="/healthz",
+        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "1.0"},
+    ).start()
+    try:
+        yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
+    finally:
+        server.stop()
+
+
+def test_real_app_serves_graphiql_offline(
+    sandbox_gateway: SandboxGateway, browser_page: tuple[Any, NetworkLog]
+) -> None:
+    config = httpx.get(f"{sandbox_gateway.url}/graphiql/config.json").json()
+    assert config["headers"] == {"Authorization": f"API-KEY {ALICE}"}
+
+    page, log = browser_page
+    errors = open_graphiql(page, sandbox_gateway.url)
+    # the preloaded SessionPage tab runs with the demo key and lists Alice's sessions
+    run_tab(page, 0, "SessionPage")
+    first = seed_sessions("alice")[0]
+    text = wait_for_response(page, r'"sessionId": "[^"]+"')
+    assert '"edges"' in text and '"errors"' not in text, text
+    assert first.session_id in text or '"activity"' in text
+
+    if "analyzedVideos" in sandbox_gateway.subscription_fields():
+        # the preloaded Dashboard tab watches Alice's newest sessions over the WebSocket,
+        # authenticated by the header editor's Authorization in connection_init
+        run_tab(page, 1, "analyzedVideos")
+        wait_for_response(page, r'"status": "(PROCESSING|READY|FAILED)"')
+        assert any(u.startswith("ws://127.0.0.1:") for u in log.websockets)
+    assert [e for e in errors if "Content Security Policy" in e] == []
+    assert log.off_loopback == [], log.off_loopback
+    assert any("/static/graphiql/workers/" in u for u in log.requests)
+
+
+def test_dashboard_flips_to_ready_live(
+    sandbox_gateway: SandboxGateway,
+    browser_page: tuple[Any, NetworkLog],
+    screenshot_dir: Path,
+) -> None:
+    if "analyzedVideos" not in sandbox_gateway.subscription_fields():
+        pytest.skip("the gateway's schema has no Subscription.analyzedVideos yet")
+    page, log = browser_page
+    control = sandbox_gateway.control
+
+    sessions = seed_sessions("alice")[:20]
+    watched = [s.session_id for s in sessions[:3]]
+    for session_id in watched:
+        control.set_video(session_id, "processing")
+
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    response = page.goto(f"{sandbox_gateway.url}/examples/dashboard")
+    assert response is not None and response.status == 200
+    assert response.headers["content-security-policy"] == EXAMPLES_CONTENT_SECURITY_POLICY
+    assert EXAMPLES_CONTENT_SECURITY_POLICY != CONTENT_SECURITY_POLICY
+    page.wait_for_selector('body[data-state="loaded"]', timeout=20_000)
+    page.wait_for_selector('#connection[data-state="live"]', timeout=20_000)
+
+    def status_of(session_id: str) -> str:
+        return str(page.get_attribute(f'tr[data-session-id="{session_id}"]', "data-status"))
+
+    for session_id in watched:
+        assert status_of(session_id) == "PROCESSING"
+    for session_id in watched:
+        control.set_video(session_id, "ready")
+    deadline = time.monotonic() + 20
+    while any(status_of(s) != "READY" for s in watched):
+        assert time.monotonic() < deadline, {s: status_of(s) for s in watched}
+        page.wait_for_timeout(100)
+    assert int(page.inner_text("#event-count")) >= len(watched)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(screenshot_dir / "dashboard.png"), full_page=True)
+    assert errors == []
+    assert log.off_loopback == [], log.off_loopback
+    assert any(u.startswith("ws://127.0.0.1:") for u in log.websockets)
