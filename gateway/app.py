@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import httpx
@@ -19,15 +19,24 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 
+from gateway.broker import create_broker
 from gateway.config import Settings
 from gateway.credentials import Credential
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.metrics import Metrics
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
+from gateway.watchers import ReadinessWatchers
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -36,14 +45,35 @@ __all__ = ["GatewayGraphQL", "create_app"]
 log = logging.getLogger("gateway")
 
 
+class _TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """GraphQL-over-WebSocket messages are text frames: both protocols say so,
+    and clients (gql, graphql-ws) reject binary ones."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
+
+    websocket_adapter_class = _TextWebSocketAdapter
 
     def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
             multipart_uploads_enabled=True,
+            # WebSockets (both protocols), and plain HTTP for clients without
+            # them: multipart/mixed (Apollo's spec) and server-sent events.
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+            ),
             max_subscriptions_per_connection=settings.watch.max_per_connection,
             keep_alive=True,
             keep_alive_interval=15,
@@ -111,13 +141,23 @@ def create_app(
             transport=transport,
             observer=metrics.observe_upstream,
         )
+        broker = create_broker(settings.redis_url)
         async with client:
-            services = Services(settings=settings, client=client, metrics=metrics)
+            await broker.connect()
+            watchers = ReadinessWatchers(
+                client, broker, settings.watch, secret=settings.credential_secret.encode()
+            )
+            services = Services(
+                settings=settings, client=client, metrics=metrics, watchers=watchers, broker=broker
+            )
             ref.set(services)
             try:
                 yield
             finally:
                 ref.set(None)
+                # Subscribers are told, watchers stop and release their leases.
+                await watchers.aclose()
+                await broker.aclose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -125,6 +165,8 @@ def create_app(
     async def readyz(request: Request) -> Response:
         services = ref.get()
         checks: dict[str, str] = {"upstream": await _probe_upstream(services.client)}
+        if services.broker is not None:
+            checks["broker"] = "ok" if await services.broker.healthy() else "unreachable"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "degraded", "checks": checks},

@@ -35,7 +35,10 @@ class WatchPolicy:
     factor: float = 1.5
     cap: float = 10.0
     lease_ttl: float = 10.0
-    max_per_credential: int = 100
+    # How long the last known state is kept in the broker for late joiners.
+    state_ttl: float = 60.0
+    max_per_credential: int = 200
+    max_subscriptions_per_credential: int = 1000
     max_per_connection: int = 100
     max_ids_per_subscription: int = 50
 
@@ -50,6 +53,9 @@ class Settings:
     sandbox_processing_delay: float = 5.0
     sandbox_latency_ms: float = 0.0
     redis_url: str | None = None
+    # Keys broker channel names to a credential without revealing it; give
+    # every replica the same value.
+    credential_secret: str = "session-gateway-default-secret"
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
     max_connections: int = 100
@@ -80,6 +86,15 @@ class Settings:
             if raw is None or f.name in ("retry", "watch"):
                 continue
             values[f.name] = _parse(raw, f.type)
+        watch: dict[str, Any] = {
+            f.name: float(env[f"GATEWAY_WATCH_{f.name.upper()}"])
+            for f in fields(WatchPolicy)
+            if f"GATEWAY_WATCH_{f.name.upper()}" in env
+        }
+        if watch:
+            values["watch"] = WatchPolicy(
+                **{k: int(v) if k.startswith("max_") else v for k, v in watch.items()}
+            )
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -31,6 +31,11 @@ class Credential:
         """The header value to forward to the upstream, exactly as the caller sent it."""
         return self._header
 
+    def shared_id(self, secret: bytes) -> str:
+        """A name for this credential that every replica computes alike (with
+        the same secret), for broker channels and keys; not the key itself."""
+        return hmac.new(secret, self._header.encode(), hashlib.sha256).hexdigest()[:32]
+
     def redact(self, text: str) -> str:
         """``text`` with every occurrence of the key (and the whole header) removed."""
         out = text.replace(self._header, "[redacted]")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from gateway.broker import Broker
 from gateway.config import Settings
 from gateway.metrics import Metrics
 from gateway.upstream import UpstreamClient
+from gateway.watchers import ReadinessWatchers
 
 __all__ = ["Services"]
 
@@ -17,5 +18,6 @@ class Services:
     settings: Settings
     client: UpstreamClient
     metrics: Metrics = field(default_factory=lambda: Metrics())
-    # The readiness watcher registry; set by the lifespan (see gateway.watchers).
-    watchers: Any = None
+    # The readiness watchers and their event broker (see gateway.watchers).
+    watchers: ReadinessWatchers | None = None
+    broker: Broker | None = None

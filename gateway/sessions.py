@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from gateway.credentials import Credential
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.loaders import OperationUpstream, Resource, routes
 from gateway.model import Activity
+from gateway.upstream import UpstreamClient
 
 __all__ = [
     "SUMMARY_FIELDS",
@@ -23,8 +25,10 @@ __all__ = [
     "VideoState",
     "VideoStatus",
     "analyzed_video_params",
+    "check_video_state",
     "fetch_video_state",
     "parse_video_body",
+    "read_video_state",
     "video_state_of",
 ]
 
@@ -148,3 +152,40 @@ def parse_video_body(body: Any) -> VideoState:
     if not isinstance(body, Mapping):
         raise UpstreamBadResponse("The analyzed-video answer is not a JSON object.")
     return video_state_of(body.get("analyzed_video_url")) or VideoState(VideoStatus.PROCESSING)
+
+
+async def read_video_state(
+    client: UpstreamClient, credential: Credential, activity: Activity, session_id: str
+) -> VideoState:
+    """The analyzed video's state, read afresh (no per-operation cache): for pollers."""
+    try:
+        body = await client.get(
+            routes.ANALYZED_VIDEO,
+            credential,
+            path_params={"session_id": session_id},
+            params=analyzed_video_params(activity),
+        )
+    except BadRequest as exc:
+        if exc.upstream_status == 422:
+            return VideoState(VideoStatus.FAILED)
+        raise
+    return parse_video_body(body)
+
+
+async def check_video_state(
+    client: UpstreamClient, credential: Credential, activity: Activity, session_id: str
+) -> VideoState:
+    """Like :func:`read_video_state`, but first proves the session exists for this
+    caller and activity (the details endpoint is activity-specific), so a
+    subscription to a session the caller can't see fails at once."""
+    details = await client.get(
+        routes.DETAILS,
+        credential,
+        path_params={"activity": activity.path, "session_id": session_id},
+    )
+    if not isinstance(details, Mapping):
+        raise UpstreamBadResponse("The session's details are not a JSON object.")
+    ready = video_state_of(details.get("analyzed_video_url"))
+    if ready is not None:
+        return ready
+    return await read_video_state(client, credential, activity, session_id)

@@ -15,6 +15,7 @@ from schema.extensions import ErrorCodes, OperationScopeExtension
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import FLOAT_SERIES, FloatSeries
+from schema.subscription import Subscription
 from schema.types import JumpingSession, RunningSession, WeightliftingSession
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -38,6 +39,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[JumpingSession, RunningSession, WeightliftingSession],
         extensions=[
             OperationScopeExtension,

@@ -20,6 +20,31 @@ ALICE = f"API-KEY {DEMO_KEYS['alice']}"
 BOB = f"API-KEY {DEMO_KEYS['bob']}"
 
 
+# Readiness watchers poll fast in tests, so events arrive within a second.
+FAST_POLLING = {
+    "GATEWAY_WATCH_START": "0.2",
+    "GATEWAY_WATCH_FACTOR": "1.5",
+    "GATEWAY_WATCH_CAP": "0.5",
+    "GATEWAY_WATCH_LEASE_TTL": "2.0",
+}
+
+
+def upload(sandbox_url: str, key: str = ALICE, activity: str = "jumping") -> str:
+    """Upload a tiny video straight to the sandbox (as another client would); its id."""
+    form = {"session_name": "subscription test"}
+    if activity == "weightlifting":
+        form["exercise_name"] = "snatch"
+    response = httpx.post(
+        f"{sandbox_url}/{activity}/sessions/",
+        headers={"Authorization": key},
+        data=form,
+        files={"video": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024, "video/mp4")},
+    )
+    response.raise_for_status()
+    session_id: str = response.json()["session_id"]
+    return session_id
+
+
 @pytest.fixture(scope="session")
 def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
@@ -56,7 +81,7 @@ def start_gateway(
         port=port,
         log_path=log_path,
         ready_path="/healthz",
-        env={"GATEWAY_LOG_LEVEL": "debug", **(env or {})},
+        env={"GATEWAY_LOG_LEVEL": "debug", **FAST_POLLING, **(env or {})},
     ).start()
 
 

@@ -1,0 +1,128 @@
+"""Root subscriptions: push when an analyzed video becomes ready."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import AsyncExitStack
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from gateway.errors import BadRequest, GatewayError
+from gateway.model import encode_global_id
+from gateway.sessions import SessionRef, VideoState
+from gateway.watchers import ReadinessWatchers
+from schema.context import GatewayContext
+from schema.query import ActivityArg, IdArg, resolve_ref
+from schema.types import VideoStatus
+
+__all__ = ["AnalyzedVideoEvent", "Subscription"]
+
+Ctx = Info[GatewayContext, Any]
+
+
+@strawberry.type(description="A change in a session's analyzed video.")
+class AnalyzedVideoEvent:
+    session_id: str = strawberry.field(description="The upstream's session id.")
+    id: strawberry.ID = strawberry.field(description="The session's global id.")
+    status: VideoStatus = strawberry.field(description="The video's status now.")  # type: ignore[valid-type]
+    url: str | None = strawberry.field(description="The analyzed video's URL, once READY.")
+
+    @classmethod
+    def of(cls, ref: SessionRef, state: VideoState) -> AnalyzedVideoEvent:
+        return cls(
+            session_id=ref.session_id,
+            id=strawberry.ID(encode_global_id(ref.activity, ref.session_id)),
+            status=state.status,
+            url=state.url,
+        )
+
+
+def _watchers(info: Ctx) -> ReadinessWatchers:
+    watchers = info.context.services.watchers
+    if not isinstance(watchers, ReadinessWatchers):
+        raise RuntimeError("readiness watchers are not running")
+    return watchers
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "The session's analyzed-video status: the current one at once, then each "
+            "change; completes after READY (with the URL) or FAILED."
+        )
+    )
+    async def analyzed_video(
+        self, info: Ctx, id: IdArg, activity: ActivityArg = None
+    ) -> AsyncGenerator[AnalyzedVideoEvent, None]:
+        ref = resolve_ref(id, activity)
+        credential = info.context.require_credential()
+        async with _watchers(info).watch(credential, ref.activity, ref.session_id) as states:
+            async for state in states:
+                yield AnalyzedVideoEvent.of(ref, state)
+
+    @strawberry.subscription(
+        description=(
+            "Several sessions on one subscription, for dashboards: each one's current "
+            "status at once, then every change; completes when all are READY or FAILED."
+        )
+    )
+    async def analyzed_videos(
+        self,
+        info: Ctx,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global session ids.")],
+    ) -> AsyncGenerator[AnalyzedVideoEvent, None]:
+        watchers = _watchers(info)
+        limit = watchers.policy.max_ids_per_subscription
+        if not ids or len(ids) > limit:
+            raise BadRequest(f"Watch between 1 and {limit} sessions at once.", field="ids")
+        refs = list({ref.session_id: ref for ref in (resolve_ref(i, None) for i in ids)}.values())
+        credential = info.context.require_credential()
+        async with AsyncExitStack() as stack:
+            # Open every watch first: an id the caller can't see fails the
+            # subscription before anything is streamed.
+            streams = await asyncio.gather(
+                *(
+                    stack.enter_async_context(
+                        watchers.watch(credential, ref.activity, ref.session_id)
+                    )
+                    for ref in refs
+                )
+            )
+            async for ref, state in _merge(list(zip(refs, streams, strict=True))):
+                yield AnalyzedVideoEvent.of(ref, state)
+
+
+async def _merge(
+    streams: list[tuple[SessionRef, AsyncIterator[VideoState]]],
+) -> AsyncIterator[tuple[SessionRef, VideoState]]:
+    """Interleave several state streams as events arrive; ends when all have ended."""
+    queue: asyncio.Queue[tuple[SessionRef, VideoState] | GatewayError | None] = asyncio.Queue()
+
+    async def pump(ref: SessionRef, stream: AsyncIterator[VideoState]) -> None:
+        try:
+            async for state in stream:
+                await queue.put((ref, state))
+        except GatewayError as exc:
+            await queue.put(exc)
+        finally:
+            await queue.put(None)
+
+    tasks = [asyncio.create_task(pump(ref, stream)) for ref, stream in streams]
+    try:
+        remaining = len(tasks)
+        while remaining:
+            item = await queue.get()
+            if item is None:
+                remaining -= 1
+            elif isinstance(item, GatewayError):
+                raise item
+            else:
+                yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,212 @@
+"""Push when an analyzed video becomes ready: real clients over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from gql import Client, GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
+
+from gateway.model import Activity, encode_global_id
+from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded, upload
+from tests.servers import SandboxControl, ServerProcess
+from tests.wsclient import LEGACY_WS, TRANSPORT_WS, SubscriptionError, collect, ws_client
+
+SUBSCRIPTION = """
+subscription ($id: ID!) { analyzedVideo(id: $id) { id sessionId status url } }
+"""
+PROCESSING_DELAY = 1.0  # the sandbox's, see tests/conftest.py
+POLL_CAP = 0.5
+
+
+def jumping(session_id: str) -> str:
+    return encode_global_id(Activity.JUMPING, session_id)
+
+
+@pytest.mark.parametrize("subprotocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_gql_client_gets_ready_event_then_completion(
+    gateway_server: ServerProcess, sandbox: SandboxControl, subprotocol: str
+) -> None:
+    session_id = upload(sandbox.url)
+    uploaded = time.monotonic()
+    transport = WebsocketsTransport(
+        url=gateway_server.url.replace("http", "ws") + "/graphql",
+        init_payload={"Authorization": ALICE},
+        subprotocols=[subprotocol],  # type: ignore[list-item]
+    )
+    events = []
+    async with Client(transport=transport) as session:
+        request = GraphQLRequest(SUBSCRIPTION, variable_values={"id": jumping(session_id)})
+        async for event in session.subscribe(request):
+            events.append((time.monotonic() - uploaded, event["analyzedVideo"]))
+    # The generator ended on its own: the server completed the subscription.
+    statuses = [e["status"] for _, e in events]
+    assert statuses[0] == "PROCESSING"
+    assert statuses[-1] == "READY" and statuses.count("READY") == 1
+    ready_after, ready = events[-1]
+    assert ready["url"].startswith("https://") and ready["sessionId"] == session_id
+    print(f"{subprotocol}: READY {ready_after:.2f}s after upload")
+    assert ready_after < PROCESSING_DELAY + POLL_CAP + 1.0
+
+
+async def test_http_multipart_subscription(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    """Clients without WebSockets subscribe over plain HTTP (multipart/mixed)."""
+    session_id = upload(sandbox.url)
+    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=15) as http:
+        async with http.stream(
+            "POST",
+            "/graphql",
+            json={"query": SUBSCRIPTION, "variables": {"id": jumping(session_id)}},
+            headers={
+                "Authorization": ALICE,
+                "Accept": 'multipart/mixed;subscriptionSpec="1.0",application/json',
+            },
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("multipart/mixed")
+            body = ""
+            async for chunk in response.aiter_text():
+                body += chunk
+    assert '"status":"PROCESSING"' in body.replace(" ", "")
+    assert '"status":"READY"' in body.replace(" ", "")
+
+
+async def test_server_sent_events_subscription(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    ready = seeded("alice", video="ready")[0]
+    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=15) as http:
+        async with http.stream(
+            "POST",
+            "/graphql",
+            json={"query": SUBSCRIPTION, "variables": {"id": global_id(ready)}},
+            headers={"Authorization": ALICE, "Accept": "text/event-stream"},
+        ) as response:
+            assert response.headers["content-type"].startswith("text/event-stream")
+            body = "".join([chunk async for chunk in response.aiter_text()])
+    assert "event: next" in body and '"READY"' in body
+    assert "event: complete" in body
+
+
+async def test_fifty_subscribers_poll_like_one(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    route = "GET /session-management/sessions/{session_id}/analyzed-video/"
+
+    async def watch(count: int) -> int:
+        session_id = upload(sandbox.url)
+        async with ws_client(gateway_server.url, ALICE) as client:
+            results = await asyncio.gather(
+                *(
+                    collect(client.subscribe(SUBSCRIPTION, {"id": jumping(session_id)}))
+                    for _ in range(count)
+                )
+            )
+        assert all(r[-1]["analyzedVideo"]["status"] == "READY" for r in results)
+        polls = sandbox.stats()["by_session"].get(session_id, {}).get(route, 0)
+        return int(polls)
+
+    one = await watch(1)
+    fifty = await watch(50)
+    print(f"upstream polls until READY: 1 subscriber {one}, 50 subscribers {fifty}")
+    assert one >= 1
+    assert fifty <= one + 1  # the same schedule; +1 for timing jitter
+
+
+async def test_request_analyzed_video_wakes_the_watcher(
+    gateway_server: ServerProcess, sandbox: SandboxControl, gql: GraphQLClient
+) -> None:
+    record = seeded("alice", video="not_requested")[-1]
+    async with ws_client(gateway_server.url, ALICE) as client:
+        events = client.subscribe(SUBSCRIPTION, {"id": global_id(record)})
+        first = await anext(events)
+        body = await gql.execute(
+            "mutation ($id: ID!) { requestAnalyzedVideo(id: $id) { status url } }",
+            {"id": global_id(record)},
+        )
+        assert "errors" not in body, body
+        rest = await collect(events)
+    statuses = [first["analyzedVideo"]["status"]] + [e["analyzedVideo"]["status"] for e in rest]
+    assert statuses[-1] == "READY"
+
+
+async def test_unknown_session_fails_at_once(gateway_server: ServerProcess) -> None:
+    async with ws_client(gateway_server.url, ALICE) as client:
+        with pytest.raises(SubscriptionError) as info:
+            await collect(client.subscribe(SUBSCRIPTION, {"id": jumping("0" * 32)}), timeout=5)
+    assert info.value.codes == ["NOT_FOUND"]
+
+
+async def test_bob_cannot_subscribe_to_alices_session(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    session_id = upload(sandbox.url, ALICE)
+    async with (
+        ws_client(gateway_server.url, ALICE) as alice,
+        ws_client(gateway_server.url, BOB) as bob,
+    ):
+        alices = asyncio.create_task(
+            collect(alice.subscribe(SUBSCRIPTION, {"id": jumping(session_id)}))
+        )
+        with pytest.raises(SubscriptionError) as info:
+            await collect(bob.subscribe(SUBSCRIPTION, {"id": jumping(session_id)}), timeout=5)
+        assert info.value.codes == ["NOT_FOUND"]
+        events = await alices
+    assert events[-1]["analyzedVideo"]["status"] == "READY"
+
+
+async def test_no_key_is_unauthenticated(gateway_server: ServerProcess) -> None:
+    session = seeded("alice")[0]
+    async with ws_client(gateway_server.url, None) as client:
+        with pytest.raises(SubscriptionError) as info:
+            await collect(client.subscribe(SUBSCRIPTION, {"id": global_id(session)}), timeout=5)
+    assert info.value.codes == ["UNAUTHENTICATED"]
+
+
+async def test_key_from_the_upgrade_request_header(gateway_server: ServerProcess) -> None:
+    ready = seeded("alice", video="ready")[0]
+    async with ws_client(gateway_server.url, None, header_key=ALICE) as client:
+        events = await collect(client.subscribe(SUBSCRIPTION, {"id": global_id(ready)}))
+    assert [e["analyzedVideo"]["status"] for e in events] == ["READY"]
+
+
+async def test_dashboard_watches_many_sessions_on_one_subscription(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    uploaded = [upload(sandbox.url) for _ in range(3)]
+    ready = seeded("alice", video="ready")[:2]
+    failed = seeded("alice", video="failed")[:1]
+    ids = [jumping(s) for s in uploaded] + [global_id(r) for r in ready + failed]
+    async with ws_client(gateway_server.url, ALICE) as client:
+        events = await collect(
+            client.subscribe(
+                "subscription ($ids: [ID!]!) "
+                "{ analyzedVideos(ids: $ids) { sessionId status url } }",
+                {"ids": ids},
+            )
+        )
+    final = {e["analyzedVideos"]["sessionId"]: e["analyzedVideos"]["status"] for e in events}
+    assert final == {
+        **{s: "READY" for s in uploaded},
+        **{r.session_id: "READY" for r in ready},
+        failed[0].session_id: "FAILED",
+    }
+
+
+async def test_dashboard_subscription_is_bounded(gateway_server: ServerProcess) -> None:
+    ids = [jumping(f"{i:032x}") for i in range(51)]
+    async with ws_client(gateway_server.url, ALICE) as client:
+        with pytest.raises(SubscriptionError) as info:
+            await collect(
+                client.subscribe(
+                    "subscription ($ids: [ID!]!) { analyzedVideos(ids: $ids) { status } }",
+                    {"ids": ids},
+                ),
+                timeout=5,
+            )
+    assert info.value.codes == ["BAD_REQUEST"]
