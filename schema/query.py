@@ -13,6 +13,7 @@ from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_pa
 from gateway.model import Activity as ActivityValue
 from gateway.model import decode_global_id, validate_session_id
 from gateway.sessions import SessionRef
+from schema.analyses import RunningTotals, running_totals
 from schema.context import GatewayContext, upstream_of
 from schema.types import Activity, Node, Session, session_type
 
@@ -188,3 +189,12 @@ class Query:
             max_page_size=info.context.services.settings.max_page_size,
         )
         return SessionConnection(page=page)
+
+    @strawberry.field(
+        description=(
+            "Totals over all the caller's running sessions: averages, and the newest "
+            "session's statistics. Null when the caller has no running session."
+        )
+    )
+    async def running_totals(self, info: Ctx) -> RunningTotals | None:
+        return await running_totals(info)

@@ -8,26 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
-from gateway.normalize import (
-    MetricValue,
-    NamedSeries,
-    normalize_metrics,
-    normalize_series,
-    parse_created_at,
-    slice_frames,
-    to_float_list,
-)
+from gateway.normalize import parse_created_at, slice_frames
+from gateway.reports import report_routes
 from gateway.sessions import SessionRef, VideoState
 from gateway.sessions import VideoStatus as VideoStatusValue
+from schema import analyses
+from schema.analyses import (
+    AnalysisImage,
+    GaitAnalysis,
+    JumpAnalysis,
+    JumpSummary,
+    Language,
+    LanguageArg,
+    LocalizedText,
+    ReportComment,
+)
 from schema.context import GatewayContext, upstream_of
-from schema.scalars import FloatSeries, FrameRangeInput, frame_range
+from schema.scalars import FloatSeries, frame_range
+from schema.series import FramesArg, Metric, NamesArg, Series
+from schema.series import metric_list as _metrics
+from schema.series import series_list as _series
+from schema.series import timestamps as _timestamps
 
 __all__ = [
     "Activity",
@@ -57,46 +65,6 @@ VideoStatus = strawberry.enum(
     description="Where the analyzed (annotated) video of a session stands.",
 )
 
-NamesArg = Annotated[
-    list[str] | None,
-    strawberry.argument(description="Only these names; all when omitted."),
-]
-FramesArg = Annotated[
-    FrameRangeInput | None,
-    strawberry.argument(description="Only these frames; all when omitted."),
-]
-
-
-@strawberry.type(description="A named series of numbers, one per video frame.")
-class Series:
-    name: str = strawberry.field(description="The series' upstream name, e.g. `lkne_angle`.")
-    values: FloatSeries = strawberry.field(description="The values, one per frame.")
-
-    @classmethod
-    def of(cls, series: NamedSeries) -> Series:
-        return cls(name=series.name, values=FloatSeries(series.values))
-
-
-@strawberry.type(
-    description=(
-        "A measurement. The upstream sends a single number, a per-frame array or "
-        "`{avg, min, max}`; whichever it sent is here, and arrays also get their "
-        "average, minimum and maximum."
-    )
-)
-class Metric:
-    name: str = strawberry.field(description="The metric's upstream name, e.g. `max_bar_speed`.")
-    value: float | None = strawberry.field(description="The value, when it is a single number.")
-    values: FloatSeries | None = strawberry.field(description="The per-frame values, if any.")
-    avg: float | None = strawberry.field(description="Average.")
-    min: float | None = strawberry.field(description="Minimum.")
-    max: float | None = strawberry.field(description="Maximum.")
-
-    @classmethod
-    def of(cls, m: MetricValue) -> Metric:
-        values = None if m.values is None else FloatSeries(m.values)
-        return cls(name=m.name, value=m.value, values=values, avg=m.avg, min=m.min, max=m.max)
-
 
 @strawberry.type(description="The analyzed video: the original with the analysis drawn over it.")
 class AnalyzedVideo:
@@ -113,19 +81,6 @@ class Node:
     @strawberry.field(description="An opaque id, unique across all types.")
     def id(self) -> strawberry.ID:
         raise NotImplementedError
-
-
-def _series(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Series]:
-    return [Series.of(s) for s in normalize_series(raw, names, frame_range(frames))]
-
-
-def _metrics(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Metric]:
-    return [Metric.of(m) for m in normalize_metrics(raw, names, frame_range(frames))]
-
-
-def _timestamps(raw: Any, frames: FrameRangeInput | None) -> FloatSeries | None:
-    values = to_float_list(raw)
-    return None if values is None else FloatSeries(slice_frames(values, frame_range(frames)))
 
 
 @strawberry.type(
@@ -278,6 +233,25 @@ class JumpingSession(Session):
         raw = await self.ref.field(upstream_of(info), "whole_report_metrics")
         return _series(raw, names, frames)
 
+    @strawberry.field(
+        description=(
+            "The jump analysis report: graph curves per jump, the phases with their "
+            "frames and images, the analysed frame range, and feedback. One upstream "
+            "call, made only when selected."
+        )
+    )
+    async def jump_analysis(self, info: Ctx) -> JumpAnalysis | None:
+        return await analyses.jump_analysis(self.ref, info)
+
+    @strawberry.field(
+        description=(
+            "The session's summary: metrics per jump and short ratings. One upstream "
+            "call, made only when selected."
+        )
+    )
+    async def summary(self, info: Ctx) -> JumpSummary | None:
+        return await analyses.jump_summary(self.ref, info)
+
 
 @strawberry.type(description="A running session.")
 class RunningSession(Session):
@@ -300,6 +274,62 @@ class RunningSession(Session):
     async def summary(self, info: Ctx) -> str | None:
         return _text(await self.ref.field(upstream_of(info), "summary"))
 
+    @strawberry.field(
+        description=(
+            "The gait analysis report: stride phases with their frames and images, "
+            "peak time and joint angles over a stride. One upstream call, made only "
+            "when selected."
+        )
+    )
+    async def gait_analysis(self, info: Ctx) -> GaitAnalysis | None:
+        return await analyses.gait_analysis(self.ref, info)
+
+    @strawberry.field(
+        description=(
+            "The report's comments (summary, contact angle, push angle, ...) in "
+            "English and Russian; null when the session has none. Change them with "
+            "`updateReportComments` and `deleteReportComments`."
+        )
+    )
+    async def report_comments(self, info: Ctx) -> list[ReportComment] | None:
+        return await analyses.report_comments(self.ref, info)
+
+    @strawberry.field(
+        description="A generated written summary of the run, in the language asked for.",
+        deprecation_reason=(
+            "The upstream deprecated its summary endpoint. Use `summary`, or the "
+            "`text_summary` entry of `reportComments`."
+        ),
+    )
+    async def summary_report(
+        self, info: Ctx, language: LanguageArg = Language.EN
+    ) -> LocalizedText | None:
+        return await analyses.running_summary(self.ref, info, language)
+
+    @strawberry.field(
+        description="Form analysis images: contact angles, push angles, knee-ankle alignment.",
+        deprecation_reason=(
+            "The upstream deprecated its form-analysis endpoint, and offers no newer "
+            "one for these images; they may go away with it."
+        ),
+    )
+    async def form_analysis_images(
+        self, info: Ctx, language: LanguageArg = Language.EN
+    ) -> list[AnalysisImage] | None:
+        return await analyses.images(self.ref, info, report_routes.FORM_ANALYSIS, language)
+
+    @strawberry.field(
+        description="Report images: hip, knee and ankle angles, and positions.",
+        deprecation_reason=(
+            "The upstream deprecated its report-images endpoint, and offers no newer "
+            "one for these images; they may go away with it."
+        ),
+    )
+    async def report_images(
+        self, info: Ctx, language: LanguageArg = Language.EN
+    ) -> list[AnalysisImage] | None:
+        return await analyses.images(self.ref, info, report_routes.REPORT_IMAGES, language)
+
 
 @strawberry.type(description="A weightlifting session.")
 class WeightliftingSession(Session):
@@ -315,6 +345,29 @@ class WeightliftingSession(Session):
     ) -> list[Series]:
         raw = await self.ref.field(upstream_of(info), "report_metrics")
         return _series(raw, names, frames)
+
+    @strawberry.field(
+        description=(
+            "The lift analysis: one image per measurement (hip height, bar speed, "
+            "bar path, ...), in the language asked for. One upstream call, made only "
+            "when selected, whichever languages are asked for."
+        )
+    )
+    async def lift_analysis(
+        self, info: Ctx, language: LanguageArg = Language.EN
+    ) -> list[AnalysisImage] | None:
+        return await analyses.images(self.ref, info, report_routes.LIFT_ANALYSIS, language)
+
+    @strawberry.field(
+        description=(
+            "Coaching recommendations per metric (`text_bar_speed`, ...), in the "
+            "language asked for. One upstream call, made only when selected."
+        )
+    )
+    async def recommendations(
+        self, info: Ctx, language: LanguageArg = Language.EN
+    ) -> list[LocalizedText] | None:
+        return await analyses.lift_recommendations(self.ref, info, language)
 
 
 _TYPES: dict[ActivityValue, type[Session]] = {
