@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from gateway.graphiql import STATIC_DIR, assets_built
+from gateway.sandbox import DEMO_KEYS
+from tests.servers import SandboxControl, ServerProcess, free_port
 
 from .servers import is_loopback_url
 
@@ -33,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ALICE = DEMO_KEYS["alice"]
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 
@@ -114,6 +118,41 @@ def screenshot_dir(tmp_path: Path) -> Path:
         DOCS.mkdir(exist_ok=True)
         return DOCS
     return tmp_path
+
+
+class SandboxGateway:
+    """The real gateway in sandbox mode (``serve --sandbox``) on loopback ports."""
+
+    def __init__(self, gateway: ServerProcess, sandbox_url: str) -> None:
+        self.url = gateway.url
+        self.process = gateway
+        self.control = SandboxControl(sandbox_url)
+
+    def subscription_fields(self) -> set[str]:
+        body = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
+            headers={"Authorization": f"API-KEY {ALICE}"},
+        ).json()
+        kind = (body.get("data") or {}).get("__schema", {}).get("subscriptionType")
+        return {f["name"] for f in kind["fields"]} if kind else set()
+
+
+@pytest.fixture(scope="session")
+def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
+    logs = tmp_path_factory.mktemp("browser-logs")
+    port, sandbox_port = free_port(), free_port()
+    server = ServerProcess(
+        ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
+        port=port,
+        log_path=logs / "gateway.log",
+        ready_path="/healthz",
+        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "1.0"},
+    ).start()
+    try:
+        yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
+    finally:
+        server.stop()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

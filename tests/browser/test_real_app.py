@@ -7,7 +7,6 @@ in the same process on another loopback port; Chromium reaches nothing else.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +15,13 @@ import pytest
 
 from gateway.graphiql import CONTENT_SECURITY_POLICY, EXAMPLES_CONTENT_SECURITY_POLICY
 from gateway.sandbox import DEMO_KEYS, seed_sessions
-from tests.servers import SandboxControl, ServerProcess, free_port
 
-from .conftest import NetworkLog
+from .conftest import NetworkLog, SandboxGateway
 from .test_graphiql import open_graphiql, run_tab, wait_for_response
 
 pytestmark = pytest.mark.browser
 
 ALICE = DEMO_KEYS["alice"]
-
-
-class SandboxGateway:
-    def __init__(self, gateway: ServerProcess, sandbox_url: str) -> None:
-        self.url = gateway.url
-        self.process = gateway
-        self.control = SandboxControl(sandbox_url)
-
-    def subscription_fields(self) -> set[str]:
-        body = httpx.post(
-            f"{self.url}/graphql",
-            json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
-            headers={"Authorization": f"API-KEY {ALICE}"},
-        ).json()
-        kind = (body.get("data") or {}).get("__schema", {}).get("subscriptionType")
-        return {f["name"] for f in kind["fields"]} if kind else set()
-
-
-@pytest.fixture(scope="module")
-def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
-    logs = tmp_path_factory.mktemp("browser-logs")
-    port, sandbox_port = free_port(), free_port()
-    server = ServerProcess(
-        ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
-        port=port,
-        log_path=logs / "gateway.log",
-        ready_path="/healthz",
-        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "1.0"},
-    ).start()
-    try:
-        yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
-    finally:
-        server.stop()
 
 
 def test_real_app_serves_graphiql_offline(
