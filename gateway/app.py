@@ -174,7 +174,11 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
-        return PlainTextResponse(ref.get().metrics.render(), media_type="text/plain; version=0.0.4")
+        services = ref.get()
+        if services.watchers is not None:
+            services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
+            services.metrics.gauges["gateway_readiness_polls_total"] = services.watchers.polls
+        return PlainTextResponse(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

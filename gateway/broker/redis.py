@@ -17,7 +17,11 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.broker.base import Broker, BrokerUnavailable, Subscription
 
@@ -63,7 +67,14 @@ class RedisBroker(Broker):
         self._url = url
         self._reconnect_delay = reconnect_delay
         self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_connect_timeout=2.0, socket_timeout=5.0, health_check_interval=5
+            url,
+            socket_connect_timeout=2.0,
+            socket_timeout=5.0,
+            health_check_interval=5,
+            # A pooled connection from before an outage fails once; retry it
+            # on a fresh connection rather than fail the subscription.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._pubsub: Any = None
         self._listeners: defaultdict[str, set[_Listener]] = defaultdict(set)
