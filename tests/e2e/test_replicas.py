@@ -165,3 +165,33 @@ async def test_redis_down_queries_still_served_subscriptions_say_why(
     async with ws_client(a.url, ALICE) as client:
         events = await collect(client.subscribe(SUBSCRIPTION, {"id": gid(session_id)}))
     assert events[-1]["analyzedVideo"]["status"] == "READY"
+
+
+async def test_sigterm_closes_websockets_and_releases_leases(
+    redis: RedisServer, sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
+) -> None:
+    gateway = start_gateway(sandbox_server.url, logs_dir / "sigterm.log", "--redis-url", redis.url)
+    sandbox.configure(processing_delay_s=30.0)
+    session_id = upload(sandbox.url)
+    async with ws_client(gateway.url, ALICE) as client:
+        events = client.subscribe(SUBSCRIPTION, {"id": gid(session_id)})
+        await anext(events)
+        assert await redis_keys(redis, "gateway:lease:*"), "the watcher holds a lease"
+        gateway.stop()  # SIGTERM
+        await asyncio.wait_for(client.ws.wait_closed(), 10)
+        close_code = client.ws.close_code
+    assert close_code in (1001, 1012), close_code  # going away / service restart
+    assert await redis_keys(redis, "gateway:lease:*") == []
+    # uvicorn re-raises SIGTERM after its graceful shutdown, so the exit
+    # status is the signal's; the log shows the lifespan finished.
+    assert "Application shutdown complete" in gateway.log()
+
+
+async def redis_keys(redis: RedisServer, pattern: str) -> list[bytes]:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis.url)
+    try:
+        return list(await client.keys(pattern))
+    finally:
+        await client.aclose()
