@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
 
 from gateway.model import Activity, encode_global_id
-from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded, upload
+from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded, start_gateway, upload
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import LEGACY_WS, TRANSPORT_WS, SubscriptionError, collect, ws_client
 
@@ -210,3 +211,42 @@ async def test_dashboard_subscription_is_bounded(gateway_server: ServerProcess) 
                 timeout=5,
             )
     assert info.value.codes == ["BAD_REQUEST"]
+
+
+async def test_bounds_per_key_and_per_connection(
+    sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
+) -> None:
+    gateway = start_gateway(
+        sandbox_server.url,
+        logs_dir / "bounded.log",
+        env={"GATEWAY_WATCH_MAX_PER_CREDENTIAL": "2", "GATEWAY_WATCH_MAX_PER_CONNECTION": "3"},
+    )
+    try:
+        sandbox.configure(processing_delay_s=30.0)
+        sessions = [upload(sandbox.url) for _ in range(3)]
+        async with ws_client(gateway.url, ALICE) as client:
+            open_ = [client.subscribe(SUBSCRIPTION, {"id": jumping(s)}) for s in sessions[:2]]
+            for events in open_:
+                await anext(events)
+            # A third distinct session for the same key is past the watcher bound.
+            with pytest.raises(SubscriptionError) as info:
+                await collect(client.subscribe(SUBSCRIPTION, {"id": jumping(sessions[2])}), 5)
+            assert info.value.codes == ["LIMIT_EXCEEDED"]
+            assert "per API key" in str(info.value)
+            # Bob is not affected by Alice's bound.
+            bobs = upload(sandbox.url, BOB)
+            async with ws_client(gateway.url, BOB) as bob:
+                assert await anext(bob.subscribe(SUBSCRIPTION, {"id": jumping(bobs)}))
+
+        async with ws_client(gateway.url, ALICE) as client:
+            streams = [
+                client.subscribe(SUBSCRIPTION, {"id": jumping(sessions[0])}) for _ in range(4)
+            ]
+            results = await asyncio.gather(
+                *(asyncio.wait_for(anext(s), 5) for s in streams), return_exceptions=True
+            )
+        refused = [r for r in results if isinstance(r, SubscriptionError)]
+        assert len(refused) == 1, results
+        assert gateway.alive()
+    finally:
+        gateway.stop()
