@@ -1,0 +1,85 @@
+"""A broken or slow upstream: retries where safe, clear codes where not, nothing leaked."""
+
+from __future__ import annotations
+
+from tests.conftest import GraphQLClient, global_id, seeded
+from tests.servers import SandboxControl, ServerProcess
+
+LIST = "{ sessions(first: 3) { totalCount edges { node { title } } } }"
+FILTER = "GET /session-management/sessions/filter/"
+
+
+def codes(body: dict) -> list[str]:
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+async def test_transient_503s_are_retried(gql: GraphQLClient, sandbox: SandboxControl) -> None:
+    sandbox.configure(fail_next={"status": 503, "count": 2, "path_contains": "/filter/"})
+    body = await gql.execute(LIST)
+    assert "errors" not in body, body
+    assert body["data"]["sessions"]["totalCount"] > 0
+    assert sandbox.calls(FILTER) == 3  # two failures, then success
+
+
+async def test_persistent_failure_is_upstream_unavailable(
+    gql: GraphQLClient, sandbox: SandboxControl
+) -> None:
+    sandbox.configure(fail_next={"status": 503, "count": 50, "path_contains": "/filter/"})
+    body = await gql.execute(LIST)
+    assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    assert sandbox.calls(FILTER) == 3  # bounded: the default policy makes 3 tries
+    sandbox.configure(fail_next=None)
+    assert "errors" not in await gql.execute(LIST)
+
+
+async def test_500_is_not_retried(gql: GraphQLClient, sandbox: SandboxControl) -> None:
+    sandbox.configure(fail_next={"status": 500, "count": 5, "path_contains": "/filter/"})
+    body = await gql.execute(LIST)
+    assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    assert sandbox.calls(FILTER) == 1
+    sandbox.configure(fail_next=None)
+
+
+async def test_non_json_body_is_a_bad_response(gql: GraphQLClient, sandbox: SandboxControl) -> None:
+    sandbox.configure(fail_next={"garbage": True, "count": 1, "path_contains": "/filter/"})
+    body = await gql.execute(LIST)
+    assert codes(body) == ["UPSTREAM_BAD_RESPONSE"]
+
+
+async def test_a_failing_item_fails_alone_on_a_page(
+    gql: GraphQLClient, sandbox: SandboxControl
+) -> None:
+    """One session's details fail (after retries); the rest of the page is served."""
+    victim = seeded("alice")[1]
+    sandbox.configure(
+        fail_next={"status": 503, "count": 3, "path_contains": f"/{victim.session_id}/"}
+    )
+    body = await gql.execute(
+        "{ sessions(first: 4) { edges { node { sessionId angles { name } } } } }"
+    )
+    nodes = [e["node"] for e in body["data"]["sessions"]["edges"]]
+    assert [n is None for n in nodes] == [False, True, False, False]
+    assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    assert body["errors"][0]["path"][:4] == ["sessions", "edges", 1, "node"]
+
+
+async def test_key_never_reaches_logs_or_errors(
+    gql: GraphQLClient, gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    secret = "API-KEY zz-secret-canary-91f3"
+    body = await gql.execute(LIST, key=secret)
+    assert codes(body) == ["UNAUTHENTICATED"]
+    sandbox.configure(fail_next={"status": 503, "count": 10})
+    body = await gql.execute(
+        "query ($id: ID!) { session(id: $id) { title } }",
+        {"id": global_id(seeded("alice")[0])},
+        key="API-KEY alice-demo-key",
+    )
+    assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
+    sandbox.configure(fail_next=None)
+    metrics = (await gql.http.get("/metrics")).text
+    log = gateway_server.log()
+    assert "debug" in log.lower() or "INFO" in log  # the gateway logs at debug level here
+    for text in (log, metrics, str(body)):
+        assert "zz-secret-canary-91f3" not in text
+        assert "alice-demo-key" not in text
