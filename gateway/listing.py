@@ -110,6 +110,10 @@ async def fetch_page(
 def _validate(request: PageRequest, max_page_size: int) -> None:
     if request.first is not None and request.last is not None:
         raise BadRequest("Pass `first` or `last`, not both.", field="first")
+    if request.last is not None and request.after is not None:
+        # The upstream pages one way at a time: a window between two cursors
+        # is not something it can answer in one call.
+        raise BadRequest("`after` goes with `first`.", field="after")
     for name in ("first", "last"):
         size = getattr(request, name)
         if size is not None and not 0 <= size <= max_page_size:
@@ -124,6 +128,16 @@ async def _call(
     except NotFound:
         # The upstream answers 404 for "no sessions match": an empty page.
         return [], 0
+    except BadRequest as exc:
+        # A well-formed cursor naming a session the upstream doesn't list (it
+        # was deleted, or belongs to someone else): name the argument at fault.
+        for param, name in (("start_after_id", "after"), ("end_before_id", "before")):
+            if param in params:
+                raise BadRequest(
+                    f"`{name}` names a session that is not in this list (any more).",
+                    field=name,
+                ) from exc
+        raise
     if not isinstance(body, Mapping):
         raise UpstreamBadResponse("The session list is not a JSON object.")
     sessions = body.get("sessions") or {}
@@ -149,10 +163,10 @@ async def _by_id(upstream: OperationUpstream, request: PageRequest) -> Page:
             before = _decode(request.before, "id", "before")
             items, total = await _call(upstream, {"end_before_id": before, "limit": n + 1})
             has_prev = len(items) > n
-            return page(items[len(items) - n :] if n else [], True, has_prev, total)
+            return page(_tail(items, n), True, has_prev, total)
         items, total = await _call(upstream, {"limit": MAX_SCAN})
         _check_scan(items, total)
-        return page(items[len(items) - n :] if n else [], False, len(items) > n, total)
+        return page(_tail(items, n), False, len(items) > n, total)
 
     n = request.first if request.first is not None else 10
     params: dict[str, str | int | bool] = {"limit": n + 1}
@@ -216,3 +230,9 @@ def _check_scan(items: list[Any], total: int) -> None:
             "page forward with `first` instead, or narrow the filters.",
             field="last",
         )
+
+
+def _tail(items: list[Any], n: int) -> list[Any]:
+    # Not ``items[-n:]``: that is everything for n == 0, and a plain
+    # ``items[len(items) - n:]`` wraps around when the list is shorter than n.
+    return items[max(0, len(items) - n) :] if n else []
