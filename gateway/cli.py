@@ -88,6 +88,9 @@ def _serve(args: argparse.Namespace) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    if settings.log_level.lower() != "debug":
+        # One line per upstream call is debugging detail, not an event.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     asyncio.run(_serve_async(settings, args.sandbox_port))
 
 
