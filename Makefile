@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PY_SRC := gateway schema tests $(wildcard bench)
 
 .PHONY: run test install lint typecheck schema bench clean
 
@@ -26,8 +27,8 @@ run: $(STAMP) $(RUN_DEPS)
 	$(BIN)/session-gateway serve --sandbox
 
 lint: $(STAMP)
-	$(BIN)/ruff check gateway schema tests bench
-	$(BIN)/ruff format --check gateway schema tests bench
+	$(BIN)/ruff check $(PY_SRC)
+	$(BIN)/ruff format --check $(PY_SRC)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,8 +37,8 @@ schema: $(STAMP)
 	$(BIN)/session-gateway export-schema > schema/schema.graphql
 
 test: $(STAMP) $(TEST_DEPS)
-	$(BIN)/ruff check gateway schema tests bench
-	$(BIN)/ruff format --check gateway schema tests bench
+	$(BIN)/ruff check $(PY_SRC)
+	$(BIN)/ruff format --check $(PY_SRC)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
