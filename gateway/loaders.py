@@ -12,6 +12,7 @@ to another.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -138,23 +139,18 @@ class OperationUpstream:
         return await asyncio.gather(*(self._fetch(r) for r in resources), return_exceptions=True)
 
     async def _fetch(self, resource: Resource) -> Any:
-        path_params = dict(resource.path_params)
-        params = dict(resource.params) or None
+        call = functools.partial(
+            self.call,
+            route=resource.route,
+            path_params=dict(resource.path_params),
+            params=dict(resource.params) or None,
+            idempotent=True,
+        )
         try:
-            return await self.call(
-                resource.method,
-                resource.route,
-                path_params=path_params,
-                params=params,
-                idempotent=True,
-            )
+            return await call(resource.method)
         except MethodNotAllowed:
+            # The contract documents some reads under two methods (lift
+            # analysis: GET on the retrieval page, POST in the OpenAPI file).
             if resource.fallback_method is None:
                 raise
-            return await self.call(
-                resource.fallback_method,
-                resource.route,
-                path_params=path_params,
-                params=params,
-                idempotent=True,
-            )
+            return await call(resource.fallback_method)

@@ -1,0 +1,167 @@
+"""The upstream client and per-operation loader, on an injected transport."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from gateway.config import RetryPolicy
+from gateway.credentials import Credential, credential_from_header
+from gateway.errors import (
+    BadRequest,
+    LimitExceeded,
+    NotFound,
+    Unauthenticated,
+    UpstreamBadResponse,
+    UpstreamUnavailable,
+)
+from gateway.loaders import OperationUpstream, Resource, routes
+from gateway.upstream import UpstreamCall, UpstreamClient
+
+KEY = Credential("API-KEY k-123456")
+FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, total_budget=1.0)
+
+
+def client(handler, **kwargs) -> UpstreamClient:  # type: ignore[no-untyped-def]
+    return UpstreamClient(
+        "http://upstream", transport=httpx.MockTransport(handler), retry=FAST, **kwargs
+    )
+
+
+async def test_authorization_is_forwarded_verbatim_and_ids_are_escaped() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    bearer = credential_from_header("Bearer abc.def")
+    assert bearer is not None
+    async with client(handler) as upstream:
+        await upstream.get(
+            routes.DETAILS, bearer, path_params={"activity": "running", "session_id": "a/../b?c"}
+        )
+    assert seen[0].headers["authorization"] == "Bearer abc.def"
+    assert seen[0].url.raw_path == b"/running/sessions/a%2F..%2Fb%3Fc/"
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequest),
+        (401, Unauthenticated),
+        (404, NotFound),
+        (422, BadRequest),
+        (500, UpstreamUnavailable),
+    ],
+)
+async def test_statuses_map_to_codes(status: int, error: type[Exception]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        # An upstream that echoes the key must not make us echo it.
+        return httpx.Response(status, json={"error": "bad key API-KEY k-123456 here"})
+
+    async with client(handler) as upstream:
+        with pytest.raises(error) as info:
+            await upstream.get("/x/", KEY)
+    assert "k-123456" not in str(info.value)
+    assert getattr(info.value, "upstream_status", None) == status
+
+
+async def test_retries_are_bounded_and_observed() -> None:
+    calls: list[UpstreamCall] = []
+    attempts = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal attempts
+        attempts += 1
+        return httpx.Response(503, json={"error": "busy"})
+
+    async with client(handler, observer=calls.append) as upstream:
+        with pytest.raises(UpstreamUnavailable):
+            await upstream.get("/x/{session_id}/", KEY, path_params={"session_id": "s1"})
+        # A POST that isn't marked idempotent is tried once.
+        with pytest.raises(UpstreamUnavailable):
+            await upstream.request("POST", "/x/", KEY, json={})
+    assert attempts == 4
+    assert calls[0].attempts == 3 and calls[0].route == "/x/{session_id}/"
+
+
+async def test_connection_errors_become_unavailable_after_retries() -> None:
+    tries = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal tries
+        tries += 1
+        if tries < 3:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"ok": 1})
+
+    async with client(handler) as upstream:
+        assert await upstream.get("/x/", KEY) == {"ok": 1}
+    assert tries == 3
+
+
+async def test_non_json_and_redirects_are_bad_responses() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/html/":
+            return httpx.Response(200, text="<html>oops</html>")
+        return httpx.Response(302, headers={"Location": "http://elsewhere/steal"})
+
+    async with client(handler) as upstream:
+        with pytest.raises(UpstreamBadResponse):
+            await upstream.get("/html/", KEY)
+        with pytest.raises(UpstreamBadResponse):
+            await upstream.get("/redirect/", KEY)
+
+
+async def test_lift_analysis_falls_back_to_post_on_405() -> None:
+    methods: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        methods.append(request.method)
+        if request.method == "GET":
+            return httpx.Response(405, json={"error": "Method not allowed"})
+        return httpx.Response(200, json={"hip_height": {"en": "https://x/en.png"}})
+
+    async with client(handler) as upstream:
+        op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=4)
+        resource = Resource.of(
+            routes.LIFT_ANALYSIS, method="GET", fallback_method="POST", session_id="s1"
+        )
+        first, second = await asyncio.gather(op.load(resource), op.load(resource))
+    assert first == second == {"hip_height": {"en": "https://x/en.png"}}
+    assert methods == ["GET", "POST"]
+
+
+async def test_loader_dedupes_bounds_concurrency_and_calls() -> None:
+    in_flight = peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, json={"path": request.url.path})
+
+    async with UpstreamClient(
+        "http://upstream", transport=httpx.MockTransport(handler), retry=FAST
+    ) as upstream:
+        op = OperationUpstream(upstream, KEY, max_calls=12, max_concurrency=3)
+        resources = [Resource.of("/s/{session_id}/", session_id=str(i % 10)) for i in range(30)]
+        bodies = await asyncio.gather(*(op.load(r) for r in resources))
+        assert [b["path"] for b in bodies] == [f"/s/{i % 10}/" for i in range(30)]
+        assert op.calls == 10 and peak == 3
+        more = [Resource.of("/s/{session_id}/", session_id=f"x{i}") for i in range(3)]
+        results = await asyncio.gather(*(op.load(r) for r in more), return_exceptions=True)
+    assert any(isinstance(r, LimitExceeded) for r in results)
+
+
+def test_credential_is_masked() -> None:
+    key = Credential("API-KEY very-secret")
+    assert "very-secret" not in repr(key) and "very-secret" not in str(key)
+    assert "very-secret" not in f"{key}"
+    assert key.shared_id(b"s") == Credential("API-KEY very-secret").shared_id(b"s")
+    assert key.shared_id(b"s") != key.shared_id(b"t")
