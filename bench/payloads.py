@@ -1,0 +1,307 @@
+"""Heavy payloads: a full weightlifting export through the gateway against the REST call.
+
+For 300 and 1,000 frames (the sandbox's ``export_frames`` knob) it measures,
+over a bounded number of runs:
+
+* the direct REST call: ``GET /weightlifting/sessions/{id}/export/`` with httpx
+  straight to the sandbox;
+* the gateway, serving each series as one ``FloatSeries`` value;
+* the same schema with every series as a plain ``[Float!]!`` list, which
+  graphql-core completes number by number (a gateway process started by this
+  script with the scalar swapped for ``list[float]``).
+
+Each measurement is the wall time until the whole body is received and
+parsed. Each gateway runs in a fresh process per size, so its peak memory
+(``VmHWM`` from ``/proc/<pid>/status``, read after the runs) is that size's.
+
+    .venv/bin/python bench/payloads.py            # prints the table, writes bench/out/payloads.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import orjson  # noqa: E402
+
+from gateway.model import Activity, encode_global_id  # noqa: E402
+from gateway.sandbox import DEMO_KEYS, seed_sessions  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+KEY = f"API-KEY {DEMO_KEYS['alice']}"
+SIZES = (300, 1000)
+WARMUP = 3
+RUNS = 25
+TARGET_RATIO = 1.5
+
+EXPORT_QUERY = """
+query ($id: ID!) { session(id: $id) { export {
+  keypoints { name values }
+  angles { name values }
+  timestamps
+  metrics { name value values }
+} } }"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _server(args: list[str], ready: str, log: Path) -> Iterator[tuple[str, int]]:
+    """A server process on a free loopback port: (base URL, pid); stopped on exit."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, *[a.replace("{port}", str(port)) for a in args]],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited early; see {log}")
+            try:
+                if httpx.get(url + ready, timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start; see {log}")
+            time.sleep(0.05)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _timed(http: httpx.Client, method: str, url: str, **kwargs: Any) -> tuple[float, int, Any]:
+    started = time.perf_counter()
+    response = http.request(method, url, **kwargs)
+    body = orjson.loads(response.content)
+    elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed, len(response.content), body
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _count_numbers(value: Any) -> int:
+    if isinstance(value, list):
+        return sum(_count_numbers(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_count_numbers(v) for v in value.values())
+    return 1 if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+@dataclass
+class Row:
+    frames: int
+    numbers: int
+    rest_kb: float
+    gateway_kb: float
+    rest_ms: float
+    gateway_ms: float
+    gateway_ratio: float
+    list_ms: float
+    list_ratio: float
+    gateway_peak_mb: float
+    list_peak_mb: float
+
+
+def _measure_gateway(
+    sandbox: str, session_id: str, global_id: str, variant: str, log: Path
+) -> tuple[list[float], int, float, Any]:
+    args = ["bench/payloads.py", "--serve", variant, "--port", "{port}", "--upstream", sandbox]
+    with _server(args, "/healthz", log) as (url, pid), httpx.Client(timeout=60) as http:
+        payload = {"query": EXPORT_QUERY, "variables": {"id": global_id}}
+        headers = {"Authorization": KEY}
+        samples: list[float] = []
+        size, body = 0, None
+        for run in range(WARMUP + RUNS):
+            elapsed, size, body = _timed(
+                http, "POST", url + "/graphql", json=payload, headers=headers
+            )
+            assert "errors" not in body, str(body)[:500]
+            if run >= WARMUP:
+                samples.append(elapsed)
+        return samples, size, _peak_rss_mb(pid), body
+
+
+def run_bench() -> list[Row]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    record = next(r for r in seed_sessions("alice") if r.activity == "Weightlifting")
+    global_id = encode_global_id(Activity.WEIGHTLIFTING, record.session_id)
+    rows: list[Row] = []
+    sandbox_args = ["-m", "gateway", "sandbox", "--port", "{port}"]
+    with _server(sandbox_args, "/__sandbox__/stats", OUT / "payloads-sandbox.log") as (sandbox, _):
+        for frames in SIZES:
+            httpx.post(f"{sandbox}/__sandbox__/config", json={"export_frames": frames})
+            export_url = f"{sandbox}/weightlifting/sessions/{record.session_id}/export/"
+            with httpx.Client(timeout=60, headers={"Authorization": KEY}) as http:
+                rest: list[float] = []
+                for run in range(WARMUP + RUNS):
+                    elapsed, rest_size, rest_body = _timed(http, "GET", export_url)
+                    if run >= WARMUP:
+                        rest.append(elapsed)
+            results = {}
+            for variant in ("scalar", "list"):
+                log = OUT / f"payloads-gateway-{variant}-{frames}.log"
+                results[variant] = _measure_gateway(
+                    sandbox, record.session_id, global_id, variant, log
+                )
+            scalar, listed = results["scalar"], results["list"]
+            # Both schemas answer the same data.
+            assert scalar[3] == listed[3]
+            exported = scalar[3]["data"]["session"]["export"]
+            assert len(exported["timestamps"]) == frames
+            rest_ms = _median_ms(rest)
+            rows.append(
+                Row(
+                    frames=frames,
+                    numbers=_count_numbers(rest_body),
+                    rest_kb=rest_size / 1024,
+                    gateway_kb=scalar[1] / 1024,
+                    rest_ms=rest_ms,
+                    gateway_ms=_median_ms(scalar[0]),
+                    gateway_ratio=_median_ms(scalar[0]) / rest_ms,
+                    list_ms=_median_ms(listed[0]),
+                    list_ratio=_median_ms(listed[0]) / rest_ms,
+                    gateway_peak_mb=scalar[2],
+                    list_peak_mb=listed[2],
+                )
+            )
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        f"{'frames':>6} {'numbers':>8} {'REST KB':>8} {'GQL KB':>7} "
+        f"{'REST ms':>8} {'gateway ms':>10} {'ratio':>6} "
+        f"{'[Float!]! ms':>12} {'ratio':>6} {'gateway MB':>10} {'[Float!]! MB':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r.frames:>6} {r.numbers:>8} {r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
+            f"{r.rest_ms:>8.1f} {r.gateway_ms:>10.1f} {r.gateway_ratio:>6.2f} "
+            f"{r.list_ms:>12.1f} {r.list_ratio:>6.2f} {r.gateway_peak_mb:>10.1f} "
+            f"{r.list_peak_mb:>12.1f}"
+        )
+    print(
+        f"\nmedians of {RUNS} runs after {WARMUP} warm-up; ratio = over the direct REST call; "
+        "MB = the gateway process's peak RSS (VmHWM)."
+    )
+    last = rows[-1]
+    verdict = "meets" if last.gateway_ratio < TARGET_RATIO else "MISSES"
+    print(
+        f"at {last.frames} frames the gateway is {last.gateway_ratio:.2f}x the REST call: "
+        f"{verdict} the < {TARGET_RATIO}x target"
+    )
+
+
+def serve(variant: str, port: int, upstream: str) -> None:
+    """Run a gateway; ``list`` swaps the FloatSeries scalar for plain ``[Float!]!`` lists."""
+    if variant == "list":
+        _swap_series_for_lists()
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.config import Settings
+
+    settings = Settings(upstream_url=upstream, port=port, graphiql=False, log_level="warning")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _swap_series_for_lists() -> None:
+    """Make every ``FloatSeries`` a plain ``[Float!]!`` list, before the schema is imported.
+
+    The schema modules bind ``FloatSeries`` when they are imported, so
+    ``schema.scalars`` is loaded first, by hand, with the name rebound to
+    ``list[float]`` (``FloatSeries(values)`` becomes a list copy); then the
+    scalar map, which would turn ``list[float]`` back into the scalar, is
+    given a key nothing uses. Nothing else in the schema changes.
+    """
+    import importlib.util
+    from typing import NewType
+
+    spec = importlib.util.spec_from_file_location("schema.scalars", ROOT / "schema" / "scalars.py")
+    assert spec is not None and spec.loader is not None
+    scalars = importlib.util.module_from_spec(spec)
+    sys.modules["schema.scalars"] = scalars
+    spec.loader.exec_module(scalars)
+    scalars.FloatSeries = list[float]  # type: ignore[attr-defined]
+    import schema
+
+    schema.FloatSeries = NewType("Unused", list)  # type: ignore[attr-defined]
+    sdl = schema.build_schema().as_str()
+    assert "values: [Float!]!" in sdl and "values: FloatSeries" not in sdl
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--serve", choices=("scalar", "list"), help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--upstream", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port, args.upstream)
+        return
+    started = time.monotonic()
+    rows = run_bench()
+    print_table(rows)
+    out = OUT / "payloads.json"
+    out.write_text(
+        json.dumps(
+            {
+                "runs": RUNS,
+                "warmup": WARMUP,
+                "python": sys.version.split()[0],
+                "cpus": os.cpu_count(),
+                "rows": [asdict(r) for r in rows],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
