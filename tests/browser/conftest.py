@@ -64,8 +64,14 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium() -> Iterator[Any]:
+    """A fresh headless Chromium (new empty profile) for one test.
+
+    Function-scoped on purpose: between its sync calls Playwright's sync API
+    marks its own event loop as the thread's running loop, so a browser kept
+    for the whole session would break every asyncio test that runs after it.
+    """
     if not Path(CHROMIUM).is_file():
         _missing(f"{CHROMIUM} not found: run `make chromium` (apt-get install chromium)")
     if not assets_built():
@@ -147,7 +153,8 @@ def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
         port=port,
         log_path=logs / "gateway.log",
         ready_path="/healthz",
-        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "1.0"},
+        # videos flip only when a test says so (SandboxControl.set_video)
+        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600"},
     ).start()
     try:
         yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
