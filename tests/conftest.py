@@ -20,6 +20,13 @@ ALICE = f"API-KEY {DEMO_KEYS['alice']}"
 BOB = f"API-KEY {DEMO_KEYS['bob']}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Playwright's sync API keeps an event loop running in this thread while
+    # its browser is open, which pytest-asyncio's tests can't share: the
+    # browser tests go last.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 # Readiness watchers poll fast in tests, so events arrive within a second.
 FAST_POLLING = {
     "GATEWAY_WATCH_START": "0.2",
