@@ -50,13 +50,11 @@ async def test_a_failing_item_fails_alone_on_a_page(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
     """One session's details fail (after retries); the rest of the page is served."""
-    victim = seeded("alice")[1]
-    sandbox.configure(
-        fail_next={"status": 503, "count": 3, "path_contains": f"/{victim.session_id}/"}
-    )
-    body = await gql.execute(
-        "{ sessions(first: 4) { edges { node { sessionId angles { name } } } } }"
-    )
+    page = "{ sessions(first: 4) { edges { node { sessionId angles { name } } } } }"
+    before = await gql.execute(page)
+    victim = before["data"]["sessions"]["edges"][1]["node"]["sessionId"]
+    sandbox.configure(fail_next={"status": 503, "count": 3, "path_contains": f"/{victim}/"})
+    body = await gql.execute(page)
     nodes = [e["node"] for e in body["data"]["sessions"]["edges"]]
     assert [n is None for n in nodes] == [False, True, False, False]
     assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
