@@ -16,6 +16,9 @@ from gateway.config import DEFAULT_SANDBOX_PORT, Settings
 __all__ = ["main"]
 
 
+_SERVER_LOG_LEVEL = {"critical": "critical", "error": "error", "warning": "warning"}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="session-gateway",
@@ -91,6 +94,11 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.log_level.lower() != "debug":
         # One line per upstream call is debugging detail, not an event.
         logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Below INFO these log every frame and header they carry, and a
+    # WebSocket's connection_init frame or a request's headers hold the
+    # caller's key: never below INFO, whatever the gateway's own level.
+    for name in ("websockets", "httpcore", "hpack"):
+        logging.getLogger(name).setLevel(logging.INFO)
     asyncio.run(_serve_async(settings, args.sandbox_port))
 
 
@@ -103,7 +111,9 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
                 create_app(settings),
                 host=settings.host,
                 port=settings.port,
-                log_level=settings.log_level,
+                # uvicorn hands its logger to the WebSocket protocol, which logs
+                # frames (connection_init holds the key) at debug: cap it.
+                log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
                 ws="websockets-sansio",
                 timeout_graceful_shutdown=5,
             )

@@ -63,7 +63,8 @@ class ErrorCodes(SchemaExtension):
         original = error.original_error
         if isinstance(original, GatewayError):
             return error
-        if original is None:
+        if original is None or isinstance(original, GraphQLError):
+            # Parse, validation and variable-coercion errors: the caller's input.
             code = _code_for_validation(error)
             return _with(error, error.message, code)
         log.error(

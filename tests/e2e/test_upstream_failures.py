@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl, ServerProcess
+from tests.wsclient import SubscriptionError, collect, ws_client
 
 LIST = "{ sessions(first: 3) { totalCount edges { node { title } } } }"
 FILTER = "GET /session-management/sessions/filter/"
@@ -75,6 +78,16 @@ async def test_key_never_reaches_logs_or_errors(
     )
     assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
     sandbox.configure(fail_next=None)
+    # Over a WebSocket the key travels in the connection_init frame.
+    async with ws_client(gateway_server.url, secret) as client:
+        with pytest.raises(SubscriptionError):
+            await collect(
+                client.subscribe(
+                    "subscription ($id: ID!) { analyzedVideo(id: $id) { status } }",
+                    {"id": global_id(seeded("alice")[0])},
+                ),
+                timeout=5,
+            )
     metrics = (await gql.http.get("/metrics")).text
     log = gateway_server.log()
     assert "debug" in log.lower() or "INFO" in log  # the gateway logs at debug level here
