@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import ASTValidationRule, GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from schema.extensions import ErrorCodes, OperationScopeExtension
+from schema.extensions import ErrorCodes, OperationScopeExtension, code_for_input
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import FLOAT_SERIES, FloatSeries
@@ -31,11 +38,21 @@ class GatewaySchema(strawberry.Schema):
         # or an upstream 404 is not the gateway's failure: log those at debug
         # level; ErrorCodes has already logged anything unexpected.
         for error in errors:
-            log.debug("%s: %s", (error.extensions or {}).get("code"), error.message)
+            extensions = error.extensions or {}
+            if not extensions.get("code"):
+                # Errors raised before an operation starts (a document over the
+                # token bound, say) miss the extension; they are the caller's.
+                extensions = {**extensions, "code": code_for_input(error)}
+                error.extensions = extensions
+            log.debug("%s: %s", extensions["code"], error.message)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
+    bounds: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_depth, None, None),
+        aliases_rule(settings.max_aliases),
+    ]
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
@@ -44,9 +61,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             OperationScopeExtension,
             ErrorCodes,
-            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            # Clients send the same few operations over and over: parse and
+            # validate each text once. The bounds' rules are built once too,
+            # so that the validation cache's key (which holds them) is stable.
+            lambda: ParserCache(maxsize=512),
+            lambda: AddValidationRules(bounds),
+            lambda: ValidationCache(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={FloatSeries: FLOAT_SERIES}),
     )

@@ -15,7 +15,7 @@ from strawberry.types.execution import ExecutionResult as StrawberryExecutionRes
 from gateway.errors import GatewayError
 from schema.context import GatewayContext, OperationScope, current_scope
 
-__all__ = ["ErrorCodes", "OperationScopeExtension"]
+__all__ = ["ErrorCodes", "OperationScopeExtension", "code_for_input"]
 
 log = logging.getLogger("gateway.errors")
 
@@ -65,7 +65,7 @@ class ErrorCodes(SchemaExtension):
             return error
         if original is None or isinstance(original, GraphQLError):
             # Parse, validation and variable-coercion errors: the caller's input.
-            code = _code_for_validation(error)
+            code = code_for_input(error)
             return _with(error, error.message, code)
         log.error(
             "unexpected error in %s",
@@ -75,7 +75,7 @@ class ErrorCodes(SchemaExtension):
         return _with(error, "Internal error.", "INTERNAL")
 
 
-def _code_for_validation(error: GraphQLError) -> str:
+def code_for_input(error: GraphQLError) -> str:
     if error.extensions and "code" in error.extensions:
         return str(error.extensions["code"])
     if _LIMIT_MESSAGES.search(error.message):

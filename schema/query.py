@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
 from gateway.model import Activity as ActivityValue
 from gateway.model import decode_global_id, validate_session_id
+from gateway.reports import report_routes
 from gateway.sessions import SessionRef
 from schema.analyses import RunningTotals, running_totals
 from schema.context import GatewayContext, upstream_of
@@ -42,12 +45,70 @@ def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
     return SessionRef(decoded_activity, session_id)
 
 
+# Fields answered without the session's details: the id's own parts, and the
+# export, which is a call of its own.
+_WITHOUT_DETAILS = frozenset({"id", "sessionId", "activity", "__typename", "export"})
+
+# Fields that read a report endpoint of their own: (route, method, fallback).
+_REPORTS: dict[tuple[ActivityValue, str], tuple[str, str, str | None]] = {
+    (ActivityValue.JUMPING, "jumpAnalysis"): (report_routes.JUMP_ANALYSIS, "POST", None),
+    (ActivityValue.JUMPING, "summary"): (report_routes.JUMP_SUMMARY, "GET", None),
+    (ActivityValue.RUNNING, "gaitAnalysis"): (report_routes.GAIT_ANALYSIS, "POST", None),
+    (ActivityValue.RUNNING, "reportComments"): (report_routes.REPORT_COMMENTS, "GET", None),
+    (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): (report_routes.LIFT_ANALYSIS, "GET", "POST"),
+    (ActivityValue.WEIGHTLIFTING, "recommendations"): (
+        report_routes.LIFT_RECOMMENDATION,
+        "POST",
+        None,
+    ),
+}
+
+
+def _selected_names(selections: list[Selection], type_name: str) -> set[str]:
+    """Field names selected on a session of type ``type_name``, through fragments."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        elif selection.type_condition in (None, "Node", "Session", type_name):
+            names |= _selected_names(selection.selections, type_name)
+    return names
+
+
 async def _load(info: Ctx, ref: SessionRef) -> Session:
-    # Fetch the details before answering, so that a session the caller can't
-    # see is NOT_FOUND even when only its id was selected. The body is cached
-    # for the fields that follow.
-    await ref.exists(upstream_of(info))
-    return session_type(ref)
+    """The session, once the caller is proven to see it, so that one it can't is
+    NOT_FOUND even when only its id was selected.
+
+    Everything the selection reads is requested at once, in one wave: the
+    proof is a call the selection needs anyway (the details, or for an
+    export-only query the export), and the reports it selects start beside
+    it, each failing only its own field.
+    """
+    session = session_type(ref)
+    upstream = upstream_of(info)
+    selections = info.selected_fields[0].selections if info.selected_fields else []
+    names = _selected_names(selections, type(session).__name__)
+    reports = {name for name in names if (ref.activity, name) in _REPORTS}
+    for name in reports:
+        route, method, fallback = _REPORTS[(ref.activity, name)]
+        prefetch = asyncio.ensure_future(
+            ref.resource(upstream, route, method=method, fallback_method=fallback)
+        )
+        # Its field awaits it; if the session turns out not to exist, nobody
+        # does, and its error must not be reported as never retrieved.
+        prefetch.add_done_callback(_retrieve)
+    proofs = []
+    if "export" in names:
+        proofs.append(ref.export(upstream))
+    if not proofs or names - _WITHOUT_DETAILS - reports:
+        proofs.append(ref.details(upstream))
+    await asyncio.gather(*proofs)
+    return session
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 @strawberry.type(description="Where a page stands in the whole list (Relay).")
