@@ -39,7 +39,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.model import Activity
-from gateway.sessions import VideoState, VideoStatus, check_video_state, read_video_state
+from gateway.sessions import VideoState, VideoStatus, read_video_state
 from gateway.upstream import UpstreamClient
 
 __all__ = ["ReadinessWatchers", "SubscriptionClosing"]
@@ -124,8 +124,11 @@ class _Watch:
             self.state = _decode_state(orjson.loads(cached))
         else:
             # Also proves the caller may see this session: an unknown session
-            # or a bad key fails here, before anything is streamed.
-            self.state = await check_video_state(
+            # or a bad key fails here, before anything is streamed. The
+            # analyzed-video endpoint answers in a few bytes where the details
+            # carry every series: it matters when a dashboard subscribes to
+            # hundreds of sessions at once.
+            self.state = await read_video_state(
                 self.registry.client, self.credential, self.activity, self.session_id
             )
             await broker.set_state(
