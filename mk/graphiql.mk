@@ -23,7 +23,7 @@ graphiql-clean:
 # docs/graphiql.png (and docs/dashboard.png once the dashboard test runs) from
 # the browser tests, against live servers on loopback.
 screenshots: $(STAMP) graphiql-assets chromium
-	SCREENSHOTS=1 $(BIN)/pytest -m browser -k "screenshot or dashboard" tests/browser
+	SCREENSHOTS=1 $(BIN)/pytest -m browser -k "real_app" tests/browser
 
 RUN_DEPS  += graphiql-assets
 TEST_DEPS += graphiql-assets

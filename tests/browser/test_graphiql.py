@@ -11,7 +11,6 @@ import json
 import re
 import time
 from collections.abc import AsyncGenerator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -214,17 +213,3 @@ def test_missing_assets_page_says_how_to_build(tmp_path: Any) -> None:
     assert response.status_code == 503
     assert b"make graphiql-assets" in response.body
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
-
-
-def test_screenshot(
-    mini_server: str, browser_page: tuple[Any, NetworkLog], screenshot_dir: Path
-) -> None:
-    """docs/graphiql.png (``make screenshots``): the query tab with its answer."""
-    page, log = browser_page
-    open_graphiql(page, mini_server)
-    run_tab(page, 0, "whoami")
-    wait_for_response(page, "whoami")
-    page.get_by_role("button", name="Headers", exact=True).click()
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(screenshot_dir / "graphiql.png"))
-    assert log.off_loopback == []

@@ -25,7 +25,9 @@ ALICE = DEMO_KEYS["alice"]
 
 
 def test_real_app_serves_graphiql_offline(
-    sandbox_gateway: SandboxGateway, browser_page: tuple[Any, NetworkLog]
+    sandbox_gateway: SandboxGateway,
+    browser_page: tuple[Any, NetworkLog],
+    screenshot_dir: Path,
 ) -> None:
     config = httpx.get(f"{sandbox_gateway.url}/graphiql/config.json").json()
     assert config["headers"] == {"Authorization": f"API-KEY {ALICE}"}
@@ -38,6 +40,8 @@ def test_real_app_serves_graphiql_offline(
     text = wait_for_response(page, r'"sessionId": "[^"]+"')
     assert '"edges"' in text and '"errors"' not in text, text
     assert first.session_id in text or '"activity"' in text
+    # docs/graphiql.png (``make screenshots``): the session page with its answer.
+    page.screenshot(path=str(screenshot_dir / "graphiql.png"))
 
     if "analyzedVideos" in sandbox_gateway.subscription_fields():
         # the preloaded Dashboard tab watches Alice's newest sessions over the WebSocket,
