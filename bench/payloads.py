@@ -45,6 +45,9 @@ from gateway.sandbox import DEMO_KEYS, seed_sessions  # noqa: E402
 OUT = ROOT / "bench" / "out"
 KEY = f"API-KEY {DEMO_KEYS['alice']}"
 SIZES = (300, 1000)
+# Upstream latency of the sandbox (ms). At 0 the ratio shows the gateway's own
+# CPU cost against a bare parse; a real upstream is tens of ms away.
+LATENCIES = (0.0, 20.0)
 WARMUP = 3
 RUNS = 25
 TARGET_RATIO = 1.5
@@ -131,6 +134,7 @@ def _count_numbers(value: Any) -> int:
 
 @dataclass
 class Row:
+    latency_ms: float
     frames: int
     numbers: int
     rest_kb: float
@@ -170,8 +174,11 @@ def run_bench() -> list[Row]:
     rows: list[Row] = []
     sandbox_args = ["-m", "gateway", "sandbox", "--port", "{port}"]
     with _server(sandbox_args, "/__sandbox__/stats", OUT / "payloads-sandbox.log") as (sandbox, _):
-        for frames in SIZES:
-            httpx.post(f"{sandbox}/__sandbox__/config", json={"export_frames": frames})
+        for latency, frames in [(lat, f) for lat in LATENCIES for f in SIZES]:
+            httpx.post(
+                f"{sandbox}/__sandbox__/config",
+                json={"export_frames": frames, "latency_ms": latency},
+            )
             export_url = f"{sandbox}/weightlifting/sessions/{record.session_id}/export/"
             with httpx.Client(timeout=60, headers={"Authorization": KEY}) as http:
                 rest: list[float] = []
@@ -193,6 +200,7 @@ def run_bench() -> list[Row]:
             rest_ms = _median_ms(rest)
             rows.append(
                 Row(
+                    latency_ms=latency,
                     frames=frames,
                     numbers=_count_numbers(rest_body),
                     rest_kb=rest_size / 1024,
@@ -211,7 +219,7 @@ def run_bench() -> list[Row]:
 
 def print_table(rows: list[Row]) -> None:
     header = (
-        f"{'frames':>6} {'numbers':>8} {'REST KB':>8} {'GQL KB':>7} "
+        f"{'latency':>7} {'frames':>6} {'numbers':>8} {'REST KB':>8} {'GQL KB':>7} "
         f"{'REST ms':>8} {'gateway ms':>10} {'ratio':>6} "
         f"{'[Float!]! ms':>12} {'ratio':>6} {'gateway MB':>10} {'[Float!]! MB':>12}"
     )
@@ -219,7 +227,7 @@ def print_table(rows: list[Row]) -> None:
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r.frames:>6} {r.numbers:>8} {r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
+            f"{r.latency_ms:>5.0f}ms {r.frames:>6} {r.numbers:>8} {r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
             f"{r.rest_ms:>8.1f} {r.gateway_ms:>10.1f} {r.gateway_ratio:>6.2f} "
             f"{r.list_ms:>12.1f} {r.list_ratio:>6.2f} {r.gateway_peak_mb:>10.1f} "
             f"{r.list_peak_mb:>12.1f}"
@@ -228,12 +236,12 @@ def print_table(rows: list[Row]) -> None:
         f"\nmedians of {RUNS} runs after {WARMUP} warm-up; ratio = over the direct REST call; "
         "MB = the gateway process's peak RSS (VmHWM)."
     )
-    last = rows[-1]
-    verdict = "meets" if last.gateway_ratio < TARGET_RATIO else "MISSES"
-    print(
-        f"at {last.frames} frames the gateway is {last.gateway_ratio:.2f}x the REST call: "
-        f"{verdict} the < {TARGET_RATIO}x target"
-    )
+    for last in (r for r in rows if r.frames == max(SIZES)):
+        verdict = "meets" if last.gateway_ratio < TARGET_RATIO else "MISSES"
+        print(
+            f"at {last.frames} frames and {last.latency_ms:.0f} ms upstream latency the gateway "
+            f"is {last.gateway_ratio:.2f}x the REST call: {verdict} the < {TARGET_RATIO}x target"
+        )
 
 
 def serve(variant: str, port: int, upstream: str) -> None:

@@ -68,20 +68,20 @@ def to_float(value: Any) -> float | None:
     return result if math.isfinite(result) else None
 
 
-_PLAIN_NUMBERS = frozenset({float, int})
-
-
 def to_float_list(value: Any) -> list[float | None] | None:
     """A list of numbers, kept as-is when it already is one (the common, large case)."""
     if not isinstance(value, list):
         return None
     # Fast path: the upstream's per-frame arrays are plain numbers, and copying
-    # tens of thousands of them per request would dominate the gateway's cost.
-    # `set(map(type, ...))` runs in C: ten times faster than a generator over
-    # the items, which alone cost more than the upstream call at 1,000 frames.
-    if set(map(type, value)) <= _PLAIN_NUMBERS:
-        return value
-    return [to_float(v) for v in value]
+    # or even inspecting tens of thousands of them per request in Python would
+    # dominate the gateway's cost. `sum` walks the list in C and fails on the
+    # first item that isn't a number (a null, a string): five times faster
+    # than `set(map(type, ...))`, fifty times faster than a generator.
+    try:
+        sum(value)
+    except TypeError:
+        return [to_float(v) for v in value]
+    return value
 
 
 def slice_frames(values: list[Any], frames: FrameRange | None) -> list[Any]:
