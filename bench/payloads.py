@@ -227,7 +227,8 @@ def print_table(rows: list[Row]) -> None:
     print("-" * len(header))
     for r in rows:
         print(
-            f"{r.latency_ms:>5.0f}ms {r.frames:>6} {r.numbers:>8} {r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
+            f"{r.latency_ms:>5.0f}ms {r.frames:>6} {r.numbers:>8} "
+            f"{r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
             f"{r.rest_ms:>8.1f} {r.gateway_ms:>10.1f} {r.gateway_ratio:>6.2f} "
             f"{r.list_ms:>12.1f} {r.list_ratio:>6.2f} {r.gateway_peak_mb:>10.1f} "
             f"{r.list_peak_mb:>12.1f}"
