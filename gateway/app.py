@@ -15,10 +15,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -80,6 +82,23 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self._services = services_ref
         self._settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # As Strawberry's own, but the request is closed afterwards: that
+        # closes the uploaded files of a multipart request (spooled to disk
+        # past 1 MB), whatever became of the operation.
+        request = Request(scope=scope, receive=receive)
+        try:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            await response(scope, receive, send)
+        finally:
+            await request.close()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
