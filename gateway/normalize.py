@@ -9,6 +9,7 @@ The contract sends dates as ``DD/MM/YYYY`` or ``YYYY-MM-DD`` with times as
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -157,29 +158,48 @@ def _metric(name: str, value: Any, frames: FrameRange | None) -> MetricValue | N
     return MetricValue(name, value=single)
 
 
+# strptime costs tens of microseconds a try, and a page of sessions parses
+# dozens of dates: plain regular expressions do the same in a fraction.
+_YMD = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+_DMY = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AP]M)?", re.IGNORECASE)
+
+
 def parse_date(text: Any) -> date | None:
     """``DD/MM/YYYY`` or ``YYYY-MM-DD`` (the contract uses both), else ``None``."""
     if not isinstance(text, str):
         return None
     text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+    try:
+        if match := _YMD.fullmatch(text):
+            year, month, day = map(int, match.groups())
+        elif match := _DMY.fullmatch(text):
+            day, month, year = map(int, match.groups())
+        else:
+            return None
+        return date(year, month, day)
+    except ValueError:  # 31/02/2025 and the like
+        return None
 
 
 def _parse_time(text: Any) -> time | None:
+    """``HH:MM AM/PM`` (the contract's form), or 24-hour ``HH:MM[:SS]``."""
     if not isinstance(text, str):
         return None
-    text = text.strip().upper()
-    for fmt in ("%I:%M %p", "%I:%M%p", "%H:%M", "%H:%M:%S", "%I:%M:%S %p"):
-        try:
-            return datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-    return None
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    second = int(match[3] or 0)
+    meridiem = (match[4] or "").upper()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "PM" else 0)
+    try:
+        return time(hour, minute, second)
+    except ValueError:
+        return None
 
 
 def parse_created_at(raw: Any) -> datetime | None:
