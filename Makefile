@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SRC := gateway schema tests $(wildcard bench)
 
-.PHONY: run test install lint typecheck schema bench clean
+.PHONY: run test install lint typecheck schema bench bench-plot clean
 
 # Fragments under mk/ add their own targets and append to TEST_DEPS / RUN_DEPS
 # (GraphiQL assets, redis-server, chromium), so each concern stays in one file.
@@ -41,6 +41,16 @@ test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff format --check $(PY_SRC)
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Benchmarks print tables (not tests): a few minutes each, on loopback only.
+bench: $(STAMP)
+	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/payloads.py
+	$(BIN)/python bench/subscriptions.py
+	$(BIN)/python bench/plot.py
+
+bench-plot: $(STAMP)
+	$(BIN)/python bench/plot.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

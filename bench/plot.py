@@ -1,0 +1,126 @@
+"""Plot the benchmarks' last results (bench/out/*.json) into docs/benchmarks.png.
+
+    .venv/bin/python bench/plot.py     # or: make bench-plot
+
+Reads what bench/overhead.py, bench/payloads.py and bench/subscriptions.py
+wrote; a benchmark that has not been run is left out of the figure.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+FIGURE = ROOT / "docs" / "benchmarks.png"
+
+
+def _load(name: str) -> dict[str, Any] | None:
+    path = OUT / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _overhead(ax: Any, data: dict[str, Any]) -> None:
+    results = data["results"]
+    labels = [f"{r['operation'].split(' (')[0]}\nc={r['concurrency']}" for r in results]
+    xs = range(len(results))
+    width = 0.38
+    ax.bar(
+        [x - width / 2 for x in xs],
+        [r["direct"]["p50_ms"] for r in results],
+        width,
+        label="direct REST (httpx)",
+    )
+    ax.bar(
+        [x + width / 2 for x in xs],
+        [r["gateway"]["p50_ms"] for r in results],
+        width,
+        label="through the gateway",
+    )
+    for x, r in zip(xs, results, strict=True):
+        ax.annotate(
+            f"{r['ratio_p50']:.2f}x",
+            (x + width / 2, r["gateway"]["p50_ms"]),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_ylabel("median latency (ms)")
+    ax.set_title(f"Overhead (upstream latency {data['latency_ms']:.0f} ms)")
+    ax.legend(fontsize=8)
+
+
+def _payloads(ax: Any, data: dict[str, Any]) -> None:
+    rows = data["rows"]
+    labels = [f"{r['frames']} frames\n{r.get('latency_ms', 0):.0f} ms" for r in rows]
+    xs = range(len(rows))
+    width = 0.27
+    series = (
+        ("rest_ms", "direct REST"),
+        ("gateway_ms", "gateway, FloatSeries"),
+        ("list_ms", "gateway, [Float!]!"),
+    )
+    for i, (key, label) in enumerate(series):
+        ax.bar([x + (i - 1) * width for x in xs], [r[key] for r in rows], width, label=label)
+    for x, r in zip(xs, rows, strict=True):
+        ax.annotate(
+            f"{r['gateway_ratio']:.1f}x", (x, r["gateway_ms"]), ha="center", va="bottom", fontsize=8
+        )
+    ax.set_xticks(list(xs), labels, fontsize=8)
+    ax.set_ylabel("median latency (ms)")
+    ax.set_title("Full weightlifting export")
+    ax.legend(fontsize=8)
+
+
+def _subscriptions(ax: Any, data: dict[str, Any]) -> None:
+    rows = data["rows"]
+    labels = [f"N={r['n']}" for r in rows]
+    xs = range(len(rows))
+    width = 0.38
+    ax.bar(
+        [x - width / 2 for x in xs], [r["push_p50_s"] * 1000 for r in rows], width, label="push p50"
+    )
+    ax.bar(
+        [x + width / 2 for x in xs], [r["push_p99_s"] * 1000 for r in rows], width, label="push p99"
+    )
+    ax.set_xticks(list(xs), labels)
+    ax.set_ylabel("readiness to client (ms)")
+    twin = ax.twinx()
+    twin.plot(list(xs), [r["vmhwm_mib"] for r in rows], "ko-", label="peak RSS (MiB)")
+    twin.set_ylabel("gateway peak RSS (MiB)")
+    ax.set_title("Subscriptions over 100 sessions")
+    ax.legend(loc="upper left", fontsize=8)
+    twin.legend(loc="lower right", fontsize=8)
+
+
+def main() -> None:
+    panels = [
+        (name, draw, data)
+        for name, draw in (
+            ("overhead", _overhead),
+            ("payloads", _payloads),
+            ("subscriptions", _subscriptions),
+        )
+        if (data := _load(name)) is not None
+    ]
+    if not panels:
+        raise SystemExit("no results in bench/out/: run the benchmarks first")
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.8))
+    for ax, (_, draw, data) in zip(axes if len(panels) > 1 else [axes], panels, strict=True):
+        draw(ax, data)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+    print(f"wrote {FIGURE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
