@@ -169,4 +169,3 @@ async def read_video_state(
             return VideoState(VideoStatus.FAILED)
         raise
     return parse_video_body(body)
-
