@@ -57,15 +57,19 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
 
 
-@pytest.fixture(scope="session")
-def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
+def start_sandbox(log_path: Path) -> ServerProcess:
     port = free_port()
-    server = ServerProcess(
+    return ServerProcess(
         ["sandbox", "--port", str(port), "--processing-delay", "1.0"],
         port=port,
-        log_path=logs_dir / "sandbox.log",
+        log_path=log_path,
         ready_path="/__sandbox__/stats",
     ).start()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
+    server = start_sandbox(logs_dir / "sandbox.log")
     yield server
     server.stop()
 
@@ -97,6 +101,25 @@ def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[Se
     server = start_gateway(sandbox_server.url, logs_dir / "gateway.log")
     yield server
     server.stop()
+
+
+def isolated_servers(name: str) -> tuple[Any, Any]:
+    """``sandbox_server`` and ``gateway_server`` fixtures of a module's own, for
+    tests whose writes (uploads, deletes) would disturb the shared sandbox."""
+
+    @pytest.fixture(scope="module", name="sandbox_server")
+    def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
+        server = start_sandbox(logs_dir / f"sandbox-{name}.log")
+        yield server
+        server.stop()
+
+    @pytest.fixture(scope="module", name="gateway_server")
+    def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+        server = start_gateway(sandbox_server.url, logs_dir / f"gateway-{name}.log")
+        yield server
+        server.stop()
+
+    return sandbox_server, gateway_server
 
 
 @dataclass

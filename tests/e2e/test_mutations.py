@@ -6,15 +6,20 @@ These tests write, so they run on their own sandbox and gateway.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded, start_gateway
-from tests.servers import SandboxControl, ServerProcess, free_port
+from tests.conftest import (
+    ALICE,
+    BOB,
+    GraphQLClient,
+    global_id,
+    isolated_servers,
+    seeded,
+)
+from tests.servers import SandboxControl
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 400  # ~100 KB
 
@@ -31,24 +36,8 @@ SESSION = "query ($id: ID!) { session(id: $id) { sessionId title createdAt } }"
 LIST = "{ sessions(first: 3) { totalCount edges { node { sessionId } } } }"
 
 
-@pytest.fixture(scope="module")
-def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
-    port = free_port()
-    server = ServerProcess(
-        ["sandbox", "--port", str(port)],
-        port=port,
-        log_path=logs_dir / "sandbox-mutations.log",
-        ready_path="/__sandbox__/stats",
-    ).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(sandbox_server.url, logs_dir / "gateway-mutations.log")
-    yield server
-    server.stop()
+# Their own servers: these tests write to the sandbox.
+sandbox_server, gateway_server = isolated_servers("mutations")
 
 
 async def upload(

@@ -6,16 +6,14 @@ to the shared sandbox, and a walk over every page must know the whole list.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.sandbox.data import SessionRecord
-from tests.conftest import GraphQLClient, seeded, start_gateway
-from tests.servers import SandboxControl, ServerProcess, free_port
+from tests.conftest import GraphQLClient, isolated_servers, seeded
+from tests.servers import SandboxControl
 
 FILTER = "GET /session-management/sessions/filter/"
 
@@ -32,24 +30,8 @@ query ($first: Int, $after: String, $last: Int, $before: String,
 }"""
 
 
-@pytest.fixture(scope="module")
-def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
-    port = free_port()
-    server = ServerProcess(
-        ["sandbox", "--port", str(port)],
-        port=port,
-        log_path=logs_dir / "sandbox-pagination.log",
-        ready_path="/__sandbox__/stats",
-    ).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(sandbox_server.url, logs_dir / "gateway-pagination.log")
-    yield server
-    server.stop()
+# Their own servers: these tests write to the sandbox.
+sandbox_server, gateway_server = isolated_servers("pagination")
 
 
 ALICE = seeded("alice")
