@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -90,12 +90,25 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         # As Strawberry's own, but the request is closed afterwards: that
         # closes the uploaded files of a multipart request (spooled to disk
         # past 1 MB), whatever became of the operation.
-        request = Request(scope=scope, receive=receive)
+        request = Request(scope=scope, receive=_bounded(receive, self._settings.max_upload_bytes))
         try:
             try:
                 response = await self.run(request)
             except HTTPException as exc:
                 response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            except _BodyTooLarge:
+                response = JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": "The request body is larger than "
+                                f"{self._settings.max_upload_bytes} bytes.",
+                                "extensions": {"code": "BAD_REQUEST"},
+                            }
+                        ]
+                    },
+                    status_code=413,
+                )
             await response(scope, receive, send)
         finally:
             await request.close()
@@ -121,6 +134,27 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own GraphiQL build, never Strawberry's CDN-loaded page.
         return graphiql_page_response(request)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _bounded(receive: Receive, limit: int) -> Receive:
+    """``receive``, refusing a body (an upload, say) larger than ``limit`` bytes,
+    counted as it streams in: a Content-Length can be missing or wrong."""
+    seen = 0
+
+    async def bounded() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _BodyTooLarge
+        return message
+
+    return bounded
 
 
 class _ServicesRef:

@@ -51,7 +51,6 @@ class Settings:
     # Run the sandbox upstream inside the gateway's process (``make run``).
     sandbox: bool = False
     sandbox_processing_delay: float = 5.0
-    sandbox_latency_ms: float = 0.0
     redis_url: str | None = None
     # Keys broker channel names to a credential without revealing it; give
     # every replica the same value.

@@ -61,3 +61,24 @@ async def test_upstream_call_budget() -> None:
         # Within the bound, the same client is served.
         body = await run(client, "{ sessions(first: 5) { edges { node { title } } } }")
         assert "errors" not in body
+
+
+async def test_request_body_is_bounded() -> None:
+    settings = Settings(upstream_url="http://sandbox", max_upload_bytes=10_000)
+    operations = (
+        '{"query": "mutation ($v: Upload, $i: CreateSessionInput!) '
+        '{ createSession(video: $v, input: $i) { id } }", '
+        '"variables": {"v": null, "i": {"jumping": {}}}}'
+    )
+    async with gateway_client(settings) as client:
+        response = await client.post(
+            "/graphql",
+            headers={"Authorization": "API-KEY alice-demo-key"},
+            data={"operations": operations, "map": '{"0": ["variables.v"]}'},
+            files={"0": ("big.mp4", b"\0" * 50_000, "video/mp4")},
+        )
+        assert response.status_code == 413
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+        # The gateway goes on serving.
+        body = await run(client, "{ sessions(first: 1) { totalCount } }")
+        assert body["data"]["sessions"]["totalCount"] > 0
