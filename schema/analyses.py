@@ -8,16 +8,17 @@ languages ask for it): the resolvers here load the body through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import strawberry
 from strawberry.types import Info
 
 from gateway.errors import NotFound, UpstreamBadResponse
 from gateway.loaders import Resource
+from gateway.model import Activity as ActivityValue
 from gateway.normalize import parse_created_at, parse_date, to_float, to_float_list
 from gateway.reports import localized, report_routes, to_int, translations
 from gateway.sessions import SessionRef
@@ -26,6 +27,7 @@ from schema.scalars import FloatSeries
 from schema.series import FramesArg, Metric, NamesArg, metric_list
 
 __all__ = [
+    "SESSION_REPORTS",
     "AnalysisImage",
     "Athlete",
     "GaitAnalysis",
@@ -40,7 +42,9 @@ __all__ = [
     "NamedText",
     "ReportComment",
     "ReportPhase",
+    "ReportSpec",
     "RunningTotals",
+    "load_report",
     "running_totals",
 ]
 
@@ -388,30 +392,61 @@ class RunningTotals:
 # operation's loader, so it is fetched once whatever selects it.
 
 
-async def _report(
-    ref: SessionRef, info: Ctx, route: str, method: str = "GET", fallback: str | None = None
-) -> Any:
-    return await ref.resource(upstream_of(info), route, method=method, fallback_method=fallback)
+class ReportSpec(NamedTuple):
+    """How a report is read: its route, method, and a method to try on a 405."""
+
+    route: str
+    method: str = "GET"
+    fallback: str | None = None
+
+
+JUMP_ANALYSIS = ReportSpec(report_routes.JUMP_ANALYSIS, "POST")
+JUMP_SUMMARY = ReportSpec(report_routes.JUMP_SUMMARY)
+GAIT_ANALYSIS = ReportSpec(report_routes.GAIT_ANALYSIS, "POST")
+REPORT_COMMENTS = ReportSpec(report_routes.REPORT_COMMENTS)
+RUNNING_SUMMARY = ReportSpec(report_routes.RUNNING_SUMMARY, "POST")
+FORM_ANALYSIS = ReportSpec(report_routes.FORM_ANALYSIS, "POST")
+REPORT_IMAGES = ReportSpec(report_routes.REPORT_IMAGES, "POST")
+# The retrieval guide documents GET, the OpenAPI file POST.
+LIFT_ANALYSIS = ReportSpec(report_routes.LIFT_ANALYSIS, "GET", "POST")
+LIFT_RECOMMENDATION = ReportSpec(report_routes.LIFT_RECOMMENDATION, "POST")
+
+# The report each session field reads, by activity and field name, so that
+# `session()` can start it beside the session's own call (schema/query.py).
+SESSION_REPORTS: dict[tuple[ActivityValue, str], ReportSpec] = {
+    (ActivityValue.JUMPING, "jumpAnalysis"): JUMP_ANALYSIS,
+    (ActivityValue.JUMPING, "summary"): JUMP_SUMMARY,
+    (ActivityValue.RUNNING, "gaitAnalysis"): GAIT_ANALYSIS,
+    (ActivityValue.RUNNING, "reportComments"): REPORT_COMMENTS,
+    (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): LIFT_ANALYSIS,
+    (ActivityValue.WEIGHTLIFTING, "recommendations"): LIFT_RECOMMENDATION,
+}
+
+
+def load_report(ref: SessionRef, info: Ctx, spec: ReportSpec) -> Awaitable[Any]:
+    return ref.resource(
+        upstream_of(info), spec.route, method=spec.method, fallback_method=spec.fallback
+    )
 
 
 async def jump_analysis(ref: SessionRef, info: Ctx) -> JumpAnalysis:
-    body = await _report(ref, info, report_routes.JUMP_ANALYSIS, "POST")
+    body = await load_report(ref, info, JUMP_ANALYSIS)
     return JumpAnalysis(body=_mapping(body, "jump analysis"))
 
 
 async def jump_summary(ref: SessionRef, info: Ctx) -> JumpSummary:
-    body = await _report(ref, info, report_routes.JUMP_SUMMARY)
+    body = await load_report(ref, info, JUMP_SUMMARY)
     return JumpSummary(body=_mapping(body, "jump summary"))
 
 
 async def gait_analysis(ref: SessionRef, info: Ctx) -> GaitAnalysis:
-    body = await _report(ref, info, report_routes.GAIT_ANALYSIS, "POST")
+    body = await load_report(ref, info, GAIT_ANALYSIS)
     return GaitAnalysis(body=_mapping(body, "gait analysis"))
 
 
 async def report_comments(ref: SessionRef, info: Ctx) -> list[ReportComment] | None:
     try:
-        body = await _report(ref, info, report_routes.REPORT_COMMENTS)
+        body = await load_report(ref, info, REPORT_COMMENTS)
     except NotFound:
         # "Comments not found": the session has none (yet, or any more).
         return None
@@ -419,23 +454,22 @@ async def report_comments(ref: SessionRef, info: Ctx) -> list[ReportComment] | N
 
 
 async def running_summary(ref: SessionRef, info: Ctx, language: Language) -> LocalizedText | None:
-    body = _mapping(await _report(ref, info, report_routes.RUNNING_SUMMARY, "POST"), "summary")
+    body = _mapping(await load_report(ref, info, RUNNING_SUMMARY), "summary")
     texts = LocalizedText.all_of({"summary": body.get("summary")}, language)
     return texts[0] if texts else None
 
 
-async def images(ref: SessionRef, info: Ctx, route: str, language: Language) -> list[AnalysisImage]:
-    # Lift analysis: the retrieval guide documents GET, the OpenAPI file POST.
-    fallback = "POST" if route == report_routes.LIFT_ANALYSIS else None
-    method = "GET" if fallback else "POST"
-    body = await _report(ref, info, route, method, fallback)
+async def images(
+    ref: SessionRef, info: Ctx, spec: ReportSpec, language: Language
+) -> list[AnalysisImage]:
+    body = await load_report(ref, info, spec)
     return AnalysisImage.all_of(_mapping(body, "image list"), language)
 
 
 async def lift_recommendations(
     ref: SessionRef, info: Ctx, language: Language
 ) -> list[LocalizedText]:
-    body = await _report(ref, info, report_routes.LIFT_RECOMMENDATION, "POST")
+    body = await load_report(ref, info, LIFT_RECOMMENDATION)
     return LocalizedText.all_of(_mapping(body, "recommendations"), language)
 
 

@@ -14,9 +14,8 @@ from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
 from gateway.model import Activity as ActivityValue
 from gateway.model import decode_global_id, validate_session_id
-from gateway.reports import report_routes
 from gateway.sessions import SessionRef
-from schema.analyses import RunningTotals, running_totals
+from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
 from schema.context import GatewayContext, upstream_of
 from schema.types import Activity, Node, Session, session_type
 
@@ -49,20 +48,6 @@ def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
 # export, which is a call of its own.
 _WITHOUT_DETAILS = frozenset({"id", "sessionId", "activity", "__typename", "export"})
 
-# Fields that read a report endpoint of their own: (route, method, fallback).
-_REPORTS: dict[tuple[ActivityValue, str], tuple[str, str, str | None]] = {
-    (ActivityValue.JUMPING, "jumpAnalysis"): (report_routes.JUMP_ANALYSIS, "POST", None),
-    (ActivityValue.JUMPING, "summary"): (report_routes.JUMP_SUMMARY, "GET", None),
-    (ActivityValue.RUNNING, "gaitAnalysis"): (report_routes.GAIT_ANALYSIS, "POST", None),
-    (ActivityValue.RUNNING, "reportComments"): (report_routes.REPORT_COMMENTS, "GET", None),
-    (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): (report_routes.LIFT_ANALYSIS, "GET", "POST"),
-    (ActivityValue.WEIGHTLIFTING, "recommendations"): (
-        report_routes.LIFT_RECOMMENDATION,
-        "POST",
-        None,
-    ),
-}
-
 
 def _selected_names(selections: list[Selection], type_name: str) -> set[str]:
     """Field names selected on a session of type ``type_name``, through fragments."""
@@ -88,11 +73,10 @@ async def _load(info: Ctx, ref: SessionRef) -> Session:
     upstream = upstream_of(info)
     selections = info.selected_fields[0].selections if info.selected_fields else []
     names = _selected_names(selections, type(session).__name__)
-    reports = {name for name in names if (ref.activity, name) in _REPORTS}
+    reports = {name for name in names if (ref.activity, name) in SESSION_REPORTS}
     for name in reports:
-        route, method, fallback = _REPORTS[(ref.activity, name)]
         prefetch = asyncio.ensure_future(
-            ref.resource(upstream, route, method=method, fallback_method=fallback)
+            load_report(ref, info, SESSION_REPORTS[ref.activity, name])
         )
         # Its field awaits it; if the session turns out not to exist, nobody
         # does, and its error must not be reported as never retrieved.

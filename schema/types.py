@@ -16,7 +16,6 @@ from strawberry.types import Info
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
 from gateway.normalize import parse_created_at, slice_frames
-from gateway.reports import report_routes
 from gateway.sessions import SessionRef, VideoState
 from gateway.sessions import VideoStatus as VideoStatusValue
 from schema import analyses
@@ -316,7 +315,7 @@ class RunningSession(Session):
     async def form_analysis_images(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, report_routes.FORM_ANALYSIS, language)
+        return await analyses.images(self.ref, info, analyses.FORM_ANALYSIS, language)
 
     @strawberry.field(
         description="Report images: hip, knee and ankle angles, and positions.",
@@ -328,7 +327,7 @@ class RunningSession(Session):
     async def report_images(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, report_routes.REPORT_IMAGES, language)
+        return await analyses.images(self.ref, info, analyses.REPORT_IMAGES, language)
 
 
 @strawberry.type(description="A weightlifting session.")
@@ -356,7 +355,7 @@ class WeightliftingSession(Session):
     async def lift_analysis(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, report_routes.LIFT_ANALYSIS, language)
+        return await analyses.images(self.ref, info, analyses.LIFT_ANALYSIS, language)
 
     @strawberry.field(
         description=(
