@@ -87,28 +87,21 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        # As Strawberry's own, but the request is closed afterwards: that
-        # closes the uploaded files of a multipart request (spooled to disk
-        # past 1 MB), whatever became of the operation.
-        request = Request(scope=scope, receive=_bounded(receive, self._settings.max_upload_bytes))
+        # As Strawberry's own, but: bodies are bounded as they stream in (an
+        # upload may be large, an operation may not), errors at the HTTP level
+        # are GraphQL errors with a code too, and the request is closed
+        # afterwards, which closes the uploaded files of a multipart request.
+        request = Request(scope=scope, receive=receive)
+        multipart = request.headers.get("content-type", "").startswith("multipart/")
+        limit = self._settings.max_upload_bytes if multipart else self._settings.max_request_bytes
+        request = Request(scope=scope, receive=_bounded(receive, limit))
         try:
             try:
                 response = await self.run(request)
             except HTTPException as exc:
-                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+                response = _error_response(exc.reason, exc.status_code)
             except _BodyTooLarge:
-                response = JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "The request body is larger than "
-                                f"{self._settings.max_upload_bytes} bytes.",
-                                "extensions": {"code": "BAD_REQUEST"},
-                            }
-                        ]
-                    },
-                    status_code=413,
-                )
+                response = _error_response(f"The request body is larger than {limit} bytes.", 413)
             await response(scope, receive, send)
         finally:
             await request.close()
@@ -138,6 +131,13 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _error_response(message: str, status: int) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
+        status_code=status,
+    )
 
 
 def _bounded(receive: Receive, limit: int) -> Receive:

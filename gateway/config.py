@@ -67,6 +67,8 @@ class Settings:
     max_tokens: int = 2000
     max_upstream_calls: int = 200
     max_page_size: int = 100
+    # A GraphQL request's body; an upload's (multipart) has its own bound.
+    max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
     graphiql: bool = True
     log_level: str = "info"

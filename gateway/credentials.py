@@ -2,17 +2,23 @@
 
 A :class:`Credential` wraps the ``Authorization`` header value the caller sent.
 Its ``repr`` and ``str`` are masked, so a stray log line or f-string cannot leak
-it; caches and watchers key on :attr:`Credential.fingerprint`, a keyed hash
-that is stable within one process but useless outside it.
+it. In-process caches key on :attr:`Credential.fingerprint`, a hash salted per
+process; names shared between replicas (broker channels and keys) use
+:meth:`Credential.shared_id`, keyed with a secret every replica shares.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
+from gateway.errors import Unauthenticated
+
 __all__ = ["Credential", "credential_from_header"]
+
+_PRINTABLE = re.compile(r"[\x20-\x7e]+")
 
 # One random salt per process: fingerprints are for in-process keying, and a
 # fingerprint in a log must not let anyone test guesses of the key offline.
@@ -67,4 +73,8 @@ def credential_from_header(value: str | None) -> Credential | None:
     """
     if value is None or not value.strip():
         return None
+    if not _PRINTABLE.fullmatch(value):
+        # An HTTP header can't carry it to the upstream; say so without
+        # echoing any of it.
+        raise Unauthenticated("The Authorization value may hold only printable ASCII characters.")
     return Credential(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,11 +25,12 @@ from typing import Any
 
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
 from gateway.loaders import OperationUpstream, routes
-from gateway.model import Activity
+from gateway.model import Activity, is_session_id
 
 __all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
 
 MAX_SCAN = 1000
+MAX_TITLE_FILTER = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,7 @@ def _decode(cursor: str, kind: str, name: str) -> str:
         got, _, value = raw.decode().partition(":")
     except (ValueError, UnicodeError, binascii.Error):
         got, value = "", ""
-    if got != kind or not value:
+    if got != kind or not value or (kind == "id" and not is_session_id(value)):
         hint = " (cursors from a filtered list only work with the same filters)"
         raise BadRequest(f"`{name}` is not a cursor of this list{hint}.", field=name)
     return value
@@ -102,9 +104,17 @@ async def fetch_page(
     max_page_size: int,
 ) -> Page:
     _validate(request, max_page_size)
+    _validate_filters(filters)
     if filters.active:
         return await _filtered(upstream, request, filters)
     return await _by_id(upstream, request)
+
+
+def _validate_filters(filters: SessionFilter) -> None:
+    if filters.title is not None and len(filters.title) > MAX_TITLE_FILTER:
+        raise BadRequest(
+            f"`title` filters by at most {MAX_TITLE_FILTER} characters.", field="title"
+        )
 
 
 def _validate(request: PageRequest, max_page_size: int) -> None:
@@ -218,7 +228,8 @@ async def _filtered(
 
 def _offset(cursor: str, name: str) -> int:
     value = _decode(cursor, "at", name)
-    if not value.isdigit():
+    # Offsets past the scan bound can't come from this gateway.
+    if not re.fullmatch(r"[0-9]{1,6}", value) or int(value) > MAX_SCAN:
         raise BadRequest(f"`{name}` is not a cursor of this list.", field=name)
     return int(value)
 

@@ -9,7 +9,13 @@ import re
 
 from gateway.errors import BadRequest
 
-__all__ = ["Activity", "decode_global_id", "encode_global_id", "validate_session_id"]
+__all__ = [
+    "Activity",
+    "decode_global_id",
+    "encode_global_id",
+    "is_session_id",
+    "validate_session_id",
+]
 
 
 class Activity(enum.Enum):
@@ -53,8 +59,12 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _PREFIX = "Session"
 
 
+def is_session_id(value: str) -> bool:
+    return _SESSION_ID.fullmatch(value) is not None
+
+
 def validate_session_id(session_id: str) -> str:
-    if not _SESSION_ID.fullmatch(session_id):
+    if not is_session_id(session_id):
         raise BadRequest("A session id holds only letters, digits, '-' and '_'.", field="id")
     return session_id
 

@@ -3,7 +3,7 @@
 Errors are translated here, once, at the edge::
 
     httpx.TimeoutException / httpx.TransportError ──retry──> UpstreamUnavailable
-    502 / 503 / 504 ─────────────────────────────────retry──> UpstreamUnavailable
+    429 / 502 / 503 / 504 ───────────────────────────retry──> UpstreamUnavailable
     500 and other 5xx ──────────────────────────────────────> UpstreamUnavailable
     400 / 422 ──> BadRequest      401 ──> Unauthenticated     403 ──> Forbidden
     404 ──> NotFound              405 ──> MethodNotAllowed (the caller may fall back)
@@ -44,7 +44,7 @@ __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamRespon
 
 log = logging.getLogger("gateway.upstream")
 
-_RETRY_STATUSES = frozenset({502, 503, 504})
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_ERROR_TEXT = 200
 
 
@@ -159,6 +159,9 @@ class UpstreamClient:
                         data=data,
                         files=files,
                     )
+                except httpx.InvalidURL as exc:
+                    # Caller input (a filter) too long for a URL.
+                    raise BadRequest("The request is too large for the session service.") from exc
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     status = None
                     failure: GatewayError = UpstreamUnavailable(
@@ -260,7 +263,7 @@ def _error_for(status: int, text: str | None) -> GatewayError:
         return MethodNotAllowed("The session service does not serve this method here.")
     if status in (400, 409, 413, 422):
         return BadRequest(msg("The session service refused the request"))
-    if status >= 500:
+    if status >= 500 or status == 429:
         return UpstreamUnavailable(f"The session service failed (HTTP {status}).")
     return UpstreamBadResponse(f"The session service answered HTTP {status}.")
 

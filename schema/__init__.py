@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
 from schema.extensions import ErrorCodes, OperationScopeExtension, code_for_input
 from schema.mutation import Mutation
 from schema.query import Query
@@ -39,7 +40,16 @@ class GatewaySchema(strawberry.Schema):
         # level; ErrorCodes has already logged anything unexpected.
         for error in errors:
             extensions = error.extensions or {}
-            if not extensions.get("code"):
+            original = error.original_error
+            if original is not None and not isinstance(original, GatewayError | GraphQLError):
+                # A bug, reaching here by a path ErrorCodes doesn't see (a
+                # subscription's events): logged, and masked for the caller.
+                log.error("unexpected error", exc_info=original)
+                error.message = "Internal error."
+                error.original_error = None
+                extensions = {"code": "INTERNAL"}
+                error.extensions = extensions
+            elif not extensions.get("code"):
                 # Errors raised before an operation starts (a document over the
                 # token bound, say) miss the extension; they are the caller's.
                 extensions = {**extensions, "code": code_for_input(error)}

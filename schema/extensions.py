@@ -23,7 +23,7 @@ log = logging.getLogger("gateway.errors")
 # their messages, so they can get the code a client can act on.
 _LIMIT_MESSAGES = re.compile(
     r"exceeds maximum operation depth|aliases found\. Allowed|"
-    r"more than \d+ tokens|Document contains more than",
+    r"more than \d+ tokens|Document contains more than|Maximum introspection depth",
 )
 
 
@@ -39,6 +39,13 @@ class OperationScopeExtension(SchemaExtension):
         finally:
             if token is not None:
                 var.reset(token)
+        if isinstance(context, GatewayContext):
+            # Known once the document is parsed; an unparsable one is "invalid".
+            try:
+                kind = self.execution_context.operation_type.value
+            except RuntimeError:
+                kind = "invalid"
+            context.services.metrics.operations[kind] += 1
 
 
 class ErrorCodes(SchemaExtension):

@@ -82,3 +82,54 @@ async def test_request_body_is_bounded() -> None:
         # The gateway goes on serving.
         body = await run(client, "{ sessions(first: 1) { totalCount } }")
         assert body["data"]["sessions"]["totalCount"] > 0
+
+
+async def test_http_level_errors_are_graphql_errors_with_a_code() -> None:
+    async with gateway_client() as client:
+        big = await client.post(
+            "/graphql",
+            headers={"Authorization": "API-KEY alice-demo-key"},
+            json={"query": "{ __typename }", "variables": {"pad": "x" * 2_000_000}},
+        )
+        broken = await client.post(
+            "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+        batch = await client.post("/graphql", json=[{"query": "{ __typename }"}])
+    assert big.status_code == 413
+    for response in (big, broken, batch):
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST", response.text
+
+
+async def test_a_key_no_header_can_carry_is_unauthenticated_and_not_echoed() -> None:
+    async with gateway_client() as client:
+        response = await client.post(
+            "/graphql",
+            json={"query": "{ sessions { totalCount } }"},
+            headers={"Authorization": "API-KEY caf\u00e9-s3cret".encode("latin-1")},
+        )
+        body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "s3cret" not in str(body) and "\u00e9" not in str(body)
+
+
+async def test_cursor_and_filter_input_is_bounded() -> None:
+    import base64
+
+    def cursor(raw: str) -> str:
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    query = (
+        "query ($after: String, $before: String, $first: Int, $last: Int, $title: String) "
+        "{ sessions(after: $after, before: $before, first: $first, last: $last, title: $title) "
+        "{ totalCount } }"
+    )
+    cases = [
+        {"first": 2, "after": cursor("at:\u00b2"), "title": "a"},
+        {"last": 2, "before": cursor("at:999999999999"), "title": "a"},
+        {"first": 2, "after": cursor("id:" + "a" * 500)},
+        {"title": "x" * 5000},
+    ]
+    async with gateway_client() as client:
+        for variables in cases:
+            body = await run(client, query, **variables)
+            assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST", body
