@@ -259,10 +259,8 @@ async def _probe_upstream(client: UpstreamClient) -> str:
     """Reachability only: no key is sent, so the upstream's 401 means it's up."""
     probe = Credential("API-KEY readiness-probe")
     try:
-        await asyncio.wait_for(
-            client.request("GET", "/session-management/sessions/", probe, idempotent=False),
-            timeout=3.0,
-        )
+        async with asyncio.timeout(3.0):
+            await client.request("GET", "/session-management/sessions/", probe, idempotent=False)
     except TimeoutError:
         return "timeout"
     except Exception as exc:

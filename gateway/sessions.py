@@ -25,6 +25,7 @@ __all__ = [
     "VideoState",
     "VideoStatus",
     "analyzed_video_params",
+    "check_video_state",
     "fetch_video_state",
     "parse_video_body",
     "read_video_state",
@@ -169,3 +170,22 @@ async def read_video_state(
             return VideoState(VideoStatus.FAILED)
         raise
     return parse_video_body(body)
+
+
+async def check_video_state(
+    client: UpstreamClient, credential: Credential, activity: Activity, session_id: str
+) -> VideoState:
+    """Like :func:`read_video_state`, but first proves the session exists for this
+    caller *and this activity* (the details endpoint is activity-specific; the
+    analyzed-video one is not, and takes the activity's flags on trust)."""
+    details = await client.get(
+        routes.DETAILS,
+        credential,
+        path_params={"activity": activity.path, "session_id": session_id},
+    )
+    if not isinstance(details, Mapping):
+        raise UpstreamBadResponse("The session's details are not a JSON object.")
+    ready = video_state_of(details.get("analyzed_video_url"))
+    if ready is not None:
+        return ready
+    return await read_video_state(client, credential, activity, session_id)

@@ -1,11 +1,11 @@
 """Readiness watchers: the upstream has no push, so the gateway polls, once.
 
-One :class:`_Watch` exists per (credential, session) in a process, shared by
-all of that process's subscribers to the pair. Across replicas, a lease in
-the broker elects one poller per pair; it publishes each change on the
-pair's channel, and every replica's watch (the poller's included) hands the
-events to its local subscribers. A replica that isn't polling keeps trying
-the lease, so when the poller dies another takes over once the lease expires.
+One :class:`_Watch` exists per (credential, activity, session) in a process,
+shared by all of that process's subscribers to it. Across replicas, a lease in
+the broker elects one poller; it publishes each change on the watch's channel,
+and every replica's watch (the poller's included) hands the events to its
+local subscribers. A replica that isn't polling keeps trying the lease, so
+when the poller dies another takes over once the lease expires.
 
 Channels and keys are named with ``Credential.shared_id``: the broker never
 sees a key, and events learned with one key reach only that key's
@@ -39,10 +39,10 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.model import Activity
-from gateway.sessions import VideoState, VideoStatus, read_video_state
+from gateway.sessions import VideoState, VideoStatus, check_video_state, read_video_state
 from gateway.upstream import UpstreamClient
 
-__all__ = ["ReadinessWatchers", "SubscriptionClosing"]
+__all__ = ["ReadinessWatchers", "SubscriptionClosing", "WatchFailed"]
 
 log = logging.getLogger("gateway.watchers")
 
@@ -51,28 +51,41 @@ _FATAL = (Unauthenticated, Forbidden, NotFound, BadRequest)
 _ERRORS: dict[str, type[GatewayError]] = {
     cls.code: cls for cls in (Unauthenticated, Forbidden, NotFound, BadRequest)
 }
+# At most this many watches prove access and learn their state at once: a
+# dashboard subscribing to hundreds of sessions must not starve the loop.
+_CONCURRENT_STARTS = 16
 
 
 class SubscriptionClosing(GatewayError):
     code = "SHUTTING_DOWN"
 
 
+class WatchFailed(GatewayError):
+    """The watch broke for a reason of the gateway's own; subscribe again."""
+
+    code = "INTERNAL"
+
+
 @dataclass(frozen=True, slots=True)
 class _Key:
     shared: str  # Credential.shared_id: the same on every replica
+    activity: Activity
     session_id: str
+
+    def _name(self, kind: str) -> str:
+        return f"gateway:{kind}:{self.shared}:{self.activity.value}:{self.session_id}"
 
     @property
     def channel(self) -> str:
-        return f"gateway:video:{self.shared}:{self.session_id}"
+        return self._name("video")
 
     @property
     def lease(self) -> str:
-        return f"gateway:lease:{self.shared}:{self.session_id}"
+        return self._name("lease")
 
     @property
     def state(self) -> str:
-        return f"gateway:state:{self.shared}:{self.session_id}"
+        return self._name("state")
 
 
 def _encode_state(state: VideoState) -> bytes:
@@ -84,21 +97,18 @@ def _decode_state(raw: dict[str, Any]) -> VideoState:
 
 
 class _Watch:
-    def __init__(
-        self,
-        registry: ReadinessWatchers,
-        key: _Key,
-        credential: Credential,
-        activity: Activity,
-        session_id: str,
-    ) -> None:
+    def __init__(self, registry: ReadinessWatchers, key: _Key, credential: Credential) -> None:
         self.registry = registry
         self.key = key
         self.credential = credential
-        self.activity = activity
-        self.session_id = session_id
         self.state: VideoState | None = None
+        # Set once the watch can tell nothing more (access lost, broker gone,
+        # a bug): later subscribers get it too, not a stale state.
+        self.failure: GatewayError | None = None
         self.queues: set[asyncio.Queue[VideoState | GatewayError]] = set()
+        # Leases are held per watch: an old watch stopping must not release
+        # the lease a newer one on this replica has taken.
+        self.owner = f"{registry.replica_id}:{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._stack = AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -114,41 +124,51 @@ class _Watch:
         await asyncio.shield(self._started)
 
     async def _start(self) -> None:
-        broker = self.registry.broker
+        registry = self.registry
         subscription: Subscription = await self._stack.enter_async_context(
-            broker.subscribe(self.key.channel)
+            registry.broker.subscribe(self.key.channel)
         )
-        self._tasks.append(asyncio.create_task(self._listen(subscription)))
-        cached = await broker.get_state(self.key.state)
+        self._spawn(self._listen(subscription))
+        cached = await registry.broker.get_state(self.key.state)
         if cached is not None:
             self.state = _decode_state(orjson.loads(cached))
         else:
-            # Also proves the caller may see this session: an unknown session
-            # or a bad key fails here, before anything is streamed. The
-            # analyzed-video endpoint answers in a few bytes where the details
-            # carry every series: it matters when a dashboard subscribes to
-            # hundreds of sessions at once.
-            self.state = await read_video_state(
-                self.registry.client, self.credential, self.activity, self.session_id
-            )
-            await broker.set_state(
-                self.key.state, _encode_state(self.state), self.registry.policy.state_ttl
+            # Also proves the caller may see this session, of this activity:
+            # an unknown session or a bad key fails here, before anything is
+            # streamed.
+            async with registry.starts:
+                self.state = await check_video_state(
+                    registry.client, self.credential, self.key.activity, self.key.session_id
+                )
+            await registry.broker.set_state(
+                self.key.state, _encode_state(self.state), registry.policy.state_ttl
             )
         if not self.state.final:
-            self._tasks.append(asyncio.create_task(self._poll()))
+            self._spawn(self._poll())
+
+    def _spawn(self, coro: Any) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("readiness watch failed", exc_info=task.exception())
+        self._deliver(WatchFailed("Watching this session failed; subscribe again."))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        # The start first: it may still be adding tasks. ``gather`` collects
+        # the tasks' own cancellations but lets a cancellation of ours through.
         if self._started is not None and not self._started.done():
             self._started.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._started
+            await asyncio.gather(self._started, return_exceptions=True)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         with suppress(Exception):
-            await self.registry.broker.release_lease(self.key.lease, self.registry.replica_id)
+            await self.registry.broker.release_lease(self.key.lease, self.owner)
         with suppress(Exception):
             await self._stack.aclose()
 
@@ -158,21 +178,27 @@ class _Watch:
     def _deliver(self, item: VideoState | GatewayError) -> None:
         if isinstance(item, VideoState):
             self.state = item
+        else:
+            self.failure = item
         for queue in self.queues:
             queue.put_nowait(item)
 
     async def _listen(self, subscription: Subscription) -> None:
         try:
             async for raw in subscription:
-                message = orjson.loads(raw)
-                kind = message.get("kind")
-                if kind == "state":
-                    self._deliver(_decode_state(message))
-                elif kind == "wake":
-                    self.wake()
-                elif kind == "error":
-                    error_type = _ERRORS.get(message.get("code"), UpstreamBadResponse)
-                    self._deliver(error_type(str(message.get("message"))))
+                try:
+                    message = orjson.loads(raw)
+                    kind = message.get("kind")
+                    if kind == "state":
+                        self._deliver(_decode_state(message))
+                    elif kind == "wake":
+                        self.wake()
+                    elif kind == "error":
+                        error_type = _ERRORS.get(message.get("code"), UpstreamBadResponse)
+                        self._deliver(error_type(str(message.get("message"))))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    # Not ours, or from another version: skip it, keep listening.
+                    log.warning("skipped a malformed event on a readiness channel")
         except BrokerUnavailable as exc:
             self._deliver(exc)
 
@@ -182,9 +208,7 @@ class _Watch:
         delay = policy.start
         while True:
             try:
-                holder = await broker.acquire_lease(
-                    self.key.lease, self.registry.replica_id, policy.lease_ttl
-                )
+                holder = await broker.acquire_lease(self.key.lease, self.owner, policy.lease_ttl)
             except BrokerUnavailable:
                 holder = False
             if holder:
@@ -204,11 +228,16 @@ class _Watch:
         registry = self.registry
         registry.polls += 1
         try:
-            state = await read_video_state(
-                registry.client, self.credential, self.activity, self.session_id
-            )
-        except (UpstreamUnavailable, UpstreamBadResponse) as exc:
-            log.warning("poll of a session failed, will retry: %s", exc.code)
+            # Within half the lease, so that no other replica takes over
+            # while this poll is still waiting for the upstream. (Not
+            # ``wait_for``: before Python 3.12 it can swallow a cancellation
+            # that lands as the call completes, and the loop would go on.)
+            async with asyncio.timeout(registry.policy.lease_ttl / 2):
+                state = await read_video_state(
+                    registry.client, self.credential, self.key.activity, self.key.session_id
+                )
+        except (UpstreamUnavailable, UpstreamBadResponse, TimeoutError) as exc:
+            log.warning("poll of a session failed, will retry: %s", type(exc).__name__)
             return False
         except _FATAL as exc:
             await self._publish({"kind": "error", "code": exc.code, "message": exc.message})
@@ -221,7 +250,7 @@ class _Watch:
                 )
         if state.final:
             with suppress(BrokerUnavailable):
-                await registry.broker.release_lease(self.key.lease, registry.replica_id)
+                await registry.broker.release_lease(self.key.lease, self.owner)
             return True
         return False
 
@@ -238,16 +267,15 @@ class _Watch:
         deadline = loop.time() + seconds
         while (remaining := deadline - loop.time()) > 0:
             try:
-                await asyncio.wait_for(
-                    self._wake.wait(), timeout=min(remaining, policy.lease_ttl / 3)
-                )
+                async with asyncio.timeout(min(remaining, policy.lease_ttl / 3)):
+                    await self._wake.wait()
                 self._wake.clear()
                 return True
             except TimeoutError:
                 if holder:
                     with suppress(BrokerUnavailable):
                         await self.registry.broker.acquire_lease(
-                            self.key.lease, self.registry.replica_id, policy.lease_ttl
+                            self.key.lease, self.owner, policy.lease_ttl
                         )
         return False
 
@@ -269,6 +297,7 @@ class ReadinessWatchers:
         self.policy = policy
         self.replica_id = replica_id or uuid.uuid4().hex
         self.polls = 0
+        self.starts = asyncio.Semaphore(_CONCURRENT_STARTS)
         self._secret = secret
         self._watches: dict[_Key, _Watch] = {}
         self._per_credential: Counter[str] = Counter()
@@ -278,15 +307,15 @@ class ReadinessWatchers:
     def active(self) -> int:
         return len(self._watches)
 
-    def _key(self, credential: Credential, session_id: str) -> _Key:
-        return _Key(credential.shared_id(self._secret), session_id)
+    def _key(self, credential: Credential, activity: Activity, session_id: str) -> _Key:
+        return _Key(credential.shared_id(self._secret), activity, session_id)
 
     @asynccontextmanager
     async def watch(
         self, credential: Credential, activity: Activity, session_id: str
     ) -> AsyncIterator[AsyncIterator[VideoState]]:
         """The session's state now, then each change, until a final state."""
-        key = self._key(credential, session_id)
+        key = self._key(credential, activity, session_id)
         if (
             self._subscribers_per_credential[key.shared]
             >= self.policy.max_subscriptions_per_credential
@@ -295,12 +324,16 @@ class ReadinessWatchers:
                 f"At most {self.policy.max_subscriptions_per_credential} subscriptions per API key."
             )
         watch = self._watches.get(key)
+        if watch is not None and watch.failure is not None:
+            # A broken watch serves no one new: its subscribers are leaving.
+            self._forget(watch)
+            watch = None
         if watch is None:
             if self._per_credential[key.shared] >= self.policy.max_per_credential:
                 raise LimitExceeded(
                     f"At most {self.policy.max_per_credential} sessions can be watched per API key."
                 )
-            watch = _Watch(self, key, credential, activity, session_id)
+            watch = _Watch(self, key, credential)
             self._watches[key] = watch
             self._per_credential[key.shared] += 1
         queue: asyncio.Queue[VideoState | GatewayError] = asyncio.Queue()
@@ -312,14 +345,20 @@ class ReadinessWatchers:
         finally:
             watch.queues.discard(queue)
             self._subscribers_per_credential[key.shared] -= 1
-            if not watch.queues and self._watches.get(key) is watch:
-                del self._watches[key]
-                self._per_credential[key.shared] -= 1
+            if not watch.queues:
+                self._forget(watch)
                 await watch.stop()
+
+    def _forget(self, watch: _Watch) -> None:
+        if self._watches.get(watch.key) is watch:
+            del self._watches[watch.key]
+            self._per_credential[watch.key.shared] -= 1
 
     async def _stream(
         self, watch: _Watch, queue: asyncio.Queue[VideoState | GatewayError]
     ) -> AsyncIterator[VideoState]:
+        if watch.failure is not None:
+            raise watch.failure
         last = watch.state
         assert last is not None  # set by start()
         yield last
@@ -335,7 +374,7 @@ class ReadinessWatchers:
         self, credential: Credential, activity: Activity, session_id: str, state: VideoState
     ) -> None:
         """Poll now (e.g. after a mutation asked the upstream to generate the video)."""
-        key = self._key(credential, session_id)
+        key = self._key(credential, activity, session_id)
         try:
             if state.final:
                 await self.broker.publish(key.channel, _encode_state(state))

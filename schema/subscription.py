@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import AsyncExitStack
-from typing import Annotated, Any
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
 
-from gateway.errors import BadRequest, GatewayError
+from gateway.errors import BadRequest
 from gateway.model import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
@@ -21,6 +21,7 @@ from schema.types import VideoStatus
 __all__ = ["AnalyzedVideoEvent", "Subscription"]
 
 Ctx = Info[GatewayContext, Any]
+T = TypeVar("T")
 
 
 @strawberry.type(description="A change in a session's analyzed video.")
@@ -82,31 +83,41 @@ class Subscription:
         refs = list({ref.session_id: ref for ref in (resolve_ref(i, None) for i in ids)}.values())
         credential = info.context.require_credential()
         async with AsyncExitStack() as stack:
-            # Open every watch first: an id the caller can't see fails the
-            # subscription before anything is streamed.
-            streams = await asyncio.gather(
-                *(
-                    stack.enter_async_context(
-                        watchers.watch(credential, ref.activity, ref.session_id)
-                    )
-                    for ref in refs
-                )
+            # Open every watch first, concurrently: an id the caller can't see
+            # fails the subscription before anything is streamed.
+            streams = await _enter_all(
+                stack, [watchers.watch(credential, ref.activity, ref.session_id) for ref in refs]
             )
             async for ref, state in _merge(list(zip(refs, streams, strict=True))):
                 yield AnalyzedVideoEvent.of(ref, state)
+
+
+async def _enter_all(
+    stack: AsyncExitStack, managers: list[AbstractAsyncContextManager[T]]
+) -> list[T]:
+    """Enter context managers concurrently; each one entered is exited with the
+    stack, also when another failed to enter (then the first failure is raised)."""
+    results = await asyncio.gather(*(m.__aenter__() for m in managers), return_exceptions=True)
+    for manager, result in zip(managers, results, strict=True):
+        if not isinstance(result, BaseException):
+            stack.push_async_exit(manager)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return cast(list[T], results)
 
 
 async def _merge(
     streams: list[tuple[SessionRef, AsyncIterator[VideoState]]],
 ) -> AsyncIterator[tuple[SessionRef, VideoState]]:
     """Interleave several state streams as events arrive; ends when all have ended."""
-    queue: asyncio.Queue[tuple[SessionRef, VideoState] | GatewayError | None] = asyncio.Queue()
+    queue: asyncio.Queue[tuple[SessionRef, VideoState] | Exception | None] = asyncio.Queue()
 
     async def pump(ref: SessionRef, stream: AsyncIterator[VideoState]) -> None:
         try:
             async for state in stream:
                 await queue.put((ref, state))
-        except GatewayError as exc:
+        except Exception as exc:
             await queue.put(exc)
         finally:
             await queue.put(None)
@@ -118,7 +129,7 @@ async def _merge(
             item = await queue.get()
             if item is None:
                 remaining -= 1
-            elif isinstance(item, GatewayError):
+            elif isinstance(item, Exception):
                 raise item
             else:
                 yield item

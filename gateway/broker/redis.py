@@ -86,7 +86,8 @@ class RedisBroker(Broker):
         self._supervisor = asyncio.create_task(self._supervise(), name="redis-broker")
         # Give a reachable Redis a moment, but start serving queries without it.
         with suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), timeout=2.0)
+            async with asyncio.timeout(2.0):
+                await self._connected.wait()
 
     async def aclose(self) -> None:
         if self._closed:

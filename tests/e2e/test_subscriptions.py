@@ -250,3 +250,36 @@ async def test_bounds_per_key_and_per_connection(
         assert gateway.alive()
     finally:
         gateway.stop()
+
+
+async def test_a_failing_id_leaks_no_watches(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    sandbox.configure(processing_delay_s=30.0)
+    ids = [jumping("0" * 32)] + [jumping(upload(sandbox.url)) for _ in range(5)]
+    async with ws_client(gateway_server.url, ALICE) as client:
+        with pytest.raises(SubscriptionError) as info:
+            await collect(
+                client.subscribe(
+                    "subscription ($ids: [ID!]!) { analyzedVideos(ids: $ids) { status } }",
+                    {"ids": ids},
+                ),
+                timeout=5,
+            )
+    assert info.value.codes == ["NOT_FOUND"]
+    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+        deadline = time.monotonic() + 5
+        while "gateway_readiness_watchers 0" not in (await http.get("/metrics")).text:
+            assert time.monotonic() < deadline, "watches were left behind"
+            await asyncio.sleep(0.1)
+
+
+async def test_a_session_of_another_activity_is_not_found(
+    gateway_server: ServerProcess,
+) -> None:
+    lift = seeded("alice", "Weightlifting")[0]
+    wrong = encode_global_id(Activity.JUMPING, lift.session_id)
+    async with ws_client(gateway_server.url, ALICE) as client:
+        with pytest.raises(SubscriptionError) as info:
+            await collect(client.subscribe(SUBSCRIPTION, {"id": wrong}), timeout=5)
+    assert info.value.codes == ["NOT_FOUND"]
