@@ -32,7 +32,7 @@ from strawberry.subscriptions import (
 )
 
 from gateway.broker import create_broker
-from gateway.config import Settings
+from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.credentials import Credential
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.metrics import Metrics
@@ -195,6 +195,11 @@ def create_app(
             observer=metrics.observe_upstream,
         )
         broker = create_broker(settings.redis_url)
+        if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:
+            log.warning(
+                "GATEWAY_CREDENTIAL_SECRET is the built-in default: Redis key names are "
+                "then unkeyed hashes of API keys. Give every replica the same secret."
+            )
         async with client:
             await broker.connect()
             watchers = ReadinessWatchers(

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 import uvicorn
 
@@ -83,11 +84,11 @@ def _serve(args: argparse.Namespace) -> None:
         "sandbox": args.sandbox,
         "log_level": args.log_level,
     }
-    if args.sandbox and args.upstream_url is None:
-        overrides["upstream_url"] = f"http://127.0.0.1:{args.sandbox_port}"
-    else:
-        overrides["upstream_url"] = args.upstream_url
+    overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)
+    if settings.sandbox and args.upstream_url is None:
+        # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
+        settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

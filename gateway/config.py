@@ -11,9 +11,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-__all__ = ["DEFAULT_SANDBOX_PORT", "RetryPolicy", "Settings", "WatchPolicy"]
+__all__ = [
+    "DEFAULT_CREDENTIAL_SECRET",
+    "DEFAULT_SANDBOX_PORT",
+    "RetryPolicy",
+    "Settings",
+    "WatchPolicy",
+]
 
 DEFAULT_SANDBOX_PORT = 8765
+DEFAULT_CREDENTIAL_SECRET = "session-gateway-default-secret"
 
 
 @dataclass(frozen=True)
@@ -54,7 +61,7 @@ class Settings:
     redis_url: str | None = None
     # Keys broker channel names to a credential without revealing it; give
     # every replica the same value.
-    credential_secret: str = "session-gateway-default-secret"
+    credential_secret: str = DEFAULT_CREDENTIAL_SECRET
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
     max_connections: int = 100

@@ -21,6 +21,7 @@ class Metrics:
         self.upstream_calls: Counter[tuple[str, str, str]] = Counter()
         self.upstream_retries: Counter[str] = Counter()
         self.upstream_seconds: dict[str, list[int]] = {}
+        self.upstream_seconds_sum: dict[str, float] = {}
         self.operations: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
         self.gauges: dict[str, float] = {}
@@ -35,6 +36,9 @@ class Metrics:
             if call.seconds <= bound:
                 buckets[i] += 1
         buckets[-1] += 1
+        self.upstream_seconds_sum[call.route] = (
+            self.upstream_seconds_sum.get(call.route, 0.0) + call.seconds
+        )
 
     def render(self) -> str:
         lines: list[str] = []
@@ -59,6 +63,9 @@ class Metrics:
                 lines.append(
                     f'gateway_upstream_request_seconds_bucket{{route="{route}",le="{bound}"}} {n}'
                 )
+            total = self.upstream_seconds_sum.get(route, 0.0)
+            lines.append(f'gateway_upstream_request_seconds_sum{{route="{route}"}} {total:.6f}')
+            lines.append(f'gateway_upstream_request_seconds_count{{route="{route}"}} {buckets[-1]}')
         lines += _family(
             "gateway_operations_total",
             "counter",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -24,6 +24,7 @@ __all__ = [
     "parse_created_at",
     "parse_date",
     "slice_frames",
+    "to_bool",
     "to_float",
     "to_float_list",
 ]
@@ -83,6 +84,17 @@ def to_float_list(value: Any) -> list[float | None] | None:
     except TypeError:
         return [to_float(v) for v in value]
     return value
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def to_bool(value: Any) -> bool:
+    """A flag as the upstream may send it: a boolean, 0/1, or "true"/"false"."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value) if isinstance(value, bool | int | float) else False
 
 
 def slice_frames(values: list[Any], frames: FrameRange | None) -> list[Any]:
@@ -148,7 +160,7 @@ def _metric(name: str, value: Any, frames: FrameRange | None) -> MetricValue | N
         return MetricValue(
             name,
             values=series,
-            avg=sum(numbers) / len(numbers),
+            avg=_finite(sum(numbers) / len(numbers)),
             min=min(numbers),
             max=max(numbers),
         )
@@ -220,8 +232,3 @@ def parse_created_at(raw: Any) -> datetime | None:
     if day is None:
         return None
     return datetime.combine(day, _parse_time(raw.get("time")) or time(), UTC)
-
-
-def filter_names(items: Iterable[str], names: Sequence[str] | None) -> list[str]:
-    wanted = _wanted(names)
-    return [n for n in items if wanted is None or n in wanted]

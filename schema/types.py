@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
-from gateway.normalize import parse_created_at, slice_frames
+from gateway.normalize import parse_created_at, slice_frames, to_bool
 from gateway.sessions import SessionRef, VideoState
 from gateway.sessions import VideoStatus as VideoStatusValue
 from schema import analyses
@@ -128,7 +128,7 @@ class SessionExport:
         raw = (await self._body(info)).get("contact")
         if not isinstance(raw, list):
             return None
-        return slice_frames([bool(v) for v in raw], frame_range(frames))
+        return slice_frames([to_bool(v) for v in raw], frame_range(frames))
 
 
 @strawberry.interface(
