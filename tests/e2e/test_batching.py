@@ -52,9 +52,6 @@ async def test_one_session_of_each_activity_costs_three_concurrent_calls(
         global_id(seeded("alice", label)[0])
         for label in ("Vertical Jump", "Running", "Weightlifting")
     ]
-    latency = 0.2
-    sandbox.configure(latency_ms=latency * 1000)
-    sandbox.reset()
     query = """
     query ($j: ID!, $r: ID!, $w: ID!) {
       j: session(id: $j) { title angles { name } }
@@ -62,6 +59,12 @@ async def test_one_session_of_each_activity_costs_three_concurrent_calls(
       w: session(id: $w) { title ... on WeightliftingSession { exercise } }
     }
     """
+    # Once without latency: the steady state is what's measured, not the
+    # first connections to the upstream or the first parse of the query.
+    await gql.execute(query, {"j": ids[0], "r": ids[1], "w": ids[2]})
+    latency = 0.2
+    sandbox.configure(latency_ms=latency * 1000)
+    sandbox.reset()
     started = time.perf_counter()
     body = await gql.execute(query, {"j": ids[0], "r": ids[1], "w": ids[2]})
     elapsed = time.perf_counter() - started
