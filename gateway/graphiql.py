@@ -7,8 +7,8 @@ never leaves "Loading...". This module serves GraphiQL from the gateway itself:
 * the page (``graphiql_page_response``) is a small HTML document with no inline
   script or style that loads ``/static/graphiql/graphiql.js`` and
   ``/static/graphiql/graphiql.css``;
-* the bundle (React, GraphiQL 5, Monaco and its web workers, graphql-ws, the
-  explorer plugin) is built at install time from ``web/graphiql`` into
+* the bundle (React, GraphiQL 3 with its CodeMirror 5 editors, graphql-ws,
+  the explorer plugin) is built at install time from ``web/graphiql`` into
   ``gateway/static/graphiql`` by ``make graphiql-assets``;
 * its settings (endpoint, default headers, example tabs) come from
   ``/graphiql/config.json``, so the page needs no inline script.
@@ -76,27 +76,24 @@ ENTRY_SCRIPT: Final[str] = "graphiql.js"
 ENTRY_STYLESHEET: Final[str] = "graphiql.css"
 
 CONTENT_SECURITY_POLICY: Final[str] = (
-    "default-src 'self'; style-src 'self' 'unsafe-inline'; base-uri 'self'; "
-    "object-src 'none'; frame-ancestors 'self'; form-action 'self'"
-)
-"""Sent with the GraphiQL and example pages.
-
-Scripts, Monaco's web workers, stylesheets, fonts, images, fetch and the
-WebSocket all come from the page's own origin (under CSP Level 3 ``'self'``
-also matches ``ws:``/``wss:`` to the same host and port), and there is no
-inline script. The one relaxation is ``style-src 'unsafe-inline'``: Monaco (the
-editor in GraphiQL 5) renders its view lines as HTML strings carrying
-``style="top:..px"`` attributes and adds ``<style>`` elements for its theme and
-decorations at run time, with values that change as you type, so neither
-hashes nor a nonce can cover them. Without it the editors lose their layout and
-colours. Inline *scripts* stay forbidden.
-"""
-
-EXAMPLES_CONTENT_SECURITY_POLICY: Final[str] = (
     "default-src 'self'; base-uri 'self'; object-src 'none'; "
     "frame-ancestors 'self'; form-action 'self'"
 )
-"""Sent with the example dashboard: plain DOM, no Monaco, so no inline style either."""
+"""Sent with the GraphiQL and example pages: everything from the page's own origin.
+
+Scripts, stylesheets, fonts, images, fetch and the WebSocket all come from the
+gateway itself (under CSP Level 3 ``'self'`` also matches ``ws:``/``wss:`` to
+the same host and port), and there is no ``'unsafe-inline'`` for scripts or
+styles. That is why the page runs GraphiQL 3: its CodeMirror 5 editors style
+themselves through the CSSOM (``el.style``), which CSP allows, where GraphiQL
+5's Monaco writes ``style="..."`` attributes and ``<style>`` elements, which it
+forbids. The two bundled packages that still did so are patched at build time
+(``web/graphiql/vite.config.js``), and the browser tests assert that no CSP
+violation happens.
+"""
+
+EXAMPLES_CONTENT_SECURITY_POLICY: Final[str] = CONTENT_SECURITY_POLICY
+"""Sent with the example dashboard (plain DOM): the same strict policy."""
 
 BUILD_HINT: Final[str] = "make graphiql-assets"
 

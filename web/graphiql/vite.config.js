@@ -1,5 +1,5 @@
-// Builds the self-hosted GraphiQL page script (plus its Monaco web workers and
-// stylesheet) and a standalone graphql-ws ES module for the examples into
+// Builds the self-hosted GraphiQL page script (plus its stylesheet, fonts and
+// icons) and a standalone graphql-ws ES module for the examples into
 // gateway/static/graphiql/. Nothing here is loaded from a CDN at run time.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -17,7 +17,7 @@ const EXTENSIONS = {
   'image/gif': 'gif',
 };
 
-// GraphiQL's and Monaco's published CSS embed fonts and icons as data: URLs,
+// GraphiQL's published CSS embeds fonts and icons as data: URLs,
 // which `Content-Security-Policy: default-src 'self'` refuses (font-src and
 // img-src fall back to 'self'). Write each one out as a file beside the CSS.
 function extractCssDataUrls() {
@@ -44,6 +44,44 @@ function extractCssDataUrls() {
   };
 }
 
+// Under `default-src 'self'` (no 'unsafe-inline') a page may not add <style>
+// elements or parse `style="..."` attributes; styles set through the CSSOM
+// (`el.style.x = ...`, React's `style={{}}`, constructed stylesheets) are fine,
+// and that is how CodeMirror 5 and GraphiQL 3 style themselves. The two
+// exceptions among the bundled packages are patched here:
+// * react-style-singleton (react-remove-scroll's <style> element, used when a
+//   dialog opens) is replaced by src/style-singleton.js (adoptedStyleSheets);
+// * CodeMirror's jump-to-line dialog (Alt-G) builds its HTML with two style
+//   attributes; they are dropped and their rules live in src/page.css.
+// The browser tests count CSP violations and expect none.
+function cspSafeStyles() {
+  const singleton = /[\\/]react-style-singleton[\\/]dist[\\/][^\\/]+[\\/]singleton\.js$/;
+  const jumpToLine = /[\\/]codemirror[\\/]addon[\\/]search[\\/]jump-to-line\.js$/;
+  const styleAttributes = / style="(?:width: 10em|color: #888)"/g;
+  const patched = new Set();
+  return {
+    name: 'csp-safe-styles',
+    enforce: 'pre',
+    apply: 'build',
+    buildEnd(error) {
+      // fail loudly if a package update moved what this patches
+      if (!error && patched.size !== 2) this.error(`csp-safe-styles patched only: ${[...patched]}`);
+    },
+    load(id) {
+      if (!singleton.test(id)) return null;
+      patched.add('react-style-singleton');
+      return `export { stylesheetSingleton } from ${JSON.stringify(here('src/style-singleton.js'))};`;
+    },
+    transform(code, id) {
+      if (!jumpToLine.test(id)) return null;
+      const stripped = code.replace(styleAttributes, '');
+      if (stripped === code || / style="/.test(stripped)) this.error(`${id}: style attributes not as expected`);
+      patched.add('jump-to-line');
+      return { code: stripped, map: null };
+    },
+  };
+}
+
 // Packages ship "use client" directives for React Server Components; they mean
 // nothing in a browser bundle, so drop rollup's warning about each of them.
 function onwarn(warning, warn) {
@@ -52,12 +90,12 @@ function onwarn(warning, warn) {
 }
 
 export default defineConfig({
-  // Relative base: chunks, workers and fonts are addressed relative to the
+  // Relative base: chunks and fonts are addressed relative to the
   // module that loads them, so the bundle works under any mount path.
   base: './',
   publicDir: here('public'), // favicon.svg
   logLevel: 'warn',
-  plugins: [extractCssDataUrls()],
+  plugins: [cspSafeStyles(), extractCssDataUrls()],
   define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   build: {
     outDir: here('../../gateway/static/graphiql'),
@@ -83,9 +121,5 @@ export default defineConfig({
           info.names?.some((n) => n.endsWith('.css')) ? '[name].css' : 'assets/[name]-[hash][extname]',
       },
     },
-  },
-  worker: {
-    format: 'es',
-    rollupOptions: { output: { entryFileNames: 'workers/[name]-[hash].js' } },
   },
 });

@@ -2,9 +2,10 @@
 //
 // Loaded by the page the gateway serves at GET /graphql (Accept: text/html) as
 // <script type="module" src="/static/graphiql/graphiql.js">. Everything it needs
-// (React, GraphiQL, Monaco and its web workers, graphql-ws, CSS, fonts) is in
-// this bundle, served from the gateway's own origin: no CDN, no inline script,
-// so it runs offline and under `Content-Security-Policy: default-src 'self'`.
+// (React, GraphiQL 3 and its CodeMirror 5 editors, graphql-ws, CSS, fonts) is
+// in this bundle, served from the gateway's own origin: no CDN, no inline
+// script and no inline style, so it runs offline and under
+// `Content-Security-Policy: default-src 'self'`.
 //
 // Its settings come from a JSON endpoint named by the root element's
 // `data-config-url` attribute (by default /graphiql/config.json):
@@ -12,17 +13,12 @@
 //     "headers": {"Authorization": "API-KEY ..."},
 //     "tabs": [{"query": "...", "variables": {...}}] }
 import './styles.js';
-import 'graphiql/setup-workers/vite';
 
 import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { createElement, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-
-// setup-workers/vite logs every worker it starts; keep the console for real news.
-const info = console.info;
-console.info = (...args) => (args[0] === 'setup-workers/vite' ? undefined : info(...args));
 
 const root = document.getElementById('graphiql');
 

@@ -1,3 +1,3 @@
 import 'graphiql/style.css';
-import '@graphiql/plugin-explorer/style.css';
+import '@graphiql/plugin-explorer/dist/style.css';
 import './page.css';
