@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ import orjson  # noqa: E402
 
 from gateway.model import Activity, encode_global_id  # noqa: E402
 from gateway.sandbox import DEMO_KEYS, seed_sessions  # noqa: E402
+from tests.servers import ServerProcess, free_port  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 KEY = f"API-KEY {DEMO_KEYS['alice']}"
@@ -61,47 +61,21 @@ query ($id: ID!) { session(id: $id) { export {
 } } }"""
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
-def _server(args: list[str], ready: str, log: Path) -> Iterator[tuple[str, int]]:
-    """A server process on a free loopback port: (base URL, pid); stopped on exit."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, *[a.replace("{port}", str(port)) for a in args]],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
+def _server(args: list[str], ready: str, log: Path, program: tuple[str, ...]) -> Iterator[str]:
+    """A server process on a free loopback port, stopped on exit; yields it."""
+    port = free_port()
+    server = ServerProcess(
+        [a.replace("{port}", str(port)) for a in args],
+        port=port,
+        log_path=log,
+        ready_path=ready,
+        program=program,
+    ).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited early; see {log}")
-            try:
-                if httpx.get(url + ready, timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start; see {log}")
-            time.sleep(0.05)
-        yield url, proc.pid
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop()
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -151,8 +125,10 @@ class Row:
 def _measure_gateway(
     sandbox: str, session_id: str, global_id: str, variant: str, log: Path
 ) -> tuple[list[float], int, float, Any]:
-    args = ["bench/payloads.py", "--serve", variant, "--port", "{port}", "--upstream", sandbox]
-    with _server(args, "/healthz", log) as (url, pid), httpx.Client(timeout=60) as http:
+    args = ["--serve", variant, "--port", "{port}", "--upstream", sandbox]
+    script = (str(Path(__file__).resolve()),)
+    with _server(args, "/healthz", log, script) as server, httpx.Client(timeout=60) as http:
+        url = server.url
         payload = {"query": EXPORT_QUERY, "variables": {"id": global_id}}
         headers = {"Authorization": KEY}
         samples: list[float] = []
@@ -164,7 +140,7 @@ def _measure_gateway(
             assert "errors" not in body, str(body)[:500]
             if run >= WARMUP:
                 samples.append(elapsed)
-        return samples, size, _peak_rss_mb(pid), body
+        return samples, size, _peak_rss_mb(server.pid), body
 
 
 def run_bench() -> list[Row]:
@@ -172,8 +148,11 @@ def run_bench() -> list[Row]:
     record = next(r for r in seed_sessions("alice") if r.activity == "Weightlifting")
     global_id = encode_global_id(Activity.WEIGHTLIFTING, record.session_id)
     rows: list[Row] = []
-    sandbox_args = ["-m", "gateway", "sandbox", "--port", "{port}"]
-    with _server(sandbox_args, "/__sandbox__/stats", OUT / "payloads-sandbox.log") as (sandbox, _):
+    sandbox_args = ["sandbox", "--port", "{port}"]
+    with _server(
+        sandbox_args, "/__sandbox__/stats", OUT / "payloads-sandbox.log", ("-m", "gateway")
+    ) as sandbox_server:
+        sandbox = sandbox_server.url
         for latency, frames in [(lat, f) for lat in LATENCIES for f in SIZES]:
             httpx.post(
                 f"{sandbox}/__sandbox__/config",

@@ -17,6 +17,7 @@ import httpx
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -91,8 +92,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         # upload may be large, an operation may not), errors at the HTTP level
         # are GraphQL errors with a code too, and the request is closed
         # afterwards, which closes the uploaded files of a multipart request.
-        request = Request(scope=scope, receive=receive)
-        multipart = request.headers.get("content-type", "").startswith("multipart/")
+        multipart = Headers(scope=scope).get("content-type", "").startswith("multipart/")
         limit = self._settings.max_upload_bytes if multipart else self._settings.max_request_bytes
         request = Request(scope=scope, receive=_bounded(receive, limit))
         try:

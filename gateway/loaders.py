@@ -88,10 +88,6 @@ class OperationUpstream:
         """The resource's JSON body, fetched once per operation however often asked."""
         return await self._loader.load(resource)
 
-    def prime(self, resource: Resource, body: Any) -> None:
-        """Record a body already in hand (e.g. returned by a mutation)."""
-        self._loader.prime(resource, body)
-
     def forget(self, resource: Resource) -> None:
         """Drop a cached body after a mutation changed it."""
         self._loader.clear(resource)

@@ -8,7 +8,7 @@ at most once per operation through :class:`~gateway.loaders.OperationUpstream`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -27,8 +27,8 @@ __all__ = [
     "analyzed_video_params",
     "check_video_state",
     "fetch_video_state",
-    "parse_video_body",
     "read_video_state",
+    "video_state_from",
     "video_state_of",
 ]
 
@@ -138,17 +138,18 @@ async def fetch_video_state(
         (("session_id", session_id),),
         tuple(sorted(analyzed_video_params(activity).items())),
     )
+    return await video_state_from(upstream.load(resource))
+
+
+async def video_state_from(answer: Awaitable[Any]) -> VideoState:
+    """What an analyzed-video answer (GET or POST) tells: a URL, none yet, or a
+    422, the video exists but could not be processed."""
     try:
-        body = await upstream.load(resource)
+        body = await answer
     except BadRequest as exc:
-        # 422: the video exists but could not be processed.
         if exc.upstream_status == 422:
             return VideoState(VideoStatus.FAILED)
         raise
-    return parse_video_body(body)
-
-
-def parse_video_body(body: Any) -> VideoState:
     if not isinstance(body, Mapping):
         raise UpstreamBadResponse("The analyzed-video answer is not a JSON object.")
     return video_state_of(body.get("analyzed_video_url")) or VideoState(VideoStatus.PROCESSING)
@@ -158,18 +159,14 @@ async def read_video_state(
     client: UpstreamClient, credential: Credential, activity: Activity, session_id: str
 ) -> VideoState:
     """The analyzed video's state, read afresh (no per-operation cache): for pollers."""
-    try:
-        body = await client.get(
+    return await video_state_from(
+        client.get(
             routes.ANALYZED_VIDEO,
             credential,
             path_params={"session_id": session_id},
             params=analyzed_video_params(activity),
         )
-    except BadRequest as exc:
-        if exc.upstream_status == 422:
-            return VideoState(VideoStatus.FAILED)
-        raise
-    return parse_video_body(body)
+    )
 
 
 async def check_video_state(

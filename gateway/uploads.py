@@ -32,7 +32,6 @@ __all__ = [
     "check_number",
     "check_title",
     "check_video",
-    "close_upload",
     "create_session",
 ]
 
@@ -162,9 +161,3 @@ async def create_session(
     if session_id is None:
         raise UpstreamBadResponse("The upload's answer holds no usable session id.")
     return session_id, title if isinstance(title, str) else new.title
-
-
-async def close_upload(video: Any) -> None:
-    """Close an uploaded file (and delete its spooled copy); anything else is ignored."""
-    if isinstance(video, UploadFile):
-        await video.close()

@@ -18,8 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from gateway.errors import GatewayError
-from schema.extensions import ErrorCodes, OperationScopeExtension, code_for_input
+from schema.context import GatewayContext
+from schema.extensions import OperationScopeExtension, settle_error
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import FLOAT_SERIES, FloatSeries
@@ -36,25 +36,14 @@ class GatewaySchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # Strawberry logs every error with its traceback. A caller's bad input
-        # or an upstream 404 is not the gateway's failure: log those at debug
-        # level; ErrorCodes has already logged anything unexpected.
+        # or an upstream 404 is not the gateway's failure: those are logged at
+        # debug level; settle_error logs what is a bug.
+        context = execution_context.context if execution_context is not None else None
         for error in errors:
-            extensions = error.extensions or {}
-            original = error.original_error
-            if original is not None and not isinstance(original, GatewayError | GraphQLError):
-                # A bug, reaching here by a path ErrorCodes doesn't see (a
-                # subscription's events): logged, and masked for the caller.
-                log.error("unexpected error", exc_info=original)
-                error.message = "Internal error."
-                error.original_error = None
-                extensions = {"code": "INTERNAL"}
-                error.extensions = extensions
-            elif not extensions.get("code"):
-                # Errors raised before an operation starts (a document over the
-                # token bound, say) miss the extension; they are the caller's.
-                extensions = {**extensions, "code": code_for_input(error)}
-                error.extensions = extensions
-            log.debug("%s: %s", extensions["code"], error.message)
+            code = settle_error(error)
+            if isinstance(context, GatewayContext):
+                context.services.metrics.errors[code] += 1
+            log.debug("%s: %s", code, error.message)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -70,7 +59,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[JumpingSession, RunningSession, WeightliftingSession],
         extensions=[
             OperationScopeExtension,
-            ErrorCodes,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Clients send the same few operations over and over: parse and
             # validate each text once. The bounds' rules are built once too,

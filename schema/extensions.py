@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from gateway.errors import GatewayError
 from schema.context import GatewayContext, OperationScope, current_scope
 
-__all__ = ["ErrorCodes", "OperationScopeExtension", "code_for_input"]
+__all__ = ["OperationScopeExtension", "code_for_input", "settle_error"]
 
 log = logging.getLogger("gateway.errors")
 
@@ -48,38 +45,30 @@ class OperationScopeExtension(SchemaExtension):
             context.services.metrics.operations[kind] += 1
 
 
-class ErrorCodes(SchemaExtension):
-    """Every error leaves with an ``extensions.code``; unexpected ones are masked.
+def settle_error(error: GraphQLError) -> str:
+    """Give ``error`` its ``extensions.code``, masking it if it is a bug; the code.
 
     Gateway errors already carry their code (graphql-core copies it from the
-    original exception). Anything else raised by a resolver is a bug: it is
-    logged with its traceback and reported as ``INTERNAL`` with no detail.
+    original exception). Parse, validation and variable errors are the
+    caller's input. Anything else raised by a resolver is a bug: it is logged
+    with its traceback and reported as ``INTERNAL`` with no detail. Errors are
+    changed in place, so this holds for every transport, subscriptions too.
     """
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult) and result.errors:
-            result.errors = [self._coded(e) for e in result.errors]
-            context = self.execution_context.context
-            if isinstance(context, GatewayContext):
-                for error in result.errors:
-                    context.services.metrics.errors[str((error.extensions or {}).get("code"))] += 1
-
-    def _coded(self, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, GatewayError):
-            return error
-        if original is None or isinstance(original, GraphQLError):
-            # Parse, validation and variable-coercion errors: the caller's input.
-            code = code_for_input(error)
-            return _with(error, error.message, code)
+    original = error.original_error
+    extensions = error.extensions or {}
+    if original is not None and not isinstance(original, GatewayError | GraphQLError):
         log.error(
             "unexpected error in %s",
             ".".join(str(p) for p in error.path or ()) or "operation",
             exc_info=original,
         )
-        return _with(error, "Internal error.", "INTERNAL")
+        error.message = "Internal error."
+        error.original_error = None
+        extensions = {"code": "INTERNAL"}
+    elif not extensions.get("code"):
+        extensions = {**extensions, "code": code_for_input(error)}
+    error.extensions = extensions
+    return str(extensions["code"])
 
 
 def code_for_input(error: GraphQLError) -> str:
@@ -90,16 +79,3 @@ def code_for_input(error: GraphQLError) -> str:
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
     return "GRAPHQL_VALIDATION_FAILED"
-
-
-def _with(error: GraphQLError, message: str, code: str) -> GraphQLError:
-    extensions: dict[str, Any] = {**(error.extensions or {}), "code": code}
-    return GraphQLError(
-        message,
-        nodes=error.nodes,
-        source=error.source,
-        positions=error.positions,
-        path=error.path,
-        original_error=None,
-        extensions=extensions,
-    )

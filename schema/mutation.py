@@ -15,16 +15,14 @@ from gateway.errors import BadRequest, NotFound
 from gateway.loaders import Resource, routes
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
-from gateway.reports import report_routes, translations
+from gateway.reports import LANGUAGES, report_routes, translations
 from gateway.sessions import (
     SessionRef,
-    VideoState,
     analyzed_video_params,
     fetch_video_state,
-    parse_video_body,
+    video_state_from,
 )
-from gateway.sessions import VideoStatus as VideoStatusValue
-from gateway.uploads import check_title, check_video, close_upload, create_session
+from gateway.uploads import check_title, check_video, create_session
 from schema.context import GatewayContext, upstream_of
 from schema.inputs import CreateSessionInput, ReportCommentInput
 from schema.query import ActivityArg, IdArg, resolve_ref
@@ -50,21 +48,19 @@ class Mutation:
         ref = resolve_ref(id, activity)
         upstream = upstream_of(info)
         try:
-            body = await upstream.call(
-                "POST",
-                routes.ANALYZED_VIDEO,
-                path_params={"session_id": ref.session_id},
-                json=analyzed_video_params(ref.activity),
+            state = await video_state_from(
+                upstream.call(
+                    "POST",
+                    routes.ANALYZED_VIDEO,
+                    path_params={"session_id": ref.session_id},
+                    json=analyzed_video_params(ref.activity),
+                )
             )
-            state = parse_video_body(body)
         except BadRequest as exc:
-            if exc.upstream_status == 422:
-                state = VideoState(VideoStatusValue.FAILED)
-            elif exc.upstream_status == 400:
-                # "Video already analyzed": the GET has its URL.
-                state = await fetch_video_state(upstream, ref.activity, ref.session_id)
-            else:
+            if exc.upstream_status != 400:
                 raise
+            # "Video already analyzed": the GET has its URL.
+            state = await fetch_video_state(upstream, ref.activity, ref.session_id)
         watchers = info.context.services.watchers
         if watchers is not None:
             await watchers.wake(upstream.credential, ref.activity, ref.session_id, state)
@@ -94,15 +90,11 @@ class Mutation:
             strawberry.argument(description="The activity, and its settings."),
         ],
     ) -> Session:
-        try:
-            new = input.checked()
-            max_bytes = info.context.services.settings.max_upload_bytes
-            upload = check_video(video, "video", max_bytes=max_bytes)
-            session_id, title = await create_session(upstream_of(info), new, upload)
-        finally:
-            # Strawberry leaves the request's form files open: drop the spooled
-            # copy now, not whenever the garbage collector gets to it.
-            await close_upload(video)
+        # The app closes the request's files once the response is sent.
+        new = input.checked()
+        max_bytes = info.context.services.settings.max_upload_bytes
+        upload = check_video(video, "video", max_bytes=max_bytes)
+        session_id, title = await create_session(upstream_of(info), new, upload)
         summary = {"title": title} if title else {}
         return session_type(SessionRef(new.activity, session_id, summary))
 
@@ -239,7 +231,7 @@ def _checked_comments(comments: list[ReportCommentInput]) -> dict[str, dict[str,
                 field=f"{where}.name",
             )
         texts: dict[str, str] = {}
-        for language in ("en", "ru"):
+        for language in LANGUAGES:
             text = getattr(comment, language)
             if text is None:
                 continue

@@ -37,11 +37,13 @@ class ServerProcess:
         log_path: Path,
         ready_path: str,
         env: dict[str, str] | None = None,
+        program: Sequence[str] = ("-m", "gateway"),
     ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
-        self._args = [sys.executable, "-m", "gateway", *args]
+        # What Python runs: the gateway's CLI unless told otherwise (a bench script).
+        self._args = [sys.executable, *program, *args]
         self._ready_path = ready_path
         self._env = {**os.environ, **(env or {})}
         self._proc: subprocess.Popen[bytes] | None = None

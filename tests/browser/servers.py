@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,12 +12,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.servers import free_port
 
 
 @contextlib.contextmanager

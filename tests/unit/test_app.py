@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gateway.config import RetryPolicy, Settings
 from tests.unit.conftest import gateway_client, run
@@ -133,3 +134,17 @@ async def test_cursor_and_filter_input_is_bounded() -> None:
         for variables in cases:
             body = await run(client, query, **variables)
             assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST", body
+
+
+async def test_a_bug_is_masked_as_internal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import schema.types
+
+    def broken(value: object) -> str:
+        raise ValueError("secret internals")
+
+    monkeypatch.setattr(schema.types, "_text", broken)
+    async with gateway_client() as client:
+        body = await run(client, "{ sessions(first: 1) { edges { node { title } } } }")
+    assert body["errors"][0]["message"] == "Internal error."
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
+    assert "secret" not in str(body)
