@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -49,6 +49,8 @@ class Resource:
     params: tuple[tuple[str, str | int | bool], ...] = ()
     # A method to try when the upstream answers 405 to ``method``.
     fallback_method: str | None = None
+    # Keep the body's numeric arrays as bytes (an export's series).
+    lazy: bool = False
 
     @classmethod
     def of(
@@ -62,8 +64,10 @@ class Resource:
         return cls(method, route, tuple(sorted(path_params.items())), (), fallback_method)
 
     @classmethod
-    def session(cls, route: str, activity: Activity, session_id: str) -> Resource:
-        return cls.of(route, activity=activity.path, session_id=session_id)
+    def session(
+        cls, route: str, activity: Activity, session_id: str, *, lazy: bool = False
+    ) -> Resource:
+        return replace(cls.of(route, activity=activity.path, session_id=session_id), lazy=lazy)
 
 
 class OperationUpstream:
@@ -103,6 +107,7 @@ class OperationUpstream:
         data: Mapping[str, str] | None = None,
         files: Any = None,
         idempotent: bool | None = None,
+        lazy: bool = False,
     ) -> Any:
         """An uncached call (mutations, listings), counted against the same bounds."""
         self._count()
@@ -117,6 +122,7 @@ class OperationUpstream:
                 data=data,
                 files=files,
                 idempotent=idempotent,
+                lazy=lazy,
             )
         return response.data
 
@@ -141,6 +147,7 @@ class OperationUpstream:
             path_params=dict(resource.path_params),
             params=dict(resource.params) or None,
             idempotent=True,
+            lazy=resource.lazy,
         )
         try:
             return await call(resource.method)

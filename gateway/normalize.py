@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from gateway.rawjson import RawNumbers
+
 __all__ = [
     "FrameRange",
     "MetricValue",
     "NamedSeries",
+    "Numbers",
     "normalize_metrics",
     "normalize_series",
     "parse_created_at",
@@ -27,7 +30,11 @@ __all__ = [
     "to_bool",
     "to_float",
     "to_float_list",
+    "to_numbers",
 ]
+
+# A per-frame series: parsed, or the upstream's bytes when it is passed on whole.
+Numbers = list[float | None] | RawNumbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +48,7 @@ class FrameRange:
 @dataclass(frozen=True, slots=True)
 class NamedSeries:
     name: str
-    values: list[float | None]
+    values: Numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,8 @@ def to_float(value: Any) -> float | None:
 
 def to_float_list(value: Any) -> list[float | None] | None:
     """A list of numbers, kept as-is when it already is one (the common, large case)."""
+    if isinstance(value, RawNumbers):
+        return value.values()
     if not isinstance(value, list):
         return None
     # Fast path: the upstream's per-frame arrays are plain numbers, and copying
@@ -103,6 +112,15 @@ def slice_frames(values: list[Any], frames: FrameRange | None) -> list[Any]:
     return values[frames.start : frames.end]
 
 
+def to_numbers(value: Any, frames: FrameRange | None = None) -> Numbers | None:
+    """Like :func:`to_float_list` and :func:`slice_frames`, but a whole series the
+    upstream sent as plain numbers stays unparsed, to be passed on as it came."""
+    if isinstance(value, RawNumbers) and (frames is None or frames == FrameRange()):
+        return value
+    values = to_float_list(value)
+    return None if values is None else slice_frames(values, frames)
+
+
 def _wanted(names: Sequence[str] | None) -> set[str] | None:
     return None if names is None else set(names)
 
@@ -118,13 +136,13 @@ def normalize_series(
     for name, value in raw.items():
         if wanted is not None and name not in wanted:
             continue
-        series = to_float_list(value)
+        series = to_numbers(value, frames)
         if series is None:
             single = to_float(value)
             if single is None:
                 continue
-            series = [single]
-        out.append(NamedSeries(str(name), slice_frames(series, frames)))
+            series = slice_frames([single], frames)
+        out.append(NamedSeries(str(name), series))
     return out
 
 

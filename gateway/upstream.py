@@ -39,6 +39,7 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
+from gateway.rawjson import decode_lazy
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -133,12 +134,14 @@ class UpstreamClient:
         data: Mapping[str, str] | None = None,
         files: Any = None,
         idempotent: bool | None = None,
+        lazy: bool = False,
     ) -> UpstreamResponse:
         """One upstream call; returns the parsed JSON body of a 2xx answer.
 
         ``route`` is a template such as ``/jumping/sessions/{session_id}/``;
         ``path_params`` are percent-encoded into it, so caller input can
-        never change which path is requested.
+        never change which path is requested. A ``lazy`` body keeps its
+        numeric arrays as bytes (:func:`gateway.rawjson.decode_lazy`).
         """
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
         retryable = method == "GET" if idempotent is None else idempotent
@@ -174,7 +177,7 @@ class UpstreamClient:
                 if status in _RETRY_STATUSES and retryable:
                     if await self._backoff(attempts, started, response):
                         continue
-                return _parse(response, credential)
+                return _parse(response, credential, lazy=lazy)
         finally:
             if self._observer is not None:
                 self._observer(
@@ -231,15 +234,17 @@ def _retry_after(response: httpx.Response | None) -> float | None:
         return None
 
 
-def _parse(response: httpx.Response, credential: Credential) -> UpstreamResponse:
+def _parse(response: httpx.Response, credential: Credential, *, lazy: bool) -> UpstreamResponse:
     status = response.status_code
+    ok = 200 <= status < 300
+    decode = decode_lazy if lazy and ok else orjson.loads
     body: Any = None
     try:
-        body = orjson.loads(response.content) if response.content else None
+        body = decode(response.content) if response.content else None
         json_ok = True
-    except orjson.JSONDecodeError:
+    except ValueError:  # orjson.JSONDecodeError is one
         json_ok = False
-    if 200 <= status < 300:
+    if ok:
         if not json_ok or body is None:
             raise _tag(
                 UpstreamBadResponse("The session service sent a response that is not JSON."),

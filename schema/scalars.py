@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.errors import BadRequest
 from gateway.normalize import FrameRange
+from gateway.rawjson import RawNumbers
 
 __all__ = ["FLOAT_SERIES", "FloatSeries", "FrameRangeInput", "frame_range"]
 
@@ -22,8 +23,15 @@ def _parse_series(value: Any) -> list[float]:
 
 # Series are hundreds to thousands of numbers. As a scalar they are serialized
 # as one value: graphql-core's per-item list completion, which costs a
-# function call per number, never runs over them.
-FloatSeries = NewType("FloatSeries", list)  # type: ignore[type-arg]
+# function call per number, never runs over them. What it wraps is a
+# `Numbers`: a list, or the upstream's own bytes for a whole series, which go
+# into the response untouched (`gateway.normalize.Numbers`).
+FloatSeries = NewType("FloatSeries", object)
+
+
+def _serialize_series(value: Any) -> Any:
+    return value.fragment() if isinstance(value, RawNumbers) else value
+
 
 FLOAT_SERIES = strawberry.scalar(
     name="FloatSeries",
@@ -31,7 +39,7 @@ FLOAT_SERIES = strawberry.scalar(
         "A series of numbers, one per video frame (or one value for a single "
         "measurement), serialized as one JSON array. A missing value is `null`."
     ),
-    serialize=lambda value: value,
+    serialize=_serialize_series,
     parse_value=_parse_series,
 )
 

@@ -17,8 +17,7 @@ from gateway.normalize import (
     NamedSeries,
     normalize_metrics,
     normalize_series,
-    slice_frames,
-    to_float_list,
+    to_numbers,
 )
 from schema.scalars import FloatSeries, FrameRangeInput, frame_range
 
@@ -82,5 +81,5 @@ def metric_list(raw: Any, names: list[str] | None, frames: FrameRangeInput | Non
 
 
 def timestamps(raw: Any, frames: FrameRangeInput | None) -> FloatSeries | None:
-    values = to_float_list(raw)
-    return None if values is None else FloatSeries(slice_frames(values, frame_range(frames)))
+    values = to_numbers(raw, frame_range(frames))
+    return None if values is None else FloatSeries(values)

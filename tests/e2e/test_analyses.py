@@ -327,6 +327,24 @@ async def test_deprecated_reports_are_marked_and_still_served(gql: GraphQLClient
     assert all(i["url"].endswith("_ru.png") for i in data["reportImages"])
 
 
+async def test_a_full_export_is_the_upstreams_numbers_exactly(
+    gql: GraphQLClient, sandbox: SandboxControl, rest: httpx.AsyncClient
+) -> None:
+    """The series the gateway passes on unparsed are the upstream's, name for name."""
+    sandbox.configure(export_frames=1000)
+    export = await direct(
+        rest, sandbox, "GET", f"/weightlifting/sessions/{LIFT.session_id}/export/"
+    )
+    query = """query ($id: ID!) { session(id: $id) { ... on WeightliftingSession {
+      export { keypoints { name values } angles { name values } timestamps }
+    } } }"""
+    data = ok(await gql.execute(query, {"id": global_id(LIFT)}))["session"]["export"]
+    assert len(export["all_timestamps"]) == 1000
+    for field in ("keypoints", "angles"):
+        assert [(s["name"], s["values"]) for s in data[field]] == list(export[field].items())
+    assert data["timestamps"] == export["all_timestamps"]
+
+
 async def test_session_page_costs_one_concurrent_call_per_endpoint(
     gql: GraphQLClient, sandbox: SandboxControl, rest: httpx.AsyncClient
 ) -> None:
