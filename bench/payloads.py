@@ -8,11 +8,17 @@ over a bounded number of runs:
 * the gateway, serving each series as one ``FloatSeries`` value;
 * the same schema with every series as a plain ``[Float!]!`` list, which
   graphql-core completes number by number (a gateway process started by this
-  script with the scalar swapped for ``list[float]``).
+  script with the scalar swapped for ``list[float]``);
+* the floor: a bare proxy on the same stack (uvicorn, Starlette, a pooled
+  httpx client) that forwards the REST call's bytes and does nothing else.
+  Whatever a gateway does, it pays for this second hop.
 
 Each measurement is the wall time until the whole body is received and
-parsed. Each gateway runs in a fresh process per size, so its peak memory
-(``VmHWM`` from ``/proc/<pid>/status``, read after the runs) is that size's.
+parsed. Every run fetches the export all four ways back to back, so the
+machine's slow and fast moments fall on all of them alike and the ratios hold
+even where the absolute figures drift. The servers start afresh for each size
+and latency, so a gateway's peak memory (``VmHWM`` from ``/proc/<pid>/status``,
+read after the runs) is that size's.
 
     .venv/bin/python bench/payloads.py            # prints the table, writes bench/out/payloads.json
 """
@@ -26,8 +32,8 @@ import statistics
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +55,7 @@ SIZES = (300, 1000)
 # CPU cost against a bare parse; a real upstream is tens of ms away.
 LATENCIES = (0.0, 20.0)
 WARMUP = 3
-RUNS = 25
+RUNS = 40
 TARGET_RATIO = 1.5
 
 EXPORT_QUERY = """
@@ -114,6 +120,8 @@ class Row:
     rest_kb: float
     gateway_kb: float
     rest_ms: float
+    proxy_ms: float
+    proxy_ratio: float
     gateway_ms: float
     gateway_ratio: float
     list_ms: float
@@ -122,25 +130,64 @@ class Row:
     list_peak_mb: float
 
 
-def _measure_gateway(
-    sandbox: str, session_id: str, global_id: str, variant: str, log: Path
-) -> tuple[list[float], int, float, Any]:
-    args = ["--serve", variant, "--port", "{port}", "--upstream", sandbox]
+@dataclass
+class Target:
+    """One way to fetch the export: a request to repeat, and what it answered."""
+
+    method: str
+    url: str
+    json: Any = None
+    samples: list[float] = field(default_factory=list)
+    size: int = 0
+    body: Any = None
+
+    def fetch(self, http: httpx.Client, keep: bool) -> None:
+        elapsed, self.size, self.body = _timed(
+            http, self.method, self.url, json=self.json, headers={"Authorization": KEY}
+        )
+        if isinstance(self.body, dict):
+            assert "errors" not in self.body, str(self.body)[:500]
+        if keep:
+            self.samples.append(elapsed)
+
+    @property
+    def median_ms(self) -> float:
+        return _median_ms(self.samples)
+
+
+def _measure(
+    sandbox: str, session_id: str, global_id: str, frames: int
+) -> tuple[dict[str, Target], dict[str, float]]:
+    """Every run fetches the export each way, one after the other, so that the
+    machine's ups and downs fall on all of them alike; returns the targets and
+    each gateway's peak memory."""
     script = (str(Path(__file__).resolve()),)
-    with _server(args, "/healthz", log, script) as server, httpx.Client(timeout=60) as http:
-        url = server.url
-        payload = {"query": EXPORT_QUERY, "variables": {"id": global_id}}
-        headers = {"Authorization": KEY}
-        samples: list[float] = []
-        size, body = 0, None
-        for run in range(WARMUP + RUNS):
-            elapsed, size, body = _timed(
-                http, "POST", url + "/graphql", json=payload, headers=headers
+    path = f"/weightlifting/sessions/{session_id}/export/"
+    payload = {"query": EXPORT_QUERY, "variables": {"id": global_id}}
+    with ExitStack() as stack:
+        servers = {
+            variant: stack.enter_context(
+                _server(
+                    ["--serve", variant, "--port", "{port}", "--upstream", sandbox],
+                    "/healthz",
+                    OUT / f"payloads-{variant}-{frames}.log",
+                    script,
+                )
             )
-            assert "errors" not in body, str(body)[:500]
-            if run >= WARMUP:
-                samples.append(elapsed)
-        return samples, size, _peak_rss_mb(server.pid), body
+            for variant in ("proxy", "scalar", "list")
+        }
+        targets = {
+            "rest": Target("GET", sandbox + path),
+            "proxy": Target("GET", servers["proxy"].url + path),
+            "scalar": Target("POST", servers["scalar"].url + "/graphql", payload),
+            "list": Target("POST", servers["list"].url + "/graphql", payload),
+        }
+        with httpx.Client(timeout=60) as http:
+            for run in range(WARMUP + RUNS):
+                for target in targets.values():
+                    target.fetch(http, keep=run >= WARMUP)
+        peaks = {v: _peak_rss_mb(servers[v].pid) for v in ("scalar", "list")}
+    return targets, peaks
 
 
 def run_bench() -> list[Row]:
@@ -158,39 +205,28 @@ def run_bench() -> list[Row]:
                 f"{sandbox}/__sandbox__/config",
                 json={"export_frames": frames, "latency_ms": latency},
             )
-            export_url = f"{sandbox}/weightlifting/sessions/{record.session_id}/export/"
-            with httpx.Client(timeout=60, headers={"Authorization": KEY}) as http:
-                rest: list[float] = []
-                for run in range(WARMUP + RUNS):
-                    elapsed, rest_size, rest_body = _timed(http, "GET", export_url)
-                    if run >= WARMUP:
-                        rest.append(elapsed)
-            results = {}
-            for variant in ("scalar", "list"):
-                log = OUT / f"payloads-gateway-{variant}-{frames}.log"
-                results[variant] = _measure_gateway(
-                    sandbox, record.session_id, global_id, variant, log
-                )
-            scalar, listed = results["scalar"], results["list"]
-            # Both schemas answer the same data.
-            assert scalar[3] == listed[3]
-            exported = scalar[3]["data"]["session"]["export"]
+            t, peaks = _measure(sandbox, record.session_id, global_id, frames)
+            rest, proxy, scalar, listed = t["rest"], t["proxy"], t["scalar"], t["list"]
+            # Both schemas answer the same data; the proxy, the REST body.
+            assert scalar.body == listed.body and proxy.body == rest.body
+            exported = scalar.body["data"]["session"]["export"]
             assert len(exported["timestamps"]) == frames
-            rest_ms = _median_ms(rest)
             rows.append(
                 Row(
                     latency_ms=latency,
                     frames=frames,
-                    numbers=_count_numbers(rest_body),
-                    rest_kb=rest_size / 1024,
-                    gateway_kb=scalar[1] / 1024,
-                    rest_ms=rest_ms,
-                    gateway_ms=_median_ms(scalar[0]),
-                    gateway_ratio=_median_ms(scalar[0]) / rest_ms,
-                    list_ms=_median_ms(listed[0]),
-                    list_ratio=_median_ms(listed[0]) / rest_ms,
-                    gateway_peak_mb=scalar[2],
-                    list_peak_mb=listed[2],
+                    numbers=_count_numbers(rest.body),
+                    rest_kb=rest.size / 1024,
+                    gateway_kb=scalar.size / 1024,
+                    rest_ms=rest.median_ms,
+                    proxy_ms=proxy.median_ms,
+                    proxy_ratio=proxy.median_ms / rest.median_ms,
+                    gateway_ms=scalar.median_ms,
+                    gateway_ratio=scalar.median_ms / rest.median_ms,
+                    list_ms=listed.median_ms,
+                    list_ratio=listed.median_ms / rest.median_ms,
+                    gateway_peak_mb=peaks["scalar"],
+                    list_peak_mb=peaks["list"],
                 )
             )
     return rows
@@ -199,7 +235,7 @@ def run_bench() -> list[Row]:
 def print_table(rows: list[Row]) -> None:
     header = (
         f"{'latency':>7} {'frames':>6} {'numbers':>8} {'REST KB':>8} {'GQL KB':>7} "
-        f"{'REST ms':>8} {'gateway ms':>10} {'ratio':>6} "
+        f"{'REST ms':>8} {'proxy ms':>8} {'ratio':>6} {'gateway ms':>10} {'ratio':>6} "
         f"{'[Float!]! ms':>12} {'ratio':>6} {'gateway MB':>10} {'[Float!]! MB':>12}"
     )
     print(header)
@@ -208,24 +244,30 @@ def print_table(rows: list[Row]) -> None:
         print(
             f"{r.latency_ms:>5.0f}ms {r.frames:>6} {r.numbers:>8} "
             f"{r.rest_kb:>8.0f} {r.gateway_kb:>7.0f} "
-            f"{r.rest_ms:>8.1f} {r.gateway_ms:>10.1f} {r.gateway_ratio:>6.2f} "
+            f"{r.rest_ms:>8.1f} {r.proxy_ms:>8.1f} {r.proxy_ratio:>6.2f} "
+            f"{r.gateway_ms:>10.1f} {r.gateway_ratio:>6.2f} "
             f"{r.list_ms:>12.1f} {r.list_ratio:>6.2f} {r.gateway_peak_mb:>10.1f} "
             f"{r.list_peak_mb:>12.1f}"
         )
     print(
         f"\nmedians of {RUNS} runs after {WARMUP} warm-up; ratio = over the direct REST call; "
+        "proxy = a bare byte-forwarding proxy on the same stack (the floor of any gateway); "
         "MB = the gateway process's peak RSS (VmHWM)."
     )
     for last in (r for r in rows if r.frames == max(SIZES)):
         verdict = "meets" if last.gateway_ratio < TARGET_RATIO else "MISSES"
         print(
             f"at {last.frames} frames and {last.latency_ms:.0f} ms upstream latency the gateway "
-            f"is {last.gateway_ratio:.2f}x the REST call: {verdict} the < {TARGET_RATIO}x target"
+            f"is {last.gateway_ratio:.2f}x the REST call (the bare proxy {last.proxy_ratio:.2f}x): "
+            f"{verdict} the < {TARGET_RATIO}x target"
         )
 
 
 def serve(variant: str, port: int, upstream: str) -> None:
     """Run a gateway; ``list`` swaps the FloatSeries scalar for plain ``[Float!]!`` lists."""
+    if variant == "proxy":
+        serve_proxy(port, upstream)
+        return
     if variant == "list":
         _swap_series_for_lists()
     import uvicorn
@@ -235,6 +277,38 @@ def serve(variant: str, port: int, upstream: str) -> None:
 
     settings = Settings(upstream_url=upstream, port=port, graphiql=False, log_level="warning")
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_proxy(port: int, upstream: str) -> None:
+    """The floor: forward a GET's bytes to the upstream and back, nothing else."""
+    from contextlib import asynccontextmanager
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    state: dict[str, httpx.AsyncClient] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        async with httpx.AsyncClient(base_url=upstream) as client:
+            state["client"] = client
+            yield
+
+    async def forward(request: Request) -> Response:
+        answer = await state["client"].get(
+            request.url.path, headers={"Authorization": request.headers["authorization"]}
+        )
+        return Response(answer.content, answer.status_code, media_type="application/json")
+
+    async def healthz(request: Request) -> Response:
+        return Response(b"ok")
+
+    routes = [Route("/healthz", healthz), Route("/{path:path}", forward)]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _swap_series_for_lists() -> None:
@@ -264,7 +338,7 @@ def _swap_series_for_lists() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--serve", choices=("scalar", "list"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("scalar", "list", "proxy"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--upstream", help=argparse.SUPPRESS)
     args = parser.parse_args()

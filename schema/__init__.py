@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
 from schema.context import GatewayContext
+from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, settle_error
 from schema.mutation import Mutation
 from schema.query import Query
@@ -68,4 +69,5 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=512),
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map={FloatSeries: FLOAT_SERIES}),
+        execution_context_class=GatewayExecutionContext,
     )

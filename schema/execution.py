@@ -1,0 +1,129 @@
+"""A faster completion of plain-data objects, the bulk of an export.
+
+graphql-core completes every field of every object through the same general
+machinery: resolve info, a resolver call, an awaitable check, leaf
+completion. For an export's seventy-odd `Series` and `Metric` objects, whose
+fields are plain attributes holding scalars, that machinery was the largest
+part of the gateway's own time (about 2 ms of 7 at 1,000 frames).
+
+:class:`GatewayExecutionContext` completes objects of the types in
+:data:`PLAIN_DATA_TYPES` by reading their attributes and serializing them with
+the field's own scalar: the same result, field for field. The selection is
+still collected by graphql-core (aliases, fragments, ``@include``/``@skip``
+apply as usual) and planned once per operation and selection. Anything the
+plan can't promise to do identically goes the general way: a field with
+arguments, a non-leaf field, ``@defer``, a null in a non-null field, or any
+error, which the general path then reports with its usual path and location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLObjectType,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+__all__ = ["PLAIN_DATA_TYPES", "GatewayExecutionContext"]
+
+# Object types whose fields are all plain attributes, with no resolver of
+# their own and no arguments: only these take the fast path.
+PLAIN_DATA_TYPES = frozenset({"Series", "Metric"})
+
+# (response key, attribute or None for __typename, serialize, non-null)
+_Step = tuple[str, str | None, Callable[[Any], Any], bool]
+
+
+class _Plan:
+    __slots__ = ("origin", "steps")
+
+    def __init__(self, origin: type, steps: list[_Step]) -> None:
+        self.origin = origin
+        self.steps = steps
+
+
+class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Keyed like graphql-core's own memo of collected subfields: the
+        # identity of the selection, alive for the whole operation.
+        self._plans: dict[tuple[str, int], _Plan | None] = {}
+
+    def complete_object_value(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if return_type.name in PLAIN_DATA_TYPES:
+            key = (return_type.name, id(field_details_list))
+            if key not in self._plans:
+                self._plans[key] = self._plan(return_type, field_details_list)
+            plan = self._plans[key]
+            if plan is not None:
+                completed = _complete(plan, return_type, result)
+                if completed is not None:
+                    return completed
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
+        origin = getattr(
+            return_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF), "origin", None
+        )
+        collected = self.collect_subfields(return_type, field_details_list)
+        if collected.new_defer_usages:
+            return None
+        steps: list[_Step] = []
+        for response_key, details in collected.grouped_field_set.items():
+            name = details[0].node.name.value
+            if name == "__typename":
+                steps.append((response_key, None, str, True))
+                continue
+            field = return_type.fields.get(name)
+            if field is None or field.args:
+                return None
+            leaf = get_nullable_type(field.type)
+            definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            python_name = getattr(definition, "python_name", None)
+            if not is_leaf_type(leaf) or not isinstance(python_name, str):
+                return None
+            steps.append((response_key, python_name, leaf.serialize, is_non_null_type(field.type)))
+        return _Plan(origin, steps) if isinstance(origin, type) else None
+
+
+def _complete(plan: _Plan, return_type: GraphQLObjectType, result: Any) -> dict[str, Any] | None:
+    """The completed object, or ``None`` where the general path must decide."""
+    if not isinstance(result, plan.origin):
+        return None
+    out: dict[str, Any] = {}
+    try:
+        for response_key, attribute, serialize, non_null in plan.steps:
+            if attribute is None:
+                out[response_key] = return_type.name
+                continue
+            value = getattr(result, attribute)
+            if value is None:
+                if non_null:
+                    return None
+                out[response_key] = None
+                continue
+            serialized = serialize(value)
+            if serialized is None or serialized is Undefined:
+                return None
+            out[response_key] = serialized
+    except Exception:  # the general path reports it, with path and location
+        return None
+    return out
