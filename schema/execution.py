@@ -34,8 +34,9 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 __all__ = ["PLAIN_DATA_TYPES", "GatewayExecutionContext"]
 
-# Object types whose fields are all plain attributes, with no resolver of
-# their own and no arguments: only these take the fast path.
+# Object types whose fields are all plain attributes: no resolver, argument,
+# permission or field extension (tests/unit/test_execution.py checks). Only
+# these take the fast path.
 PLAIN_DATA_TYPES = frozenset({"Series", "Metric"})
 
 # (response key, attribute or None for __typename, serialize, non-null)

@@ -82,3 +82,21 @@ def test_what_the_fast_path_leaves_to_the_general_one() -> None:
 
     failing = execution._Plan(Series, [("values", "values", broken, True)])
     assert execution._complete(failing, series_type, ok) is None
+
+
+def test_plain_data_types_have_only_plain_fields() -> None:
+    """The fast path reads attributes: a resolver, a permission or a field
+    extension added to one of these types later would be skipped by it."""
+    from strawberry.types.base import get_object_definition
+
+    from schema import build_schema
+
+    type_map = build_schema()._schema.type_map
+    for name in execution.PLAIN_DATA_TYPES:
+        definition = get_object_definition(
+            type_map[name].extensions["strawberry-definition"].origin, strict=True
+        )
+        for field in definition.fields:
+            assert field.base_resolver is None, (name, field.python_name)
+            assert not field.permission_classes and not field.extensions, (name, field.python_name)
+            assert not field.arguments, (name, field.python_name)
