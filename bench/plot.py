@@ -62,21 +62,29 @@ def _payloads(ax: Any, data: dict[str, Any]) -> None:
     rows = data["rows"]
     labels = [f"{r['frames']} frames\n{r.get('latency_ms', 0):.0f} ms" for r in rows]
     xs = range(len(rows))
-    width = 0.27
-    series = (
+    series = [
         ("rest_ms", "direct REST"),
+        ("proxy_ms", "bare proxy (floor)"),
         ("gateway_ms", "gateway, FloatSeries"),
         ("list_ms", "gateway, [Float!]!"),
-    )
-    for i, (key, label) in enumerate(series):
-        ax.bar([x + (i - 1) * width for x in xs], [r[key] for r in rows], width, label=label)
+    ]
+    series = [(key, label) for key, label in series if all(key in r for r in rows)]
+    width = 0.8 / len(series)
+    offsets = {key: (i - (len(series) - 1) / 2) * width for i, (key, _) in enumerate(series)}
+    for key, label in series:
+        ax.bar([x + offsets[key] for x in xs], [r[key] for r in rows], width, label=label)
     for x, r in zip(xs, rows, strict=True):
         ax.annotate(
-            f"{r['gateway_ratio']:.1f}x", (x, r["gateway_ms"]), ha="center", va="bottom", fontsize=8
+            f"{r['gateway_ratio']:.2f}x",
+            (x + offsets["gateway_ms"], r["gateway_ms"]),
+            ha="center",
+            va="bottom",
+            fontsize=7,
         )
     ax.set_xticks(list(xs), labels, fontsize=8)
     ax.set_ylabel("median latency (ms)")
-    ax.set_title("Full weightlifting export")
+    ax.set_yscale("log")
+    ax.set_title("Full weightlifting export (log scale)")
     ax.legend(fontsize=8)
 
 
