@@ -49,7 +49,8 @@ class Resource:
     params: tuple[tuple[str, str | int | bool], ...] = ()
     # A method to try when the upstream answers 405 to ``method``.
     fallback_method: str | None = None
-    # Keep the body's numeric arrays as bytes (an export's series).
+    # Keep the body's numeric arrays as bytes (an export's series). Part of the
+    # key: a route is always loaded one way (only the export is lazy).
     lazy: bool = False
 
     @classmethod

@@ -18,7 +18,7 @@ error, which the general path then reports with its usual path and location.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graphql import (
@@ -56,7 +56,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Keyed like graphql-core's own memo of collected subfields: the
         # identity of the selection, alive for the whole operation.
-        self._plans: dict[tuple[str, int], _Plan | None] = {}
+        # The selection is kept with its plan, so its id can't be reused.
+        self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
 
     def complete_object_value(
         self,
@@ -69,9 +70,11 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         if return_type.name in PLAIN_DATA_TYPES:
             key = (return_type.name, id(field_details_list))
-            if key not in self._plans:
-                self._plans[key] = self._plan(return_type, field_details_list)
-            plan = self._plans[key]
+            cached = self._plans.get(key)
+            if cached is None:
+                cached = (field_details_list, self._plan(return_type, field_details_list))
+                self._plans[key] = cached
+            plan = cached[1]
             if plan is not None:
                 completed = _complete(plan, return_type, result)
                 if completed is not None:
@@ -94,14 +97,16 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 steps.append((response_key, None, str, True))
                 continue
             field = return_type.fields.get(name)
-            if field is None or field.args:
+            # Strawberry marks a field without a resolver of its own.
+            if field is None or field.args or not getattr(field.resolve, "_is_default", False):
                 return None
             leaf = get_nullable_type(field.type)
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             python_name = getattr(definition, "python_name", None)
             if not is_leaf_type(leaf) or not isinstance(python_name, str):
                 return None
-            steps.append((response_key, python_name, leaf.serialize, is_non_null_type(field.type)))
+            coerce = getattr(leaf, "coerce_output_value", None) or leaf.serialize
+            steps.append((response_key, python_name, coerce, is_non_null_type(field.type)))
         return _Plan(origin, steps) if isinstance(origin, type) else None
 
 
@@ -116,6 +121,8 @@ def _complete(plan: _Plan, return_type: GraphQLObjectType, result: Any) -> dict[
                 out[response_key] = return_type.name
                 continue
             value = getattr(result, attribute)
+            if isinstance(value, Exception | Awaitable):
+                return None
             if value is None:
                 if non_null:
                     return None

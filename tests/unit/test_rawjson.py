@@ -46,6 +46,9 @@ def _materialized(value: Any) -> Any:
         ODD_EXPORT,
         b'{"a": {"b": {"c": [1, 2], "d": {"e": [3]}}}, "f": [[1]], "g": null}',
         b'  {"unicode": {"\\u00e9": [1]}, "k": true}  ',
+        # Big integers: orjson's floats, wherever they sit.
+        b'{"t": [18446744073709551616, -9223372036854775809], "k": {"a": [18446744073709551616]}}',
+        b'{"k": {"long": [0.' + b"1" * 400 + b'], "x": {"deep": {"er": [1]}}}}',
         b"[1, 2, 3]",
         b'"text"',
         b"12",
@@ -73,6 +76,9 @@ def test_only_flat_arrays_of_plain_numbers_stay_raw() -> None:
         b'{"k": {"a": [01]}}',
         b'{"k": {"a": [1e999]}}',  # no finite float
         b'{"k": [1e999]}',
+        b'{"k": {"a": [1, ' + b"9" * 309 + b"]}}",  # no finite float has 309 digits
+        b'{"k": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}",  # deeper than anyone nests
+        b'\x0b{"k": 1}',  # not JSON whitespace
         b'{"k": {"a": [1]}',
         b"",
         b"not json",
