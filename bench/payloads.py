@@ -68,7 +68,9 @@ query ($id: ID!) { session(id: $id) { export {
 
 
 @contextmanager
-def _server(args: list[str], ready: str, log: Path, program: tuple[str, ...]) -> Iterator[str]:
+def _server(
+    args: list[str], ready: str, log: Path, program: tuple[str, ...]
+) -> Iterator[ServerProcess]:
     """A server process on a free loopback port, stopped on exit; yields it."""
     port = free_port()
     server = ServerProcess(
@@ -331,7 +333,7 @@ def _swap_series_for_lists() -> None:
     scalars.FloatSeries = list[float]  # type: ignore[attr-defined]
     import schema
 
-    schema.FloatSeries = NewType("Unused", list)  # type: ignore[attr-defined]
+    schema.FloatSeries = NewType("Unused", list)  # type: ignore[attr-defined,assignment]
     sdl = schema.build_schema().as_str()
     assert "values: [Float!]!" in sdl and "values: FloatSeries" not in sdl
 

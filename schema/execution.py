@@ -54,9 +54,9 @@ class _Plan:
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Keyed like graphql-core's own memo of collected subfields: the
-        # identity of the selection, alive for the whole operation.
-        # The selection is kept with its plan, so its id can't be reused.
+        # Keyed like graphql-core's own memo of collected subfields, on the
+        # selection's identity; the selection is kept with its plan, so that
+        # identity can't be reused during the operation.
         self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
 
     def complete_object_value(
@@ -88,7 +88,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF), "origin", None
         )
         collected = self.collect_subfields(return_type, field_details_list)
-        if collected.new_defer_usages:
+        if not isinstance(origin, type) or collected.new_defer_usages:
             return None
         steps: list[_Step] = []
         for response_key, details in collected.grouped_field_set.items():
@@ -107,7 +107,7 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return None
             coerce = getattr(leaf, "coerce_output_value", None) or leaf.serialize
             steps.append((response_key, python_name, coerce, is_non_null_type(field.type)))
-        return _Plan(origin, steps) if isinstance(origin, type) else None
+        return _Plan(origin, steps)
 
 
 def _complete(plan: _Plan, return_type: GraphQLObjectType, result: Any) -> dict[str, Any] | None:
