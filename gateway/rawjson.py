@@ -6,13 +6,14 @@ cost (about 3 ms to parse and 2 ms to print at 1,000 frames). :func:`decode_lazy
 reads a body with msgspec, which checks the syntax of all of it and records
 where each value starts and ends without building the numbers.
 
-An export is an object of objects of series, so two levels are split into
-spans. At the second level, a flat array of plain numbers stays as its bytes
+An export is an object of objects of series, so one pass splits the members
+of the top-level object's objects (and the items of its arrays) into spans. A
+flat array of plain numbers among those members stays as its bytes
 (:class:`RawNumbers`), which the ``FloatSeries`` scalar writes out verbatim
-through :class:`orjson.Fragment`. Everything else is parsed by orjson, exactly
-as a full ``orjson.loads`` would, so the normalizers see the same values and
-the same bodies are refused. The one visible difference: a passed-on number
-keeps the upstream's spelling (``1.50`` stays ``1.50``).
+through :class:`orjson.Fragment`. Everything else ends up parsed by orjson, or
+is a plain value msgspec read just as orjson would, so the normalizers see the
+same values and the same bodies are refused. The one visible difference: a
+passed-on number keeps the upstream's spelling (``1.50`` stays ``1.50``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ import orjson
 
 __all__ = ["RawNumbers", "decode_lazy"]
 
-_MEMBERS = msgspec.json.Decoder(dict[str, msgspec.Raw])
+# One pass over a body: its objects' members and its arrays' items as spans,
+# its plain values read. (msgspec unions can't hold a bare span.)
+_BODY = msgspec.json.Decoder(
+    dict[str, dict[str, msgspec.Raw] | list[msgspec.Raw] | str | int | float | bool | None]
+)
 # A flat array of plain numbers, seen through one translation: digits become
 # "0", what may sit between them (sign, point, comma, space, brackets) ",",
 # anything else "x". Exponents are left out on purpose ("1e999" is valid JSON
@@ -78,16 +83,22 @@ def decode_lazy(body: bytes) -> Any:
     if body[:1] != b"{":
         return orjson.loads(body)
     try:
-        return {name: _member(bytes(raw)) for name, raw in _MEMBERS.decode(body).items()}
+        return {name: _member(value) for name, value in _BODY.decode(body).items()}
     except (msgspec.DecodeError, RecursionError) as exc:  # msgspec's depth limit
         raise ValueError(str(exc)) from None
 
 
-def _member(span: bytes) -> Any:
-    # ``span`` is valid JSON: msgspec checked it while decoding its object.
-    if span[:1] == b"{":
-        return {name: _series(bytes(raw)) for name, raw in _MEMBERS.decode(span).items()}
-    return orjson.loads(span)
+def _member(value: Any) -> Any:
+    # Spans are valid JSON: msgspec checked them while decoding the body.
+    if isinstance(value, dict):
+        return {name: _series(bytes(raw)) for name, raw in value.items()}
+    if isinstance(value, list):
+        return orjson.loads(b"[" + b",".join(map(bytes, value)) + b"]")
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        # msgspec keeps any integer exactly; orjson reads one past 64 bits as
+        # a float, or refuses it when no float can hold it.
+        return orjson.loads(str(value))
+    return value
 
 
 def _series(span: bytes) -> Any:

@@ -48,6 +48,7 @@ def _materialized(value: Any) -> Any:
         b'  {"unicode": {"\\u00e9": [1]}, "k": true}  ',
         # Big integers: orjson's floats, wherever they sit.
         b'{"t": [18446744073709551616, -9223372036854775809], "k": {"a": [18446744073709551616]}}',
+        b'{"n": 18446744073709551616, "m": -9223372036854775809, "f": 1.5e300, "z": -0.0}',
         b'{"k": {"long": [0.' + b"1" * 400 + b'], "x": {"deep": {"er": [1]}}}}',
         b"[1, 2, 3]",
         b'"text"',
@@ -76,6 +77,7 @@ def test_only_flat_arrays_of_plain_numbers_stay_raw() -> None:
         b'{"k": {"a": [01]}}',
         b'{"k": {"a": [1e999]}}',  # no finite float
         b'{"k": [1e999]}',
+        b'{"k": ' + b"9" * 400 + b"}",
         b'{"k": {"a": [1, ' + b"9" * 309 + b"]}}",  # no finite float has 309 digits
         b'{"k": {"a": ' + b"[" * 5000 + b"]" * 5000 + b"}}",  # deeper than anyone nests
         b'\x0b{"k": 1}',  # not JSON whitespace
