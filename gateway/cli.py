@@ -116,6 +116,9 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
                 # frames (connection_init holds the key) at debug: cap it.
                 log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
                 ws="websockets-sansio",
+                # A WebSocket message holds one operation: the same bound as
+                # an HTTP request's body, before anything parses it.
+                ws_max_size=settings.max_request_bytes,
                 timeout_graceful_shutdown=5,
             )
         )

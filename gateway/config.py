@@ -72,6 +72,9 @@ class Settings:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
+    # Fields of the operation once its fragments are spread (GraphiQL's
+    # introspection query is about 150).
+    max_fields: int = 1000
     max_upstream_calls: int = 200
     max_page_size: int = 100
     # A GraphQL request's body; an upload's (multipart) has its own bound.

@@ -12,12 +12,11 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
+from schema.bounds import create_bounds_rule
 from schema.context import GatewayContext
 from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, settle_error
@@ -50,8 +49,7 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     bounds: list[type[ASTValidationRule]] = [
-        depth_rule(settings.max_depth, None, None),
-        aliases_rule(settings.max_aliases),
+        create_bounds_rule(settings.max_depth, settings.max_aliases, settings.max_fields),
     ]
     return GatewaySchema(
         query=Query,

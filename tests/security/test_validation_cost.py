@@ -1,0 +1,64 @@
+"""Finding 1: a fragment fan-out of a few hundred bytes must not stall the gateway.
+
+Each fragment spreads the next one twice, so the operation's expanded form
+doubles at every level: 2**40 fields at 40 levels, in 1.6 KB. Validation must
+refuse it in time linear in the document while the process keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.conftest import GraphQLClient
+from tests.servers import ServerProcess
+
+LEVELS = 40
+
+
+def fan_out(levels: int, salt: int, root: str = "Query", body: str = "{ ...F0 }") -> str:
+    # The salt makes every text new, as an attacker's would be: no cache helps.
+    fragments = " ".join(
+        f"fragment F{i} on {root} {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    return f"{body} {fragments} fragment F{levels} on {root} {{ s{salt}: __typename }}"
+
+
+async def test_fragment_fan_out_is_refused_while_health_answers(
+    gql: GraphQLClient, gateway_server: ServerProcess
+) -> None:
+    async def attack(salt: int) -> dict[str, object]:
+        # No key at all: the attack needs none.
+        return await gql.execute(fan_out(LEVELS, salt), key=None)
+
+    async def health() -> list[int]:
+        statuses = []
+        async with httpx.AsyncClient(base_url=gateway_server.url, timeout=5) as http:
+            for _ in range(20):
+                statuses.append((await http.get("/healthz")).status_code)
+        return statuses
+
+    results, statuses = await asyncio.wait_for(
+        asyncio.gather(asyncio.gather(*(attack(s) for s in range(8))), health()), 60
+    )
+    for body in results:
+        assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED", body  # type: ignore[index]
+    assert statuses == [200] * 20
+    assert gateway_server.alive()
+
+
+async def test_fan_out_under_introspection_and_over_get(gql: GraphQLClient) -> None:
+    schema_attack = fan_out(LEVELS, 1, root="__Schema", body="{ __schema { ...F0 } }")
+    body = await gql.execute(schema_attack, key=None)
+    assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+    response = await gql.http.get("/graphql", params={"query": fan_out(LEVELS, 2)})
+    assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+
+
+async def test_fragments_spread_within_bounds_still_run(gql: GraphQLClient) -> None:
+    # Four levels: 16 copies of one field, well within the bound; graphql-core
+    # merges them into one answer.
+    body = await gql.execute(fan_out(4, 3))
+    assert body == {"data": {"s3": "Query"}}
