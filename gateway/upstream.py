@@ -40,6 +40,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.rawjson import decode_lazy
+from gateway.transport import PooledTransport
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -105,7 +106,7 @@ class UpstreamClient:
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
             ),
-            transport=transport,
+            transport=transport or PooledTransport(max_connections=max_connections),
             # The upstream's redirects are not part of the contract; following
             # one could send the caller's key to another host.
             follow_redirects=False,
