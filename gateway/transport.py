@@ -56,7 +56,9 @@ class PooledTransport(AiohttpTransport):
 class _MappedStream(httpx.AsyncByteStream):
     """A body whose read errors (a reset mid-body) are httpx's errors too."""
 
-    def __init__(self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, request: httpx.Request):
+    def __init__(
+        self, stream: httpx.SyncByteStream | httpx.AsyncByteStream, request: httpx.Request
+    ) -> None:
         assert isinstance(stream, httpx.AsyncByteStream)
         self._stream = stream
         self._request = request
