@@ -78,8 +78,8 @@ class SessionRef:
     session_id: str
     summary: Mapping[str, Any] = field(default_factory=dict)
 
-    def _resource(self, route: str, *, lazy: bool = False) -> Resource:
-        return Resource.session(route, self.activity, self.session_id, lazy=lazy)
+    def _resource(self, route: str) -> Resource:
+        return Resource.session(route, self.activity, self.session_id)
 
     async def details(self, upstream: OperationUpstream) -> Mapping[str, Any]:
         body = await upstream.load(self._resource(routes.DETAILS))
@@ -94,7 +94,7 @@ class SessionRef:
 
     async def export(self, upstream: OperationUpstream) -> Mapping[str, Any]:
         # Most of an export is numbers passed on untouched: lazily decoded.
-        body = await upstream.load(self._resource(routes.EXPORT, lazy=True))
+        body = await upstream.load(self._resource(routes.EXPORT))
         if not isinstance(body, Mapping):
             raise UpstreamBadResponse("The session's export is not a JSON object.")
         return body

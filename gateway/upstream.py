@@ -39,7 +39,7 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
-from gateway.rawjson import decode_lazy
+from gateway.rawjson import LazyBody
 from gateway.transport import PooledTransport
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
@@ -141,8 +141,8 @@ class UpstreamClient:
 
         ``route`` is a template such as ``/jumping/sessions/{session_id}/``;
         ``path_params`` are percent-encoded into it, so caller input can
-        never change which path is requested. A ``lazy`` body keeps its
-        numeric arrays as bytes (:func:`gateway.rawjson.decode_lazy`).
+        never change which path is requested. A ``lazy`` body is decoded
+        member by member as fields read it (:class:`gateway.rawjson.LazyBody`).
         """
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
         retryable = method == "GET" if idempotent is None else idempotent
@@ -238,7 +238,7 @@ def _retry_after(response: httpx.Response | None) -> float | None:
 def _parse(response: httpx.Response, credential: Credential, *, lazy: bool) -> UpstreamResponse:
     status = response.status_code
     ok = 200 <= status < 300
-    decode = decode_lazy if lazy and ok else orjson.loads
+    decode = LazyBody.parse if lazy and ok else orjson.loads
     body: Any = None
     try:
         body = decode(response.content) if response.content else None
