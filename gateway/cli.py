@@ -9,8 +9,10 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import uvicorn
+import uvicorn.supervisors
 
 from gateway.config import DEFAULT_SANDBOX_PORT, Settings
 
@@ -45,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
     )
     serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port; more than 1 needs --redis-url "
+        "[GATEWAY_WORKERS] (1)",
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -83,12 +91,21 @@ def _serve(args: argparse.Namespace) -> None:
         "redis_url": args.redis_url,
         "sandbox": args.sandbox,
         "log_level": args.log_level,
+        "workers": args.workers,
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
         settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")
+    if settings.workers > 1:
+        _serve_workers(settings)
+        return
+    _configure_logging(settings)
+    asyncio.run(_serve_async(settings, args.sandbox_port))
+
+
+def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -100,29 +117,63 @@ def _serve(args: argparse.Namespace) -> None:
     # caller's key: never below INFO, whatever the gateway's own level.
     for name in ("websockets", "httpcore", "hpack"):
         logging.getLogger(name).setLevel(logging.INFO)
-    asyncio.run(_serve_async(settings, args.sandbox_port))
+
+
+# How a worker process finds the parent's settings: flags and environment are
+# parsed once, in the parent, and handed over whole.
+_WORKER_SETTINGS = "GATEWAY_WORKER_SETTINGS"
+
+
+def _serve_workers(settings: Settings) -> None:
+    """uvicorn's supervisor: N processes accepting on one socket, restarted if they die."""
+    if settings.redis_url is None:
+        sys.exit(
+            f"--workers {settings.workers} needs --redis-url (GATEWAY_REDIS_URL): workers are "
+            "separate processes, and subscriptions share their events and their one poller "
+            "per session through Redis. Run one worker per process without it."
+        )
+    if settings.sandbox:
+        sys.exit(
+            "--workers > 1 does not run the sandbox in-process: start it on its own "
+            "(session-gateway sandbox) and pass --upstream-url."
+        )
+    _configure_logging(settings)
+    os.environ[_WORKER_SETTINGS] = settings.to_json()
+    config = _server_config("gateway.cli:worker_app", settings, factory=True)
+    config.workers = settings.workers
+    uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def worker_app() -> Any:
+    """The app of one ``--workers`` process (an import string for uvicorn)."""
+    from gateway.app import create_app
+
+    settings = Settings.from_json(os.environ[_WORKER_SETTINGS])
+    _configure_logging(settings)
+    return create_app(settings)
+
+
+def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        factory=factory,
+        host=settings.host,
+        port=settings.port,
+        # uvicorn hands its logger to the WebSocket protocol, which logs
+        # frames (connection_init holds the key) at debug: cap it.
+        log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
+        ws="websockets-sansio",
+        # A WebSocket message holds one operation: the same bound as
+        # an HTTP request's body, before anything parses it.
+        ws_max_size=settings.max_request_bytes,
+        timeout_graceful_shutdown=5,
+    )
 
 
 async def _serve_async(settings: Settings, sandbox_port: int) -> None:
     from gateway.app import create_app
 
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings),
-                host=settings.host,
-                port=settings.port,
-                # uvicorn hands its logger to the WebSocket protocol, which logs
-                # frames (connection_init holds the key) at debug: cap it.
-                log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
-                ws="websockets-sansio",
-                # A WebSocket message holds one operation: the same bound as
-                # an HTTP request's body, before anything parses it.
-                ws_max_size=settings.max_request_bytes,
-                timeout_graceful_shutdown=5,
-            )
-        )
-    ]
+    servers = [uvicorn.Server(_server_config(create_app(settings), settings))]
     if settings.sandbox:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 

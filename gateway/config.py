@@ -6,9 +6,10 @@ No other module reads the environment; everything else receives a
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 __all__ = [
@@ -82,6 +83,8 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     graphiql: bool = True
     log_level: str = "info"
+    # Server processes sharing the port; more than one needs Redis (``--workers``).
+    workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -108,6 +111,17 @@ class Settings:
             )
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    def to_json(self) -> str:
+        """The whole settings object, for worker processes (see :meth:`from_json`)."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Settings:
+        values = json.loads(text)
+        values["retry"] = RetryPolicy(**values["retry"])
+        values["watch"] = WatchPolicy(**values["watch"])
+        return cls(**values)
 
 
 def _parse(raw: str, annotation: object) -> Any:
