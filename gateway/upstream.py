@@ -9,14 +9,17 @@ Errors are translated here, once, at the edge::
     404 ──> NotFound              405 ──> MethodNotAllowed (the caller may fall back)
     a 2xx body that is not JSON ────────────────────────────> UpstreamBadResponse
 
-Only idempotent calls (GET, and POSTs the contract documents as pure reads)
-are retried. Every exception raised carries the upstream status, if any, in
+Only idempotent calls (GET, and POSTs the contract documents as pure reads;
+see :mod:`gateway.endpoints`) are retried, and only while the retry budget
+allows; breakers, singleflight and the cache are in :mod:`gateway.resilience`.
+Every exception raised carries the upstream status, if any, in
 ``upstream_status`` and never holds the caller's key.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import time
@@ -30,6 +33,7 @@ import orjson
 
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
+from gateway.endpoints import endpoint
 from gateway.errors import (
     BadRequest,
     Forbidden,
@@ -40,6 +44,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.rawjson import decode_lazy
+from gateway.resilience import Resilience
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -94,8 +99,10 @@ class UpstreamClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: Observer | None = None,
+        resilience: Resilience | None = None,
     ) -> None:
         self._retry = retry or RetryPolicy()
+        self.resilience = resilience or Resilience(self._retry)
         self._observer = observer
         self._closed = False
         self._http = httpx.AsyncClient(
@@ -144,8 +151,35 @@ class UpstreamClient:
         numeric arrays as bytes (:func:`gateway.rawjson.decode_lazy`).
         """
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
-        retryable = method == "GET" if idempotent is None else idempotent
+        spec = endpoint(method, route)
+        retryable = spec.idempotent if idempotent is None else idempotent
+        call = functools.partial(
+            self._call, method, route, path, credential, retryable, params, json, data, files, lazy
+        )
+        if method == "GET":
+            return await self.resilience.read(
+                credential, spec.family, path, _encode_params(params), lazy, call
+            )
+        return await self.resilience.write(spec.family, call)
+
+    async def _call(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        credential: Credential,
+        retryable: bool,
+        params: Mapping[str, str | int | bool] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        files: Any,
+        lazy: bool,
+    ) -> UpstreamResponse:
         headers = {"Authorization": credential.authorization, "Accept": "application/json"}
+        content = orjson.dumps(json) if json is not None else None
+        if content is not None:
+            # Declared, or an upstream that parses by media type answers 415.
+            headers["Content-Type"] = "application/json"
         attempts = 0
         started = time.monotonic()
         status: int | None = None
@@ -158,7 +192,7 @@ class UpstreamClient:
                         path,
                         headers=headers,
                         params=_encode_params(params),
-                        content=orjson.dumps(json) if json is not None else None,
+                        content=content,
                         data=data,
                         files=files,
                     )
@@ -174,9 +208,11 @@ class UpstreamClient:
                         continue
                     raise failure from exc
                 status = response.status_code
-                if status in _RETRY_STATUSES and retryable:
-                    if await self._backoff(attempts, started, response):
+                if status in _RETRY_STATUSES:
+                    if retryable and await self._backoff(attempts, started, response):
                         continue
+                else:
+                    self.resilience.budget.answered()
                 return _parse(response, credential, lazy=lazy)
         finally:
             if self._observer is not None:
@@ -210,6 +246,8 @@ class UpstreamClient:
         if retry_after is not None:
             delay = max(delay, retry_after)
         if time.monotonic() - started + delay > policy.total_budget:
+            return False
+        if not self.resilience.budget.try_retry():
             return False
         await asyncio.sleep(delay)
         return True
