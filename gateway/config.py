@@ -66,6 +66,8 @@ class Settings:
     # Run the sandbox upstream inside the gateway's process (``make run``).
     sandbox: bool = False
     sandbox_processing_delay: float = 5.0
+    # The reading of the contract the sandbox serves (gateway.sandbox.flavors).
+    sandbox_flavor: str = "strict"
     redis_url: str | None = None
     # Keys broker channel names to a credential without revealing it; give
     # every replica the same value.
