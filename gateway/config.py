@@ -38,7 +38,7 @@ class RetryPolicy:
     # 30% random failures needs (about 0.43 retries per read); a dead upstream
     # answers nothing, so it earns no retries at all.
     budget_ratio: float = 0.5
-    budget_capacity: float = 10.0
+    budget_capacity: float = 50.0
     budget_floor_per_second: float = 1.0
 
 
