@@ -134,9 +134,13 @@ class _Watch:
         )
         self._spawn(self._listen(subscription))
         cached = await registry.broker.get_state(self.key.state)
-        if cached is not None:
-            self.state = _decode_state(orjson.loads(cached))
+        known = _decode_state(orjson.loads(cached)) if cached is not None else None
+        if known is not None and not known.final:
+            # A poller (here or on another replica) is running and keeps it fresh.
+            self.state = known
         else:
+            # Nothing polls a final state any more, and the upstream may have
+            # started over (a video processed again): ask it, don't replay.
             # Also proves the caller may see this session, of this activity:
             # an unknown session or a bad key fails here, before anything is
             # streamed.
