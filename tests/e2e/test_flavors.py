@@ -15,7 +15,7 @@ from gateway.model import Activity, encode_global_id
 from gateway.sandbox.flavors import FLAVORS
 from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_gateway, upload
 from tests.servers import SandboxControl, ServerProcess, free_port
-from tests.wsclient import TRANSPORT_WS, collect, ws_client
+from tests.wsclient import TRANSPORT_WS, SubscriptionError, collect, ws_client
 
 VIDEO_STATUS = """
 query ($id: ID!) { session(id: $id) { sessionId analyzedVideo { status url } } }
@@ -110,6 +110,25 @@ async def test_subscription_to_ready(
     assert statuses[0] == "PROCESSING"
     assert statuses[-1] == "READY" and statuses.count("READY") == 1
     assert events[-1]["analyzedVideo"]["url"].startswith("https://")
+
+
+async def test_a_session_deleted_while_watched_ends_the_subscription(
+    flavor_servers: tuple[ServerProcess, ServerProcess], control: SandboxControl
+) -> None:
+    """404 while processing can't tell "not ready" from "deleted": the details do."""
+    session_id = upload(control.url)
+    async with ws_client(flavor_servers[1].url, ALICE, TRANSPORT_WS) as ws:
+        events = ws.subscribe(SUBSCRIPTION, {"id": jumping(session_id)})
+        first = await anext(events)
+        assert first["analyzedVideo"]["status"] == "PROCESSING"
+        async with httpx.AsyncClient(base_url=control.url) as http:
+            deleted = await http.delete(
+                f"/session-management/sessions/{session_id}", headers={"Authorization": ALICE}
+            )
+        assert deleted.status_code == 200
+        with pytest.raises(SubscriptionError) as ended:
+            await collect(events)
+    assert ended.value.codes == ["NOT_FOUND"]
 
 
 async def test_request_analyzed_video(client: GraphQLClient, control: SandboxControl) -> None:
