@@ -18,7 +18,7 @@ from gateway.resilience import CircuitOpen, Resilience, RetryBudget, Singlefligh
 from gateway.sessions import read_video_state
 from gateway.uploads import CREATE_ROUTE
 from gateway.upstream import UpstreamClient
-from tests.sandbox.contract import operations
+from tests.sandbox.contract import contract, operations
 
 ALICE = Credential("API-KEY alice-key-1")
 BOB = Credential("API-KEY bob-key-22")
@@ -327,3 +327,13 @@ def test_the_endpoint_table_covers_every_route_the_gateway_calls() -> None:
             key = f"{method} {path}"
             assert key in documented or f"{key}/" in documented, key
     assert endpoint("GET", "/unknown/").family == "other /unknown/"
+
+
+def test_the_endpoint_table_declares_the_contracts_media_types() -> None:
+    media = {"application/json": "json", "multipart/form-data": "multipart"}
+    paths = contract()["paths"]
+    for (method, route), entry in ENDPOINTS.items():
+        path = route.replace("{activity}", "jumping")
+        operation = (paths.get(path) or paths[path + "/"])[method.lower()]
+        declared = list(operation.get("requestBody", {}).get("content", {}))
+        assert entry.media == (media[declared[0]] if declared else "none"), (method, route)
