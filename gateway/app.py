@@ -37,6 +37,7 @@ from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.credentials import Credential
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.metrics import Metrics
+from gateway.resilience import Resilience
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
@@ -193,6 +194,12 @@ def create_app(
             retry=settings.retry,
             transport=transport,
             observer=metrics.observe_upstream,
+            resilience=Resilience(
+                settings.retry,
+                breaker_threshold=settings.breaker_threshold,
+                breaker_ttl=settings.breaker_ttl,
+                cache_ttl=settings.cache_ttl,
+            ),
         )
         broker = create_broker(settings.redis_url)
         if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:

@@ -15,6 +15,7 @@ import uvicorn
 import uvicorn.supervisors
 
 from gateway.config import DEFAULT_SANDBOX_PORT, Settings
+from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
 
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("GATEWAY_SANDBOX_PORT", DEFAULT_SANDBOX_PORT)),
         help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
     )
+    serve.add_argument(
+        "--flavor",
+        choices=list(FLAVORS),
+        help=f"the sandbox's reading of the contract, with --sandbox [GATEWAY_SANDBOX_FLAVOR] "
+        f"({DEFAULT_FLAVOR})",
+    )
     serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
     serve.add_argument(
         "--workers",
@@ -59,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT)
     sandbox.add_argument("--latency-ms", type=float, default=0.0)
     sandbox.add_argument("--processing-delay", type=float, default=5.0)
+    sandbox.add_argument(
+        "--flavor",
+        choices=list(FLAVORS),
+        default=DEFAULT_FLAVOR,
+        help="which reading of the contract to serve: "
+        + "; ".join(f"{f.name}: {f.description}" for f in FLAVORS.values()),
+    )
 
     sub.add_parser("export-schema", help="print the schema's SDL")
     return parser
@@ -80,7 +94,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run_sandbox(args: argparse.Namespace) -> None:
     from gateway.sandbox import SandboxConfig, create_sandbox_app
 
-    config = SandboxConfig(latency_ms=args.latency_ms, processing_delay_s=args.processing_delay)
+    config = SandboxConfig(
+        latency_ms=args.latency_ms, processing_delay_s=args.processing_delay, flavor=args.flavor
+    )
     uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_level="warning")
 
 
@@ -92,6 +108,7 @@ def _serve(args: argparse.Namespace) -> None:
         "sandbox": args.sandbox,
         "log_level": args.log_level,
         "workers": args.workers,
+        "sandbox_flavor": args.flavor,
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)
@@ -178,7 +195,10 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 
         sandbox = create_sandbox_app(
-            SandboxConfig(processing_delay_s=settings.sandbox_processing_delay)
+            SandboxConfig(
+                processing_delay_s=settings.sandbox_processing_delay,
+                flavor=settings.sandbox_flavor,
+            )
         )
         servers.append(
             uvicorn.Server(

@@ -51,7 +51,7 @@ class InvalidMember(UpstreamBadResponse, ValueError):
 class RawNumbers:
     """A JSON array of finite numbers, kept as the upstream's bytes.
 
-    Only :func:`decode_lazy` makes one, from a span msgspec has already found
+    Only :class:`LazyBody` makes one, from a span msgspec has already found
     to be valid JSON; with nothing but digits, signs, points, commas and
     whitespace between one pair of brackets, every item is a plain number.
     """

@@ -172,7 +172,10 @@ async def test_many_requests_in_flight_share_the_pool() -> None:
 
     async with raw_server(slow) as (url, served):
         async with UpstreamClient(url, retry=FAST, max_connections=8) as client:
-            results = await asyncio.gather(*(client.get("/x/", KEY) for _ in range(40)))
+            # Distinct paths: identical reads in flight would share one call.
+            results = await asyncio.gather(
+                *(client.get("/x/{n}/", KEY, path_params={"n": str(n)}) for n in range(40))
+            )
     assert results == [{"ok": True}] * 40
     # The pool's bound holds: never more than 8 connections at once.
     assert peak == 8 and len(served) == 40
