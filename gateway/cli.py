@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT)
     sandbox.add_argument("--latency-ms", type=float, default=0.0)
     sandbox.add_argument("--processing-delay", type=float, default=5.0)
+    sandbox.add_argument(
+        "--validate-contract",
+        action="store_true",
+        help="check every answer against the contract (tests; needs jsonschema)",
+    )
 
     sub.add_parser("export-schema", help="print the schema's SDL")
     return parser
@@ -72,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run_sandbox(args: argparse.Namespace) -> None:
     from gateway.sandbox import SandboxConfig, create_sandbox_app
 
-    config = SandboxConfig(latency_ms=args.latency_ms, processing_delay_s=args.processing_delay)
+    config = SandboxConfig(
+        latency_ms=args.latency_ms,
+        processing_delay_s=args.processing_delay,
+        validate_contract=args.validate_contract,
+    )
     uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_level="warning")
 
 

@@ -20,3 +20,5 @@ class SandboxConfig:
     processing_delay_s: float = 5.0
     export_frames: int | None = None
     seed: str = DEFAULT_SEED
+    # Check every answer against contract.yaml (tests; needs jsonschema): see validation.py.
+    validate_contract: bool = False

@@ -8,6 +8,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
                                                  export_frames, fail_next}
+                                                (fail_next: {status, count, path_contains,
+                                                 method, garbage, retry_after})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
 """
@@ -25,6 +27,7 @@ from starlette.routing import Route
 from gateway.sandbox.data import VideoState
 from gateway.sandbox.responses import ORJSONResponse, error_response
 from gateway.sandbox.state import FailureRule, SandboxState
+from gateway.sandbox.validation import INJECTED_HEADER
 
 PREFIX = "/__sandbox__"
 
@@ -46,11 +49,15 @@ class ConfigError(ValueError):
 
 
 def failure_response(rule: FailureRule) -> Response:
+    # Marked, so that contract validation knows a test asked for it.
+    injected = {INJECTED_HEADER: "fail_next"}
+    if rule.retry_after is not None:
+        injected["Retry-After"] = str(rule.retry_after)
     if rule.garbage:
         # A proxy's error page, or a half-deployed upstream: not JSON at all.
-        return HTMLResponse("<html>oops</html>", status_code=rule.status)
+        return HTMLResponse("<html>oops</html>", status_code=rule.status, headers=injected)
     message = _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
-    return error_response(rule.status, message)
+    return error_response(rule.status, message, headers=injected)
 
 
 def _number(payload: dict[str, Any], name: str) -> float:
@@ -83,6 +90,7 @@ def _failure_rule(spec: object) -> FailureRule:
         path_contains=path_contains,
         method=method.upper() if method else None,
         garbage=garbage,
+        retry_after=_int(spec, "retry_after", 0, 0, 3600) if "retry_after" in spec else None,
     )
 
 

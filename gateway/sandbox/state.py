@@ -47,6 +47,8 @@ class FailureRule:
     path_contains: str = ""
     method: str | None = None
     garbage: bool = False
+    # Seconds for a Retry-After header (a 429's or a 503's), if any.
+    retry_after: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_contains in path and (self.method is None or self.method == method)
@@ -58,6 +60,7 @@ class FailureRule:
             "path_contains": self.path_contains,
             "method": self.method,
             "garbage": self.garbage,
+            "retry_after": self.retry_after,
         }
 
 

@@ -140,8 +140,11 @@ class SandboxGateway:
             json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
             headers={"Authorization": f"API-KEY {ALICE}"},
         ).json()
-        kind = (body.get("data") or {}).get("__schema", {}).get("subscriptionType")
-        return {f["name"] for f in kind["fields"]} if kind else set()
+        # An introspection error is a broken gateway: fail, never read it as "no fields".
+        assert "errors" not in body, body
+        kind = body["data"]["__schema"]["subscriptionType"]
+        assert kind is not None, "the schema has no Subscription type"
+        return {f["name"] for f in kind["fields"]}
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(clock: FakeClock) -> Starlette:
-    return create_sandbox_app(SandboxConfig(processing_delay_s=5.0), clock=clock)
+    return create_sandbox_app(
+        SandboxConfig(processing_delay_s=5.0, validate_contract=True), clock=clock
+    )
 
 
 @pytest.fixture
@@ -42,12 +44,20 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as c:
         yield c
+        await assert_kept_the_contract(c)
 
 
 @pytest.fixture
 async def small_client() -> AsyncIterator[httpx.AsyncClient]:
     """Every per-frame series 8 frames long: same shapes, fast to validate."""
-    app = create_sandbox_app(SandboxConfig(export_frames=8))
+    app = create_sandbox_app(SandboxConfig(export_frames=8, validate_contract=True))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as c:
         yield c
+        await assert_kept_the_contract(c)
+
+
+async def assert_kept_the_contract(client: httpx.AsyncClient) -> None:
+    """Every answer this sandbox sent in the test kept the contract (validation.py)."""
+    report = (await client.get("/__sandbox__/contract")).json()
+    assert report["violations"] == [], report["violations"]
