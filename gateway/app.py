@@ -40,6 +40,7 @@ from gateway.metrics import Metrics
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
+from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -63,6 +64,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
 
     websocket_adapter_class = _TextWebSocketAdapter
+    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/ws_limits.py).
+    graphql_transport_ws_handler_class = BoundedTransportWSHandler
+    graphql_ws_handler_class = BoundedWSHandler
 
     def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
         super().__init__(
@@ -79,7 +83,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             ),
             max_subscriptions_per_connection=settings.watch.max_per_connection,
             keep_alive=True,
-            keep_alive_interval=15,
+            keep_alive_interval=settings.ws_keep_alive_interval,
         )
         self._services = services_ref
         self._settings = settings

@@ -82,6 +82,9 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     graphiql: bool = True
     log_level: str = "info"
+    # Seconds between keep-alive messages on a legacy graphql-ws socket
+    # (graphql-transport-ws clients ping the server themselves).
+    ws_keep_alive_interval: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

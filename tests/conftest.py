@@ -10,10 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.model import Activity as ActivityValue
-from gateway.model import encode_global_id
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
+from tests.ids import ACTIVITY_PARTS, global_id_of
 from tests.servers import SandboxControl, ServerProcess, free_port
 
 # Under CI a skip fails the run (tests/ci_skips.py).
@@ -204,10 +203,5 @@ def seeded(user: str, activity: str | None = None, video: str | None = None) -> 
 
 
 def global_id(record: SessionRecord) -> str:
-    return encode_global_id(
-        ActivityValue.from_label(str(record.activity)) or _fail(), record.session_id
-    )
-
-
-def _fail() -> ActivityValue:
-    raise AssertionError("unknown activity")
+    """The record's Relay id, from the documented format (tests/ids.py)."""
+    return global_id_of(ACTIVITY_PARTS[str(record.activity)], record.session_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -369,9 +368,7 @@ async def test_session_page_costs_one_concurrent_call_per_endpoint(
         }
       }
     } }"""
-    started = time.perf_counter()
     data = ok(await gql.execute(query, {"id": global_id(LIFT)}))["session"]
-    elapsed = time.perf_counter() - started
     keypoints = data["export"]["keypoints"]
     # In the upstream's order, which is not the order of `names`.
     assert {k["name"]: k["values"] for k in keypoints} == {
@@ -387,10 +384,8 @@ async def test_session_page_costs_one_concurrent_call_per_endpoint(
     }
     assert stats["total"] == 4
     # The details first (they prove the session exists), then the other
-    # three at once: about two latencies, where one after another is four.
-    assert stats["max_in_flight"] >= 3
-    print(f"session page at {latency * 1000:.0f} ms upstream latency: {elapsed * 1000:.0f} ms")
-    assert elapsed < 3.5 * latency
+    # three at once: never all four, never fewer than three (the sandbox counts).
+    assert stats["max_in_flight"] == 3
 
 
 async def test_every_series_field_takes_names_and_frames(

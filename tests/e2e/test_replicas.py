@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.model import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
+from tests.ids import global_id_of
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
 from tests.wsclient import SubscriptionError, collect, ws_client
 
@@ -50,7 +50,7 @@ def polls(replica: ServerProcess) -> float:
 
 
 def gid(session_id: str) -> str:
-    return encode_global_id(Activity.JUMPING, session_id)
+    return global_id_of("jumping", session_id)
 
 
 async def test_event_seen_by_one_replica_reaches_the_other(

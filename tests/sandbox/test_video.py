@@ -113,8 +113,16 @@ async def test_upload_then_processing_with_a_real_delay() -> None:
         assert "analyzed_video_url" not in details.json()
         listing = await client.get("/session-management/sessions/filter/", headers=ALICE)
         assert next(iter(listing.json()["sessions"])) == session_id  # the newest
-        await asyncio.sleep(0.35)
-        url = (await client.get(_video(session_id), headers=ALICE)).json()["analyzed_video_url"]
+        # The event itself, not a sleep that should be long enough: the
+        # contract's own endpoint answers with the URL once the delay is over
+        # (the sandbox has no event to await from outside: its answer is the event).
+        async with asyncio.timeout(30):
+            while not (  # noqa: ASYNC110
+                url := (await client.get(_video(session_id), headers=ALICE)).json()[
+                    "analyzed_video_url"
+                ]
+            ):
+                await asyncio.sleep(0.05)
         assert url.endswith("analyzed_video.mp4")
         control = (await client.get(f"/__sandbox__/sessions/{session_id}")).json()
         assert control["video_status"] == "ready"
