@@ -18,6 +18,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -104,6 +105,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 response = await self.run(request)
             except HTTPException as exc:
                 response = _error_response(exc.reason, exc.status_code)
+            except StarletteHTTPException as exc:
+                # Starlette's own, e.g. a multipart body its parser refuses.
+                response = _error_response(exc.detail, exc.status_code)
             except _BodyTooLarge:
                 response = _error_response(f"The request body is larger than {limit} bytes.", 413)
             await response(scope, receive, send)
