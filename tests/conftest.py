@@ -120,7 +120,13 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
     control = SandboxControl(sandbox_server.url)
     # fail_next too: a test that failed before using its injected failures
     # must not leak them into the next one.
-    clean = {"latency_ms": 0, "processing_delay_s": 1.0, "export_frames": None, "fail_next": None}
+    clean = {
+        "latency_ms": 0,
+        "processing_delay_s": 1.0,
+        "export_frames": None,
+        "fail_next": None,
+        "gate": None,
+    }
     control.configure(**clean)
     control.reset()
     yield control

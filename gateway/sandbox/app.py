@@ -62,6 +62,8 @@ def _contract_route(state: SandboxState, path: str, by_method: dict[str, Endpoin
 
 
 async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> Response:
+    if state.knobs.gate is not None:
+        await state.wait_at_gate()
     if state.knobs.latency_ms > 0:
         await asyncio.sleep(state.knobs.latency_ms / 1000)
     rule = state.take_failure(request.method, request.url.path)

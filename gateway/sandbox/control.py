@@ -7,7 +7,7 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     POST /__sandbox__/reset-stats
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next}
+                                                 export_frames, fail_next, gate}
                                                 (fail_next: {status, count, path_contains,
                                                  method, garbage, retry_after})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
@@ -98,7 +98,8 @@ def apply_config(state: SandboxState, payload: object) -> None:
     """Validate everything first, so a bad request changes nothing."""
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
-    unknown = set(payload) - {"latency_ms", "processing_delay_s", "export_frames", "fail_next"}
+    known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "gate"}
+    unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
     knobs = state.knobs
@@ -115,12 +116,16 @@ def apply_config(state: SandboxState, payload: object) -> None:
             if payload["export_frames"] is None
             else _int(payload, "export_frames", 0, 1, 100_000)
         )
+    gate = knobs.gate
+    if "gate" in payload:
+        gate = None if payload["gate"] is None else _int(payload, "gate", 0, 2, 1000)
     rules: list[FailureRule] | None = None
     if "fail_next" in payload:
         spec = payload["fail_next"]
         specs = [] if spec is None else spec if isinstance(spec, list) else [spec]
         rules = [_failure_rule(s) for s in specs]
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
+    knobs.gate = gate
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -131,6 +136,7 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "latency_ms": state.knobs.latency_ms,
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
+        "gate": state.knobs.gate,
         "fail_next": [rule.describe() for rule in state.failures],
     }
 

@@ -6,6 +6,7 @@ build several apps never see each other's uploads, deletions or counters.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -36,6 +37,9 @@ class Knobs:
     latency_ms: float
     processing_delay_s: float
     export_frames: int | None
+    # Hold contract requests until this many are in flight at once, then let
+    # them all go (once): concurrency proven by a count, on any machine.
+    gate: int | None = None
 
 
 @dataclass(slots=True)
@@ -113,6 +117,7 @@ class SandboxState:
         self.config = config
         self.clock = clock
         self.knobs = Knobs(config.latency_ms, config.processing_delay_s, config.export_frames)
+        self.crowd = asyncio.Condition()
         self.stats = RequestStats()
         self.failures: list[FailureRule] = []
         self.sessions: dict[str, SessionRecord] = {}
@@ -243,6 +248,22 @@ class SandboxState:
             del self._frame_cache[key]
 
     # --- failure injection ---------------------------------------------------
+
+    async def wait_at_gate(self, guard: float = 10.0) -> None:
+        """Wait until `knobs.gate` requests are in flight (this one counted), or `guard`
+        seconds: a gateway that calls one at a time then shows as max_in_flight 1."""
+        async with self.crowd:
+            size = self.knobs.gate
+            if size is None:
+                return
+            if self.stats.in_flight >= size:
+                self.knobs.gate = None  # open, once
+                self.crowd.notify_all()
+                return
+            try:
+                await asyncio.wait_for(self.crowd.wait_for(lambda: self.knobs.gate is None), guard)
+            except TimeoutError:
+                self.knobs.gate = None
 
     def take_failure(self, method: str, path: str) -> FailureRule | None:
         for rule in self.failures:

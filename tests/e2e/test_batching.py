@@ -60,8 +60,9 @@ async def test_one_session_of_each_activity_costs_three_concurrent_calls(
     # Once without latency: the steady state is what's measured, not the
     # first connections to the upstream or the first parse of the query.
     await gql.execute(query, {"j": ids[0], "r": ids[1], "w": ids[2]})
-    latency = 0.2
-    sandbox.configure(latency_ms=latency * 1000)
+    # Each call held until three are in flight: a gateway calling one at a
+    # time would show max_in_flight 1 here, on any machine.
+    sandbox.configure(gate=3)
     sandbox.reset()
     body = await gql.execute(query, {"j": ids[0], "r": ids[1], "w": ids[2]})
     assert "errors" not in body, body

@@ -65,14 +65,17 @@ async def test_stats_count_by_route_template_and_session(client: httpx.AsyncClie
 
 
 async def test_latency_and_max_in_flight(client: httpx.AsyncClient) -> None:
-    config = await _config(client, latency_ms=100)
+    config = await _config(client, latency_ms=100, gate=8)
     assert config.json()["latency_ms"] == 100
+    assert config.json()["gate"] == 8
     responses = await asyncio.gather(*(client.get(JUMP_DETAILS, headers=ALICE) for _ in range(8)))
     assert all(r.status_code == 200 for r in responses)
-    # Eight 100 ms requests in parallel, not in series: all eight counted at once.
+    # Eight requests in parallel, not in series: all eight counted at once
+    # (the gate holds each until the eighth arrives, then opens once).
     stats = await _stats(client)
     assert stats["max_in_flight"] == 8
     assert stats["in_flight"] == 0
+    assert (await _config(client)).json()["gate"] is None
 
 
 async def test_fail_next(client: httpx.AsyncClient) -> None:
@@ -117,6 +120,18 @@ async def test_fail_next_list_and_clear(client: httpx.AsyncClient) -> None:
     assert (await client.get(JUMP_DETAILS, headers=ALICE)).status_code == 200
 
 
+async def test_fail_next_with_retry_after(client: httpx.AsyncClient) -> None:
+    config = await _config(client, fail_next={"status": 429, "retry_after": 2})
+    assert config.json()["fail_next"][0]["retry_after"] == 2
+    failed = await client.get(JUMP_DETAILS, headers=ALICE)
+    assert failed.status_code == 429
+    assert failed.headers["retry-after"] == "2"
+    assert failed.json() == {"error": "Too many requests"}
+    assert "retry-after" not in (await client.get(JUMP_DETAILS, headers=ALICE)).headers
+    refused = await _config(client, fail_next={"status": 429, "retry_after": "soon"})
+    assert refused.status_code == 400
+
+
 async def test_export_frames_override(client: httpx.AsyncClient) -> None:
     await _config(client, export_frames=1000)
     body = (await client.get(JUMP_DETAILS + "export/", headers=ALICE)).json()
@@ -133,6 +148,7 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         "latency_ms": 0.0,
         "processing_delay_s": 0.5,
         "export_frames": None,
+        "gate": None,
         "fail_next": [],
     }
     assert (await client.get("/__sandbox__/config")).json() == body
