@@ -126,6 +126,7 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
         "export_frames": None,
         "fail_next": None,
         "gate": None,
+        "deviations": True,
     }
     control.configure(**clean)
     control.reset()

@@ -7,7 +7,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     POST /__sandbox__/reset-stats
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next, gate}
+                                                 export_frames, fail_next, gate,
+                                                 deviations}
                                                 (fail_next: {status, count, path_contains,
                                                  method, garbage, retry_after})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
@@ -99,6 +100,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
     known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "gate"}
+    known |= {"deviations"}
     unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
@@ -119,13 +121,16 @@ def apply_config(state: SandboxState, payload: object) -> None:
     gate = knobs.gate
     if "gate" in payload:
         gate = None if payload["gate"] is None else _int(payload, "gate", 0, 2, 1000)
+    deviations = payload.get("deviations", knobs.deviations)
+    if not isinstance(deviations, bool):
+        raise ConfigError("deviations must be a boolean")
     rules: list[FailureRule] | None = None
     if "fail_next" in payload:
         spec = payload["fail_next"]
         specs = [] if spec is None else spec if isinstance(spec, list) else [spec]
         rules = [_failure_rule(s) for s in specs]
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
-    knobs.gate = gate
+    knobs.gate, knobs.deviations = gate, deviations
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -137,6 +142,7 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
         "gate": state.knobs.gate,
+        "deviations": state.knobs.deviations,
         "fail_next": [rule.describe() for rule in state.failures],
     }
 

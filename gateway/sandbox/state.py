@@ -40,6 +40,9 @@ class Knobs:
     # Hold contract requests until this many are in flight at once, then let
     # them all go (once): concurrency proven by a count, on any machine.
     gate: int | None = None
+    # Send what validation.DEVIATIONS names (422 for a failed video); off, the
+    # sandbox answers only what the contract documents.
+    deviations: bool = True
 
 
 @dataclass(slots=True)

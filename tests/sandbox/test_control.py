@@ -149,6 +149,7 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         "processing_delay_s": 0.5,
         "export_frames": None,
         "gate": None,
+        "deviations": True,
         "fail_next": [],
     }
     assert (await client.get("/__sandbox__/config")).json() == body
