@@ -136,7 +136,10 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 
         sandbox = create_sandbox_app(
-            SandboxConfig(processing_delay_s=settings.sandbox_processing_delay)
+            SandboxConfig(
+                processing_delay_s=settings.sandbox_processing_delay,
+                validate_contract=settings.sandbox_validate_contract,
+            )
         )
         servers.append(
             uvicorn.Server(

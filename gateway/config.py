@@ -58,6 +58,8 @@ class Settings:
     # Run the sandbox upstream inside the gateway's process (``make run``).
     sandbox: bool = False
     sandbox_processing_delay: float = 5.0
+    # Check the sandbox's every answer against its contract (tests; needs jsonschema).
+    sandbox_validate_contract: bool = False
     redis_url: str | None = None
     # Keys broker channel names to a credential without revealing it; give
     # every replica the same value.

@@ -21,6 +21,7 @@ import pytest
 
 from gateway.graphiql import STATIC_DIR, assets_built
 from gateway.sandbox import DEMO_KEYS
+from tests.conftest import CONTRACT_CHECKED
 from tests.servers import SandboxControl, ServerProcess, free_port
 
 from .servers import is_loopback_url
@@ -157,8 +158,10 @@ def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
         log_path=logs / "gateway.log",
         ready_path="/healthz",
         # videos flip only when a test says so (SandboxControl.set_video)
-        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600"},
+        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600", "GATEWAY_SANDBOX_VALIDATE_CONTRACT": "1"},
     ).start()
+    # Its answers are checked against the contract after each test, like every sandbox's.
+    CONTRACT_CHECKED.append(f"http://127.0.0.1:{sandbox_port}")
     try:
         yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
     finally:
