@@ -129,6 +129,8 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
         "deviations": True,
     }
     control.configure(**clean)
+    # Every test starts from the seeded sessions, whatever the one before did.
+    control.reset_sessions()
     control.reset()
     yield control
     control.configure(**clean)

@@ -5,6 +5,7 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
 
     GET  /__sandbox__/stats                     counters (see RequestStats.snapshot)
     POST /__sandbox__/reset-stats
+    POST /__sandbox__/reset-sessions            back to the seeded sessions
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
                                                  export_frames, fail_next, gate,
@@ -155,6 +156,10 @@ def control_routes(state: SandboxState) -> list[Route]:
         state.stats.reset()
         return ORJSONResponse({"ok": True})
 
+    async def reset_sessions(request: Request) -> Response:
+        state.reset_sessions()
+        return ORJSONResponse({"ok": True})
+
     async def get_config(request: Request) -> Response:
         return ORJSONResponse(config_snapshot(state))
 
@@ -195,6 +200,7 @@ def control_routes(state: SandboxState) -> list[Route]:
     return [
         Route(f"{PREFIX}/stats", stats, methods=["GET"]),
         Route(f"{PREFIX}/reset-stats", reset_stats, methods=["POST"]),
+        Route(f"{PREFIX}/reset-sessions", reset_sessions, methods=["POST"]),
         Route(f"{PREFIX}/config", get_config, methods=["GET"]),
         Route(f"{PREFIX}/config", set_config, methods=["POST"]),
         Route(f"{PREFIX}/sessions/{{session_id}}", get_session, methods=["GET"]),

@@ -128,8 +128,16 @@ class SandboxState:
         self.comments: dict[str, dict[str, Any]] = {}
         self._uploads = 0
         self._frame_cache: OrderedDict[tuple[str, int], FrameData] = OrderedDict()
+        self.reset_sessions()
+
+    def reset_sessions(self) -> None:
+        """Back to the seeded sessions: uploads gone, edits, deletions and video
+        states undone. Upload ids keep counting, so no id is ever handed out twice."""
+        self.sessions.clear()
+        self.jobs.clear()
+        self.comments.clear()
         for user in DEMO_USERS:
-            for record in seed_sessions(user.name, config.seed):
+            for record in seed_sessions(user.name, self.config.seed):
                 self._add(record)
 
     def _add(self, record: SessionRecord) -> None:

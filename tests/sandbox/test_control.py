@@ -189,3 +189,23 @@ async def test_control_session_endpoints(client: httpx.AsyncClient) -> None:
     assert (
         await client.post(f"/__sandbox__/sessions/{JUMP.session_id}/exploded")
     ).status_code == 404
+
+
+async def test_reset_sessions_undoes_every_write(client: httpx.AsyncClient) -> None:
+    details = await client.get(JUMP_DETAILS, headers=ALICE)
+    put = "/session-management/sessions/" + JUMP.session_id
+    assert (await client.put(put, headers=ALICE, json={"title": "Renamed"})).status_code == 200
+    await client.post(f"/__sandbox__/sessions/{JUMP.session_id}/failed")
+    upload = await client.post(
+        "/jumping/sessions/", headers=ALICE, files={"video": ("v.mp4", b"x" * 64, "video/mp4")}
+    )
+    uploaded = upload.json()["session_id"]
+    assert (await client.post("/__sandbox__/reset-sessions")).json() == {"ok": True}
+    assert (await client.get(JUMP_DETAILS, headers=ALICE)).json() == details.json()
+    status = (await client.get(f"/__sandbox__/sessions/{JUMP.session_id}")).json()
+    assert status["video_status"] == JUMP.video_state.value
+    assert (await client.get(f"/__sandbox__/sessions/{uploaded}")).status_code == 404
+    again = await client.post(
+        "/jumping/sessions/", headers=ALICE, files={"video": ("v.mp4", b"x" * 64, "video/mp4")}
+    )
+    assert again.json()["session_id"] != uploaded  # ids are never reused

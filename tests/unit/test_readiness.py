@@ -113,9 +113,7 @@ class Upstream:
 
 
 async def test_check_reads_a_ready_url_from_the_details_alone() -> None:
-    upstream = Upstream(
-        httpx.Response(200, json={"analyzed_video_url": URL}), httpx.Response(500)
-    )
+    upstream = Upstream(httpx.Response(200, json={"analyzed_video_url": URL}), httpx.Response(500))
     async with upstream.client() as client:
         state = await check_video_state(client, KEY, Activity.RUNNING, "s1")
     assert state == VideoState(VideoStatus.READY, URL)
