@@ -8,8 +8,8 @@ import httpx
 import orjson
 import pytest
 
-from gateway.model import Activity, encode_global_id
 from gateway.rawjson import RawNumbers, decode_lazy
+from tests.ids import global_id_of
 from tests.unit.conftest import gateway_client, run
 
 ODD_EXPORT = b"""{
@@ -104,7 +104,7 @@ async def test_an_export_with_odd_series_through_the_gateway() -> None:
       cutTimes: timestamps(frames: $f)
       metrics { name value values avg min max }
     } } }"""
-    gid = encode_global_id(Activity.WEIGHTLIFTING, "s1")
+    gid = global_id_of("weightlifting", "s1")
     async with gateway_client(transport=httpx.MockTransport(upstream)) as client:
         body = await run(client, query, id=gid, f={"start": 1, "end": 3})
     assert "errors" not in body, body
