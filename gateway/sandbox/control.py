@@ -14,6 +14,9 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
                                                  method, garbage, retry_after})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
+    GET  /__sandbox__/contract                  answers checked, violations since the
+                                                last read (with validate_contract on:
+                                                see gateway.sandbox.validation)
 """
 
 from __future__ import annotations
