@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from gateway.sandbox.data import Activity, SessionRecord, VideoState
-from tests.sandbox.conftest import ALICE, FakeClock
+from tests.sandbox.conftest import ALICE, FakeClock, assert_kept_the_contract
 
 RECORDS = seed_sessions("alice")
 READY = next(r for r in RECORDS if r.video_state is VideoState.READY)
@@ -96,7 +96,7 @@ async def _upload(
 
 
 async def test_upload_then_processing_with_a_real_delay() -> None:
-    app = create_sandbox_app(SandboxConfig(processing_delay_s=0.3))
+    app = create_sandbox_app(SandboxConfig(processing_delay_s=0.3, validate_contract=True))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
         response = await _upload(client, "/running/sessions/", {"session_name": "Evening run"})
@@ -126,6 +126,7 @@ async def test_upload_then_processing_with_a_real_delay() -> None:
         assert url.endswith("analyzed_video.mp4")
         control = (await client.get(f"/__sandbox__/sessions/{session_id}")).json()
         assert control["video_status"] == "ready"
+        await assert_kept_the_contract(client)
 
 
 async def test_upload_without_a_video(client: httpx.AsyncClient) -> None:
