@@ -18,6 +18,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -41,6 +42,7 @@ from gateway.resilience import Resilience
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
+from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -64,6 +66,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
 
     websocket_adapter_class = _TextWebSocketAdapter
+    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/ws_limits.py).
+    graphql_transport_ws_handler_class = BoundedTransportWSHandler
+    graphql_ws_handler_class = BoundedWSHandler
 
     def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
         super().__init__(
@@ -80,7 +85,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
             ),
             max_subscriptions_per_connection=settings.watch.max_per_connection,
             keep_alive=True,
-            keep_alive_interval=15,
+            keep_alive_interval=settings.ws_keep_alive_interval,
         )
         self._services = services_ref
         self._settings = settings
@@ -101,6 +106,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
                 response = await self.run(request)
             except HTTPException as exc:
                 response = _error_response(exc.reason, exc.status_code)
+            except StarletteHTTPException as exc:
+                # Starlette's own, e.g. a multipart body its parser refuses.
+                response = _error_response(exc.detail, exc.status_code)
             except _BodyTooLarge:
                 response = _error_response(f"The request body is larger than {limit} bytes.", 413)
             await response(scope, receive, send)

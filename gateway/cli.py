@@ -73,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         help="which reading of the contract to serve: "
         + "; ".join(f"{f.name}: {f.description}" for f in FLAVORS.values()),
     )
+    sandbox.add_argument(
+        "--validate-contract",
+        action="store_true",
+        help="check every answer against the contract (tests; needs jsonschema)",
+    )
 
     sub.add_parser("export-schema", help="print the schema's SDL")
     return parser
@@ -95,7 +100,10 @@ def _run_sandbox(args: argparse.Namespace) -> None:
     from gateway.sandbox import SandboxConfig, create_sandbox_app
 
     config = SandboxConfig(
-        latency_ms=args.latency_ms, processing_delay_s=args.processing_delay, flavor=args.flavor
+        flavor=args.flavor,
+        latency_ms=args.latency_ms,
+        processing_delay_s=args.processing_delay,
+        validate_contract=args.validate_contract,
     )
     uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_level="warning")
 
@@ -198,6 +206,7 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
             SandboxConfig(
                 processing_delay_s=settings.sandbox_processing_delay,
                 flavor=settings.sandbox_flavor,
+                validate_contract=settings.sandbox_validate_contract,
             )
         )
         servers.append(

@@ -69,6 +69,8 @@ class Settings:
     sandbox_processing_delay: float = 5.0
     # The reading of the contract the sandbox serves (gateway.sandbox.flavors).
     sandbox_flavor: str = "strict"
+    # Check the sandbox's every answer against its contract (tests; needs jsonschema).
+    sandbox_validate_contract: bool = False
     redis_url: str | None = None
     # Keys broker channel names to a credential without revealing it; give
     # every replica the same value.
@@ -101,6 +103,9 @@ class Settings:
     log_level: str = "info"
     # Server processes sharing the port; more than one needs Redis (``--workers``).
     workers: int = 1
+    # Seconds between keep-alive messages on a legacy graphql-ws socket
+    # (graphql-transport-ws clients ping the server themselves).
+    ws_keep_alive_interval: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

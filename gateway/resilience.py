@@ -301,9 +301,12 @@ class Resilience:
         breaker_threshold: int = 5,
         breaker_ttl: float = 5.0,
         cache_ttl: float = 0.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         policy = policy or RetryPolicy()
         self.policy = policy
+        # Injectable, so that a test can follow the retry schedule on a fake clock.
+        self._sleep = sleep
         self.budget = RetryBudget(
             policy.budget_ratio, policy.budget_capacity, policy.budget_floor_per_second
         )
@@ -319,6 +322,7 @@ class Resilience:
         policy = self.policy
         return AsyncRetrying(
             retry=retry_if_exception_type(_RETRYABLE) if retryable else retry_never,
+            sleep=self._sleep,
             wait=_Backoff(policy),
             stop=stop_any(
                 stop_after_attempt(policy.attempts),

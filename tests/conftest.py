@@ -10,11 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.model import Activity as ActivityValue
-from gateway.model import encode_global_id
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
+from tests.ids import ACTIVITY_PARTS, global_id_of
 from tests.servers import SandboxControl, ServerProcess, free_port
+
+# Under CI a skip fails the run (tests/ci_skips.py).
+pytest_plugins = ["tests.ci_skips"]
 
 ALICE = f"API-KEY {DEMO_KEYS['alice']}"
 BOB = f"API-KEY {DEMO_KEYS['bob']}"
@@ -59,12 +61,51 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def start_sandbox(log_path: Path) -> ServerProcess:
     port = free_port()
-    return ServerProcess(
-        ["sandbox", "--port", str(port), "--processing-delay", "1.0"],
+    server = ServerProcess(
+        ["sandbox", "--port", str(port), "--processing-delay", "1.0", "--validate-contract"],
         port=port,
         log_path=log_path,
         ready_path="/__sandbox__/stats",
     ).start()
+    CONTRACT_CHECKED.append(server.url)
+    return server
+
+
+# Every sandbox of the run checks its answers against the contract; after each
+# test, what they found fails that test (gateway/sandbox/validation.py).
+CONTRACT_CHECKED: list[str] = []
+CONTRACT_TOTALS = {"checked": 0, "bodies": 0}
+
+
+def contract_violations(url: str) -> list[dict[str, Any]]:
+    report = httpx.get(f"{url}/__sandbox__/contract", timeout=30).json()
+    CONTRACT_TOTALS["checked"] += report["checked"] - CONTRACT_SEEN.get(url, {}).get("checked", 0)
+    CONTRACT_TOTALS["bodies"] += report["bodies"] - CONTRACT_SEEN.get(url, {}).get("bodies", 0)
+    CONTRACT_SEEN[url] = report
+    violations: list[dict[str, Any]] = report["violations"]
+    return violations
+
+
+CONTRACT_SEEN: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_answers_keep_the_contract() -> Iterator[None]:
+    yield
+    found = []
+    for url in list(CONTRACT_CHECKED):
+        try:
+            found += contract_violations(url)
+        except httpx.TransportError:
+            CONTRACT_CHECKED.remove(url)  # stopped with its module
+    assert not found, f"the sandbox broke the contract: {found}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(
+        f"sandbox answers checked against the contract: {CONTRACT_TOTALS['checked']} "
+        f"({CONTRACT_TOTALS['bodies']} JSON bodies validated)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +118,22 @@ def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
 @pytest.fixture
 def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
     control = SandboxControl(sandbox_server.url)
-    control.configure(latency_ms=0, processing_delay_s=1.0, export_frames=None)
+    # fail_next too: a test that failed before using its injected failures
+    # must not leak them into the next one.
+    clean = {
+        "latency_ms": 0,
+        "processing_delay_s": 1.0,
+        "export_frames": None,
+        "fail_next": None,
+        "gate": None,
+        "deviations": True,
+    }
+    control.configure(**clean)
+    # Every test starts from the seeded sessions, whatever the one before did.
+    control.reset_sessions()
     control.reset()
     yield control
-    control.configure(latency_ms=0, processing_delay_s=1.0, export_frames=None)
+    control.configure(**clean)
 
 
 def start_gateway(
@@ -159,10 +212,5 @@ def seeded(user: str, activity: str | None = None, video: str | None = None) -> 
 
 
 def global_id(record: SessionRecord) -> str:
-    return encode_global_id(
-        ActivityValue.from_label(str(record.activity)) or _fail(), record.session_id
-    )
-
-
-def _fail() -> ActivityValue:
-    raise AssertionError("unknown activity")
+    """The record's Relay id, from the documented format (tests/ids.py)."""
+    return global_id_of(ACTIVITY_PARTS[str(record.activity)], record.session_id)

@@ -107,6 +107,9 @@ class SandboxControl:
     def reset(self) -> None:
         httpx.post(f"{self.url}/__sandbox__/reset-stats").raise_for_status()
 
+    def reset_sessions(self) -> None:
+        httpx.post(f"{self.url}/__sandbox__/reset-sessions").raise_for_status()
+
     def configure(self, **knobs: Any) -> None:
         httpx.post(f"{self.url}/__sandbox__/config", json=knobs).raise_for_status()
 

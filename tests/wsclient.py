@@ -42,6 +42,8 @@ class WSClient:
         self.protocol = protocol
         self._ids = itertools.count(1)
         self._queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
+        # Legacy graphql-ws keep-alives ("ka", no id): counted, each one signalled.
+        self.keep_alives: asyncio.Queue[None] = asyncio.Queue()
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -50,6 +52,9 @@ class WSClient:
             kind = message.get("type")
             if kind in ("ping",):
                 await self.ws.send(json.dumps({"type": "pong"}))
+                continue
+            if kind == "ka":
+                self.keep_alives.put_nowait(None)
                 continue
             queue = self._queues.get(message.get("id", ""))
             if queue is not None:

@@ -27,6 +27,7 @@ from gateway.sandbox.endpoints import Call, Endpoint, SessionNotFound
 from gateway.sandbox.management_routes import management_endpoints
 from gateway.sandbox.responses import error_response
 from gateway.sandbox.state import SandboxState
+from gateway.sandbox.validation import ContractValidation
 
 # The prose says `API-KEY <key>`, the security scheme says `Bearer`: accept both.
 _SCHEMES: Final = frozenset({"api-key", "bearer"})
@@ -61,6 +62,8 @@ def _contract_route(state: SandboxState, path: str, by_method: dict[str, Endpoin
 
 
 async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> Response:
+    if state.knobs.gate is not None:
+        await state.wait_at_gate()
     if state.knobs.latency_ms > 0:
         await asyncio.sleep(state.knobs.latency_ms / 1000)
     rule = state.take_failure(request.method, request.url.path)
@@ -116,4 +119,6 @@ def create_sandbox_app(
     # the contract's exact paths, and this catches it when it does not.
     app.router.redirect_slashes = False
     app.state.sandbox = state
+    if state.config.validate_contract:
+        app.add_middleware(ContractValidation)
     return app

@@ -23,3 +23,5 @@ class SandboxConfig:
     seed: str = DEFAULT_SEED
     # Which reading of the contract to serve (gateway.sandbox.flavors).
     flavor: str = DEFAULT_FLAVOR
+    # Check every answer against contract.yaml (tests; needs jsonschema): see validation.py.
+    validate_contract: bool = False

@@ -5,11 +5,18 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
 
     GET  /__sandbox__/stats                     counters (see RequestStats.snapshot)
     POST /__sandbox__/reset-stats
+    POST /__sandbox__/reset-sessions            back to the seeded sessions
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next, fail_rate}
+                                                 export_frames, fail_next, fail_rate,
+                                                 gate, deviations}
+                                                (fail_next: {status, count, path_contains,
+                                                 method, garbage, retry_after})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
+    GET  /__sandbox__/contract                  answers checked, violations since the
+                                                last read (with validate_contract on:
+                                                see gateway.sandbox.validation)
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from starlette.routing import Route
 from gateway.sandbox.data import VideoState
 from gateway.sandbox.responses import ORJSONResponse, error_response
 from gateway.sandbox.state import FailureRule, RandomFailure, SandboxState
+from gateway.sandbox.validation import INJECTED_HEADER
 
 PREFIX = "/__sandbox__"
 
@@ -46,11 +54,15 @@ class ConfigError(ValueError):
 
 
 def failure_response(rule: FailureRule) -> Response:
+    # Marked, so that contract validation knows a test asked for it.
+    injected = {INJECTED_HEADER: "fail_next"}
+    if rule.retry_after is not None:
+        injected["Retry-After"] = str(rule.retry_after)
     if rule.garbage:
         # A proxy's error page, or a half-deployed upstream: not JSON at all.
-        return HTMLResponse("<html>oops</html>", status_code=rule.status)
+        return HTMLResponse("<html>oops</html>", status_code=rule.status, headers=injected)
     message = _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
-    return error_response(rule.status, message)
+    return error_response(rule.status, message, headers=injected)
 
 
 def _number(payload: dict[str, Any], name: str) -> float:
@@ -83,6 +95,7 @@ def _failure_rule(spec: object) -> FailureRule:
         path_contains=path_contains,
         method=method.upper() if method else None,
         garbage=garbage,
+        retry_after=_int(spec, "retry_after", 0, 0, 3600) if "retry_after" in spec else None,
     )
 
 
@@ -109,6 +122,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
     known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "fail_rate"}
+    known |= {"gate", "deviations"}
     unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
@@ -126,6 +140,12 @@ def apply_config(state: SandboxState, payload: object) -> None:
             if payload["export_frames"] is None
             else _int(payload, "export_frames", 0, 1, 100_000)
         )
+    gate = knobs.gate
+    if "gate" in payload:
+        gate = None if payload["gate"] is None else _int(payload, "gate", 0, 2, 1000)
+    deviations = payload.get("deviations", knobs.deviations)
+    if not isinstance(deviations, bool):
+        raise ConfigError("deviations must be a boolean")
     rules: list[FailureRule] | None = None
     if "fail_next" in payload:
         spec = payload["fail_next"]
@@ -137,6 +157,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
         randomly = None if spec is None else _random_failure(spec)
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
     state.random_failure = randomly
+    knobs.gate, knobs.deviations = gate, deviations
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -147,6 +168,8 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "latency_ms": state.knobs.latency_ms,
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
+        "gate": state.knobs.gate,
+        "deviations": state.knobs.deviations,
         "fail_next": [rule.describe() for rule in state.failures],
         "fail_rate": state.random_failure.describe() if state.random_failure else None,
         "flavor": state.flavor.name,
@@ -159,6 +182,10 @@ def control_routes(state: SandboxState) -> list[Route]:
 
     async def reset_stats(request: Request) -> Response:
         state.stats.reset()
+        return ORJSONResponse({"ok": True})
+
+    async def reset_sessions(request: Request) -> Response:
+        state.reset_sessions()
         return ORJSONResponse({"ok": True})
 
     async def get_config(request: Request) -> Response:
@@ -201,6 +228,7 @@ def control_routes(state: SandboxState) -> list[Route]:
     return [
         Route(f"{PREFIX}/stats", stats, methods=["GET"]),
         Route(f"{PREFIX}/reset-stats", reset_stats, methods=["POST"]),
+        Route(f"{PREFIX}/reset-sessions", reset_sessions, methods=["POST"]),
         Route(f"{PREFIX}/config", get_config, methods=["GET"]),
         Route(f"{PREFIX}/config", set_config, methods=["POST"]),
         Route(f"{PREFIX}/sessions/{{session_id}}", get_session, methods=["GET"]),

@@ -6,6 +6,7 @@ build several apps never see each other's uploads, deletions or counters.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections import Counter, OrderedDict
@@ -38,6 +39,12 @@ class Knobs:
     latency_ms: float
     processing_delay_s: float
     export_frames: int | None
+    # Hold contract requests until this many are in flight at once, then let
+    # them all go (once): concurrency proven by a count, on any machine.
+    gate: int | None = None
+    # Send what validation.DEVIATIONS names (422 for a failed video); off, the
+    # sandbox answers only what the contract documents.
+    deviations: bool = True
 
 
 @dataclass(slots=True)
@@ -49,6 +56,8 @@ class FailureRule:
     path_contains: str = ""
     method: str | None = None
     garbage: bool = False
+    # Seconds for a Retry-After header (a 429's or a 503's), if any.
+    retry_after: int | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_contains in path and (self.method is None or self.method == method)
@@ -60,6 +69,7 @@ class FailureRule:
             "path_contains": self.path_contains,
             "method": self.method,
             "garbage": self.garbage,
+            "retry_after": self.retry_after,
         }
 
 
@@ -141,6 +151,7 @@ class SandboxState:
         self.flavor: Flavor = flavor_named(config.flavor)
         self.clock = clock
         self.knobs = Knobs(config.latency_ms, config.processing_delay_s, config.export_frames)
+        self.crowd = asyncio.Condition()
         self.stats = RequestStats()
         self.failures: list[FailureRule] = []
         self.random_failure: RandomFailure | None = None
@@ -149,8 +160,16 @@ class SandboxState:
         self.comments: dict[str, dict[str, Any]] = {}
         self._uploads = 0
         self._frame_cache: OrderedDict[tuple[str, int], FrameData] = OrderedDict()
+        self.reset_sessions()
+
+    def reset_sessions(self) -> None:
+        """Back to the seeded sessions: uploads gone, edits, deletions and video
+        states undone. Upload ids keep counting, so no id is ever handed out twice."""
+        self.sessions.clear()
+        self.jobs.clear()
+        self.comments.clear()
         for user in DEMO_USERS:
-            for record in seed_sessions(user.name, config.seed):
+            for record in seed_sessions(user.name, self.config.seed):
                 self._add(record)
 
     def _add(self, record: SessionRecord) -> None:
@@ -276,6 +295,22 @@ class SandboxState:
             del self._frame_cache[key]
 
     # --- failure injection ---------------------------------------------------
+
+    async def wait_at_gate(self, guard: float = 10.0) -> None:
+        """Wait until `knobs.gate` requests are in flight (this one counted), or `guard`
+        seconds: a gateway that calls one at a time then shows as max_in_flight 1."""
+        async with self.crowd:
+            size = self.knobs.gate
+            if size is None:
+                return
+            if self.stats.in_flight >= size:
+                self.knobs.gate = None  # open, once
+                self.crowd.notify_all()
+                return
+            try:
+                await asyncio.wait_for(self.crowd.wait_for(lambda: self.knobs.gate is None), guard)
+            except TimeoutError:
+                self.knobs.gate = None
 
     def take_failure(self, method: str, path: str) -> FailureRule | None:
         for rule in self.failures:

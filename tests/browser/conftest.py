@@ -21,6 +21,7 @@ import pytest
 
 from gateway.graphiql import STATIC_DIR, assets_built
 from gateway.sandbox import DEMO_KEYS
+from tests.conftest import CONTRACT_CHECKED
 from tests.servers import SandboxControl, ServerProcess, free_port
 
 from .servers import is_loopback_url
@@ -140,8 +141,11 @@ class SandboxGateway:
             json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
             headers={"Authorization": f"API-KEY {ALICE}"},
         ).json()
-        kind = (body.get("data") or {}).get("__schema", {}).get("subscriptionType")
-        return {f["name"] for f in kind["fields"]} if kind else set()
+        # An introspection error is a broken gateway: fail, never read it as "no fields".
+        assert "errors" not in body, body
+        kind = body["data"]["__schema"]["subscriptionType"]
+        assert kind is not None, "the schema has no Subscription type"
+        return {f["name"] for f in kind["fields"]}
 
 
 @pytest.fixture(scope="session")
@@ -154,8 +158,10 @@ def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
         log_path=logs / "gateway.log",
         ready_path="/healthz",
         # videos flip only when a test says so (SandboxControl.set_video)
-        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600"},
+        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600", "GATEWAY_SANDBOX_VALIDATE_CONTRACT": "1"},
     ).start()
+    # Its answers are checked against the contract after each test, like every sandbox's.
+    CONTRACT_CHECKED.append(f"http://127.0.0.1:{sandbox_port}")
     try:
         yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
     finally:

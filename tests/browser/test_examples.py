@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import threading
+import re
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from graphql import parse, validate
 
 from gateway.sandbox import seed_sessions
+from schema import build_schema
 
 from .conftest import ALICE, REPO, SandboxGateway
 
@@ -24,34 +26,50 @@ def load_example(name: str) -> ModuleType:
     return module
 
 
-def test_python_gql_example_follows_videos_to_ready(
-    sandbox_gateway: SandboxGateway, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_python_gql_example_follows_videos_to_ready(sandbox_gateway: SandboxGateway) -> None:
     example = load_example("python_gql")
     control = sandbox_gateway.control
     watched = [s.session_id for s in seed_sessions("alice")[:2]]
     for session_id in watched:
         control.set_video(session_id, "processing")
 
-    def flip_later() -> None:
-        # every PROCESSING video of the first page, or the example waits on
-        # (the sandbox gateway here never finishes one by itself)
-        for session in seed_sessions("alice")[:20]:
-            control.set_video(session.session_id, "ready")
+    lines: list[str] = []
 
-    timer = threading.Timer(1.5, flip_later)
-    timer.start()
-    try:
-        coro = example.main(ALICE, f"{sandbox_gateway.url}/graphql")
-        asyncio.run(asyncio.wait_for(coro, timeout=30))
-    finally:
-        timer.cancel()
-    out = capsys.readouterr().out
+    def record(*values: object) -> None:
+        # The example's print: once it has shown every watched session as
+        # PROCESSING, the videos flip (the event itself, not a timer's guess).
+        lines.append(" ".join(str(v) for v in values))
+        flipped = any(line.startswith("flipped") for line in lines)
+        if not flipped and all(f"{s}: PROCESSING" in lines for s in watched):
+            lines.append("flipped")
+            # every PROCESSING video of the first page, or the example waits on
+            # (the sandbox gateway here never finishes one by itself)
+            for session in seed_sessions("alice")[:20]:
+                control.set_video(session.session_id, "ready")
+
+    example.print = record  # type: ignore[attr-defined]
+    coro = example.main(ALICE, f"{sandbox_gateway.url}/graphql")
+    asyncio.run(asyncio.wait_for(coro, timeout=60))
+    out = "\n".join(lines)
     for session_id in watched:
         assert f"{session_id}: PROCESSING" in out
         assert f"{session_id}: READY https://" in out
 
 
-def test_examples_are_present() -> None:
-    for name in ("dashboard/index.html", "dashboard/dashboard.js", "apollo-client.ts"):
-        assert (Path(REPO) / "examples" / name).is_file()
+# The GraphQL documents the JavaScript examples send: /* GraphQL */ `...` and gql`...`.
+_JS_DOCUMENT = re.compile(r"(?:/\* GraphQL \*/ |gql)`(.*?)`", re.S)
+JS_EXAMPLES = ("dashboard/dashboard.js", "apollo-client.ts")
+
+
+@pytest.mark.parametrize("name", JS_EXAMPLES)
+def test_javascript_examples_send_valid_operations(name: str) -> None:
+    """Not just present: every operation they send is valid against the schema."""
+    source = (Path(REPO) / "examples" / name).read_text()
+    documents = _JS_DOCUMENT.findall(source)
+    assert len(documents) == 2, documents  # the session list and the subscription
+    schema = build_schema()._schema
+    for document in documents:
+        errors = validate(schema, parse(document))
+        assert errors == [], [e.message for e in errors]
+    assert "analyzedVideos" in documents[1]
+    assert (Path(REPO) / "examples" / "dashboard" / "index.html").is_file()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
 import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
@@ -73,8 +74,17 @@ class Subscription:
     @strawberry.subscription
     async def ticks(self, info: Info[Any, None], count: int = 3) -> AsyncGenerator[Tick, None]:
         for n in range(1, count + 1):
-            await asyncio.sleep(0.4)
+            if n > 1:
+                # The next tick only once the test saw this one in the page:
+                # each event is watched arriving, whatever the machine's load.
+                released = await asyncio.to_thread(NEXT_TICK.acquire, True, 30)
+                assert released, "the test never asked for the next tick"
             yield Tick(n=n, auth=_auth_of(info))
+
+
+# Released by the test, once per tick it has seen (a thread-safe count: the
+# mini server runs in its own thread).
+NEXT_TICK = threading.Semaphore(0)
 
 
 MINI_EXAMPLES = (
@@ -223,7 +233,7 @@ def test_graphiql_offline_query_and_subscription(
 
     # the header editor starts with the demo key
     page.get_by_role("button", name="Headers", exact=True).click()
-    page.wait_for_timeout(200)
+    page.locator(".graphiql-editor-tool .graphiql-editor:visible").wait_for(timeout=10_000)
     assert DEMO_KEY in editor_text(page, ".graphiql-editor-tool .graphiql-editor:visible")
 
     # tab 1: a query over HTTP, authenticated by the header editor's Authorization
@@ -243,14 +253,12 @@ def test_graphiql_offline_query_and_subscription(
     page.on("websocket", lambda ws: ws.on("framereceived", lambda f: frames.append(str(f))))
     run_tab(page, 1, "ticks")
     seen: list[int] = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and 3 not in seen:
-        match = re.search(r'"n": (\d+)', response_text(page))
-        if match and int(match.group(1)) not in seen:
-            seen.append(int(match.group(1)))
-        page.wait_for_timeout(50)
-    assert seen[-1:] == [3], seen
-    assert len(seen) >= 2, f"expected to watch events arrive, saw only {seen}"
+    for n in (1, 2, 3):
+        text = wait_for_response(page, rf'"n": {n}\b')
+        seen.append(int(re.findall(r'"n": (\d+)', text)[0]))
+        if n < 3:
+            NEXT_TICK.release()
+    assert seen == [1, 2, 3], seen
     text = wait_for_response(page, rf'"auth": "API-KEY {DEMO_KEY}"')
     assert '"n": 3' in text
     nexts = [json.loads(f) for f in frames if '"next"' in f]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-
 from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded
+from tests.ids import global_id_of
 from tests.servers import SandboxControl, ServerProcess
 
 SESSION = """
@@ -57,7 +56,7 @@ async def test_alice_cannot_see_bobs_session_even_by_id_only(gql: GraphQLClient)
 
 
 async def test_unknown_and_malformed_ids(gql: GraphQLClient) -> None:
-    unknown = base64.urlsafe_b64encode(b"Session:running:" + b"0" * 32).decode().rstrip("=")
+    unknown = global_id_of("running", "0" * 32)
     body = await gql.execute(SESSION, {"id": unknown})
     assert codes(body) == ["NOT_FOUND"]
 
@@ -111,12 +110,29 @@ async def test_operation_bounds(gql: GraphQLClient) -> None:
 async def test_server_keeps_serving_after_bad_input(
     gql: GraphQLClient, gateway_server: ServerProcess
 ) -> None:
-    for query in ("{", "{ nope }", "query { sessions(first: 1000) { totalCount } }"):
-        await gql.execute(query)
-    await gql.http.post(
-        "/graphql", content=b"\xff\xfe not json", headers={"Content-Type": "application/json"}
-    )
-    await gql.http.post("/graphql", json=["not", "an", "object"])
+    """Each bad input is answered with its own code (checked one by one), and then
+    the next good operation is served."""
+    for query, code in (
+        ("{", "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("query { sessions(first: 1000) { totalCount } }", "BAD_REQUEST"),
+    ):
+        body = await gql.execute(query)
+        assert codes(body) == [code], (query, body)
+    raw_bodies: list[dict[str, object]] = [
+        {"content": b"\xff\xfe not json", "headers": {"Content-Type": "application/json"}},
+        {"json": ["not", "an", "object"]},
+        {"json": {"query": 42}},
+        {
+            "content": b"--x\r\nnot a part",
+            "headers": {"Content-Type": "multipart/form-data; boundary=x"},
+        },
+    ]
+    for raw in raw_bodies:
+        response = await gql.http.post("/graphql", **raw)  # type: ignore[arg-type]
+        assert response.status_code == 400, (raw, response.text)
+        assert response.headers["content-type"].startswith("application/json"), response.text
+        assert codes(response.json()) == ["BAD_REQUEST"], (raw, response.text)
     body = await gql.execute("{ sessions(first: 1) { totalCount } }")
     assert body["data"]["sessions"]["totalCount"] > 0
     assert gateway_server.alive()

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 
 from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 from gateway.sandbox.flavors import DEFAULT_FLAVOR
+from tests.conftest import CONTRACT_TOTALS
 
 ALICE = {"Authorization": f"API-KEY {DEMO_KEYS['alice']}"}
 BOB = {"Authorization": f"API-KEY {DEMO_KEYS['bob']}"}
@@ -41,7 +42,9 @@ def flavor() -> str:
 
 @pytest.fixture
 def app(clock: FakeClock, flavor: str) -> Starlette:
-    return create_sandbox_app(SandboxConfig(processing_delay_s=5.0, flavor=flavor), clock=clock)
+    return create_sandbox_app(
+        SandboxConfig(processing_delay_s=5.0, flavor=flavor, validate_contract=True), clock=clock
+    )
 
 
 @pytest.fixture
@@ -49,12 +52,23 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as c:
         yield c
+        await assert_kept_the_contract(c)
 
 
 @pytest.fixture
 async def small_client() -> AsyncIterator[httpx.AsyncClient]:
     """Every per-frame series 8 frames long: same shapes, fast to validate."""
-    app = create_sandbox_app(SandboxConfig(export_frames=8))
+    app = create_sandbox_app(SandboxConfig(export_frames=8, validate_contract=True))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as c:
         yield c
+        await assert_kept_the_contract(c)
+
+
+async def assert_kept_the_contract(client: httpx.AsyncClient) -> None:
+    """Every answer this sandbox sent in the test kept the contract (validation.py)."""
+    report = (await client.get("/__sandbox__/contract")).json()
+    # A fresh app per test: its counts are this test's.
+    CONTRACT_TOTALS["checked"] += report["checked"]
+    CONTRACT_TOTALS["bodies"] += report["bodies"]
+    assert report["violations"] == [], report["violations"]

@@ -90,7 +90,7 @@ async def test_quirks_are_served(small_client: httpx.AsyncClient) -> None:
 
 
 async def test_series_look_like_pose_output() -> None:
-    app = create_sandbox_app(SandboxConfig())
+    app = create_sandbox_app(SandboxConfig(validate_contract=True))
     record = seed_sessions("bob")[0]
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from gateway.sandbox.data import Activity, SessionRecord, VideoState
 from gateway.sandbox.flavors import FLAVORS
-from tests.sandbox.conftest import ALICE, FakeClock
+from tests.sandbox.conftest import ALICE, FakeClock, assert_kept_the_contract
 
 RECORDS = seed_sessions("alice")
 READY = next(r for r in RECORDS if r.video_state is VideoState.READY)
@@ -103,7 +103,7 @@ async def _upload(
 
 
 async def test_upload_then_processing_with_a_real_delay() -> None:
-    app = create_sandbox_app(SandboxConfig(processing_delay_s=0.3))
+    app = create_sandbox_app(SandboxConfig(processing_delay_s=0.3, validate_contract=True))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
         response = await _upload(client, "/running/sessions/", {"session_name": "Evening run"})
@@ -119,11 +119,19 @@ async def test_upload_then_processing_with_a_real_delay() -> None:
         assert "analyzed_video_url" not in details.json()
         listing = await client.get("/session-management/sessions/filter/", headers=ALICE)
         assert next(iter(listing.json()["sessions"])) == session_id  # the newest
-        await asyncio.sleep(0.35)
-        url = (await client.get(_video(session_id), headers=ALICE)).json()["analyzed_video_url"]
+        # The event itself, not a sleep that should be long enough: the
+        # contract's own endpoint answers with the URL once the delay is over
+        # (the sandbox has no event to await from outside: its answer is the event).
+        async with asyncio.timeout(30):
+            while (  # noqa: ASYNC110
+                answer := await client.get(_video(session_id), headers=ALICE)
+            ).status_code != 200:
+                await asyncio.sleep(0.05)
+        url = answer.json()["analyzed_video_url"]
         assert url.endswith("analyzed_video.mp4")
         control = (await client.get(f"/__sandbox__/sessions/{session_id}")).json()
         assert control["video_status"] == "ready"
+        await assert_kept_the_contract(client)
 
 
 async def test_upload_without_a_video(client: httpx.AsyncClient) -> None:

@@ -22,14 +22,24 @@ async def gateway_client(
     sandbox: Starlette | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client on the gateway app, whose upstream is ``transport`` or a sandbox app."""
+    checked = None
     if transport is None:
-        transport = httpx.ASGITransport(app=sandbox or create_sandbox_app(SandboxConfig()))
+        checked = sandbox or create_sandbox_app(SandboxConfig(validate_contract=True))
+        transport = httpx.ASGITransport(app=checked)
     app = create_app(settings or Settings(upstream_url="http://sandbox"), transport=transport)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://gateway"
         ) as client:
             yield client
+    if checked is not None:
+        # What the sandbox answered the gateway kept the contract (validation.py).
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=checked), base_url="http://sandbox"
+        ) as sandbox_client:
+            report = (await sandbox_client.get("/__sandbox__/contract")).json()
+        if "violations" in report:  # a sandbox passed in may validate nothing
+            assert report["violations"] == [], report["violations"]
 
 
 async def run(

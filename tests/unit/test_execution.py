@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 import schema.execution as execution
-from gateway.model import Activity, encode_global_id
 from schema.series import Series
+from tests.ids import global_id_of
 from tests.unit.conftest import gateway_client, run
 from tests.unit.test_rawjson import ODD_EXPORT
 
@@ -41,7 +41,7 @@ async def _answer(monkeypatch: pytest.MonkeyPatch, fast: bool) -> tuple[dict[str
     def upstream(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=ODD_EXPORT)
 
-    gid = encode_global_id(Activity.WEIGHTLIFTING, "s1")
+    gid = global_id_of("weightlifting", "s1")
     async with gateway_client(transport=httpx.MockTransport(upstream)) as client:
         body = await run(client, QUERY, id=gid, yes=True, no=False)
     monkeypatch.undo()

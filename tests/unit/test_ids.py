@@ -6,6 +6,7 @@ import pytest
 
 from gateway.errors import BadRequest
 from gateway.model import Activity, decode_global_id, encode_global_id
+from tests.ids import global_id_of
 
 
 @pytest.mark.parametrize("activity", list(Activity))
@@ -13,6 +14,13 @@ def test_global_ids_round_trip(activity: Activity) -> None:
     gid = encode_global_id(activity, "abc_DEF-123")
     assert decode_global_id(gid) == (activity, "abc_DEF-123")
     assert "=" not in gid
+
+
+@pytest.mark.parametrize("activity", list(Activity))
+def test_global_ids_have_the_documented_format(activity: Activity) -> None:
+    """Tests build ids with tests/ids.py: the gateway must agree with the README."""
+    assert encode_global_id(activity, "abc_DEF-123") == global_id_of(activity.value, "abc_DEF-123")
+    assert decode_global_id(global_id_of(activity.value, "s1")) == (activity, "s1")
 
 
 @pytest.mark.parametrize(

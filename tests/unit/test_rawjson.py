@@ -8,8 +8,8 @@ import httpx
 import orjson
 import pytest
 
-from gateway.model import Activity, encode_global_id
 from gateway.rawjson import InvalidMember, LazyBody, RawNumbers, decode_lazy
+from tests.ids import global_id_of
 from tests.unit.conftest import gateway_client, run
 
 ODD_EXPORT = b"""{
@@ -104,7 +104,7 @@ async def test_an_export_with_odd_series_through_the_gateway() -> None:
       cutTimes: timestamps(frames: $f)
       metrics { name value values avg min max }
     } } }"""
-    gid = encode_global_id(Activity.WEIGHTLIFTING, "s1")
+    gid = global_id_of("weightlifting", "s1")
     async with gateway_client(transport=httpx.MockTransport(upstream)) as client:
         body = await run(client, query, id=gid, f={"start": 1, "end": 3})
     assert "errors" not in body, body
@@ -159,7 +159,7 @@ async def test_details_with_a_bad_member_fail_only_the_fields_that_read_it() -> 
       a: session(id: $id) { title angles { name values } }
       b: session(id: $id) { metrics { name } }
     }"""
-    gid = encode_global_id(Activity.JUMPING, "s1")
+    gid = global_id_of("jumping", "s1")
     async with gateway_client(transport=httpx.MockTransport(upstream)) as client:
         body = await run(client, query, id=gid)
     assert body["data"]["a"] == {"title": "Jump", "angles": [{"name": "knee", "values": [10, 20]}]}

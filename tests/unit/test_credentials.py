@@ -1,0 +1,78 @@
+"""The caller's credential: forwarded verbatim, never shown, keyed without being revealed."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from gateway.credentials import Credential, credential_from_header
+from gateway.errors import Unauthenticated
+
+HEADER = "API-KEY sk-live-0123456789"
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "\t"])
+def test_no_value_is_no_credential(value: str | None) -> None:
+    assert credential_from_header(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["API-KEY ключ", "API-KEY a\nb", "API-KEY a\rb", "API-KEY \x7f", "API-KEY é"]
+)
+def test_what_a_header_cannot_carry_is_refused_without_echo(value: str) -> None:
+    with pytest.raises(Unauthenticated) as info:
+        credential_from_header(value)
+    assert value.split(" ", 1)[1] not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["API-KEY k", "Bearer abc.def", "  API-KEY  spaced  ", "~"])
+def test_any_printable_value_is_forwarded_verbatim(value: str) -> None:
+    credential = credential_from_header(value)
+    assert credential is not None
+    assert credential.authorization == value
+
+
+def test_repr_and_str_never_show_the_key() -> None:
+    credential = Credential(HEADER)
+    for text in (repr(credential), str(credential), f"{credential}", f"{credential!r}"):
+        assert "sk-live" not in text and "0123456789" not in text
+        assert text == f"Credential(fingerprint={credential.fingerprint!r})"
+
+
+def test_fingerprints_tell_keys_apart_in_process() -> None:
+    one, same, other = Credential(HEADER), Credential(HEADER), Credential(HEADER + "0")
+    assert len(one.fingerprint) == 16 and int(one.fingerprint, 16) >= 0
+    assert one.fingerprint == same.fingerprint != other.fingerprint
+    assert one == same and one != other and one != HEADER
+    assert hash(one) == hash(same)
+    assert len({one, same, other}) == 2
+    # Salted: not the plain hash of the header (a log can't be checked offline).
+    assert one.fingerprint != hashlib.sha256(HEADER.encode()).hexdigest()[:16]
+
+
+def test_shared_ids_are_keyed_hashes_every_replica_computes_alike() -> None:
+    credential = Credential(HEADER)
+    secret = b"shared-by-every-replica"
+    expected = hmac.new(secret, HEADER.encode(), hashlib.sha256).hexdigest()[:32]
+    assert credential.shared_id(secret) == expected
+    assert Credential(HEADER).shared_id(secret) == expected  # another "replica"
+    assert credential.shared_id(b"another secret") != expected
+    assert Credential("API-KEY bob").shared_id(secret) != expected
+    assert "sk-live" not in expected
+
+
+def test_redact_removes_the_header_and_the_key() -> None:
+    credential = Credential(HEADER)
+    text = f"bad header {HEADER}; key sk-live-0123456789 again sk-live-0123456789"
+    assert credential.redact(text) == "bad header [redacted]; key [redacted] again [redacted]"
+
+
+def test_redact_leaves_short_tokens_alone() -> None:
+    # A three-letter key would otherwise blank every "abc" of a message.
+    credential = Credential("API-KEY abc")
+    assert credential.redact("abcdef API-KEY abc") == "abcdef [redacted]"
+    four = Credential("API-KEY abcd")
+    assert four.redact("xabcdx") == "x[redacted]x"
+    assert Credential("nospace").redact("nospace here") == "[redacted] here"
