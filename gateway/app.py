@@ -34,6 +34,7 @@ from strawberry.subscriptions import (
 
 from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
+from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.metrics import Metrics
@@ -64,7 +65,9 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     websocket_adapter_class = _TextWebSocketAdapter
 
-    def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
+    def __init__(
+        self, services_ref: _ServicesRef, settings: Settings, origins: OriginPolicy
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -83,6 +86,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self._services = services_ref
         self._settings = settings
+        self._origins = origins
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # Strawberry lets same-origin pages and clients without an Origin
+        # through before asking; other pages need the CORS allow-list.
+        return self._origins.allows(origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,8 +188,12 @@ def create_app(
 ) -> Starlette:
     """The gateway app. ``transport`` replaces the network in unit tests."""
     settings = settings or Settings()
+    try:
+        origins = OriginPolicy.of(settings.cors_origins, sandbox=settings.sandbox)
+    except ValueError as exc:
+        raise ValueError(f"GATEWAY_CORS_ORIGINS (--cors-origins): {exc}") from None
     ref = _ServicesRef()
-    graphql = GatewayGraphQL(ref, settings)
+    graphql = GatewayGraphQL(ref, settings, origins)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -246,7 +259,7 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[origins.middleware()])
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:

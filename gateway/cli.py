@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import uvicorn
 
-from gateway.config import DEFAULT_SANDBOX_PORT, Settings
+from gateway.config import DEFAULT_SANDBOX_PORT, Settings, split_list
 
 __all__ = ["main"]
 
@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
     )
     serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
+    serve.add_argument(
+        "--cors-origins",
+        help="comma-separated web origins allowed to call cross-origin, e.g. "
+        "'https://app.example.com,http://localhost:*' [GATEWAY_CORS_ORIGINS] (same-origin only)",
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -83,6 +88,7 @@ def _serve(args: argparse.Namespace) -> None:
         "redis_url": args.redis_url,
         "sandbox": args.sandbox,
         "log_level": args.log_level,
+        "cors_origins": None if args.cors_origins is None else split_list(args.cors_origins),
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)

@@ -17,6 +17,7 @@ __all__ = [
     "RetryPolicy",
     "Settings",
     "WatchPolicy",
+    "split_list",
 ]
 
 DEFAULT_SANDBOX_PORT = 8765
@@ -82,6 +83,12 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     graphiql: bool = True
     log_level: str = "info"
+    # Web origins allowed to call from another origin (CORS and WebSocket
+    # upgrades): "https://app.example.com", "http://localhost:*" or "*".
+    # Empty: same-origin only; sandbox mode adds loopback dev servers.
+    cors_origins: tuple[str, ...] = ()
+    # Automatic persisted queries remembered by this process (LRU).
+    apq_cache_size: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -110,6 +117,11 @@ class Settings:
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def split_list(raw: str) -> tuple[str, ...]:
+    """A comma-separated setting, blanks dropped."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def _parse(raw: str, annotation: object) -> Any:
     kind = str(annotation)
     if kind == "bool":
@@ -120,4 +132,6 @@ def _parse(raw: str, annotation: object) -> Any:
         return float(raw)
     if kind == "str | None":
         return raw or None
+    if kind == "tuple[str, ...]":
+        return split_list(raw)
     return raw
