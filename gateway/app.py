@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -32,11 +32,14 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
+from gateway.apq import PersistedQueries
 from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
+from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
+from gateway.graphql_http import GraphQLOverHTTP
 from gateway.metrics import Metrics
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
@@ -60,10 +63,11 @@ class _TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class GatewayGraphQL(GraphQL[GatewayContext, None]):
-    """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
+class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
+    """Strawberry's ASGI view (made to speak GraphQL over HTTP as the spec and the
+    clients do) with our context, JSON encoder and GraphiQL page."""
 
-    websocket_adapter_class = _TextWebSocketAdapter
+    websocket_adapter_class = _TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(
         self, services_ref: _ServicesRef, settings: Settings, origins: OriginPolicy
@@ -87,6 +91,8 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self._services = services_ref
         self._settings = settings
         self._origins = origins
+        self.max_tokens = settings.max_tokens
+        self.persisted_queries = PersistedQueries(settings.apq_cache_size, settings.redis_url)
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         # Strawberry lets same-origin pages and clients without an Origin
@@ -107,10 +113,11 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         try:
             try:
                 response = await self.run(request)
-            except HTTPException as exc:
-                response = _error_response(exc.reason, exc.status_code)
+            except (HTTPException, GatewayError) as exc:
+                response = self.error_response(request, exc)
             except _BodyTooLarge:
-                response = _error_response(f"The request body is larger than {limit} bytes.", 413)
+                too_large = HTTPException(413, f"The request body is larger than {limit} bytes.")
+                response = self.error_response(request, too_large)
             await response(scope, receive, send)
         finally:
             await request.close()
@@ -140,13 +147,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
 class _BodyTooLarge(Exception):
     pass
-
-
-def _error_response(message: str, status: int) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=status,
-    )
 
 
 def _bounded(receive: Receive, limit: int) -> Receive:
@@ -229,6 +229,8 @@ def create_app(
                 # Subscribers are told, watchers stop and release their leases.
                 await watchers.aclose()
                 await broker.aclose()
+                if graphql.persisted_queries is not None:
+                    await graphql.persisted_queries.aclose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
