@@ -89,8 +89,10 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         if request.method != "GET" or self.graphql_ide is None:
             return False
-        if request.query_params.get("query") is None and super().should_render_graphql_ide(request):
-            return True
+        params = request.query_params
+        if params.get("query") is None and params.get("extensions") is None:
+            # Nothing to run (a persisted query's GET has its hash in extensions).
+            return super().should_render_graphql_ide(request)
         # A shared link to an operation, opened in a browser.
         return prefers_html(request.headers.get("accept"))
 
