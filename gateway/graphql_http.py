@@ -2,20 +2,23 @@
 corrected where the two disagree.
 
 - The media type of a single result follows ``Accept`` (order and q-values):
-  ``application/graphql-response+json`` or ``application/json``. Only a
-  subscription streams (SSE or multipart), as ranked there too.
+  ``application/graphql-response+json`` or ``application/json``, unless the
+  client takes no JSON but takes SSE (graphql-sse). A subscription streams
+  (SSE or multipart), as ranked there too.
 - A request error (parse, validation, variable coercion: nothing executed) has
   no ``data``; under ``application/graphql-response+json`` it is a 400.
 - Bodies that aren't a JSON object, media types other than JSON and multipart,
   and a mutation over GET are 4xx with coded errors (415, 400, 405 + ``Allow``).
 - Automatic persisted queries (:mod:`gateway.apq`) are resolved before anything
   else looks at the query.
+- Server-sent events end their lines with LF, which every client parses.
 - A browser (``Accept: text/html`` first) opening ``/graphql?query=...`` gets
   GraphiQL with the operation filled in instead of its result.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -28,8 +31,14 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.http.streaming import (
+    HTTPStreamTransport,
+    MultipartSubscriptionTransport,
+    SSETransport,
+)
 from strawberry.http.typevars import Context, RootValue
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from gateway.apq import PersistedQueries
@@ -39,6 +48,7 @@ from gateway.negotiation import (
     JSON,
     prefers_html,
     response_media_type,
+    single_result_streams,
     stream_protocol,
 )
 
@@ -47,9 +57,24 @@ __all__ = ["GraphQLOverHTTP"]
 _SUB_RESPONSE = "graphql_sub_response"
 
 
+class _SSETransport(SSETransport):
+    """Server-sent events with LF line ends. The SSE format allows CRLF too, but
+    urql's parser splits events on a blank LF line only and would read none."""
+
+    def encode_event(self, event: str, data: str | None = None) -> str:
+        return super().encode_event(event, data).replace("\r\n", "\n")
+
+    def encode_comment(self, comment: str) -> str:
+        return super().encode_comment(comment).replace("\r\n", "\n")
+
+
 class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     """Strawberry's view with the spec's negotiation, status codes and APQ."""
 
+    stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
+        MULTIPART_SUBSCRIPTION_PROTOCOL: MultipartSubscriptionTransport,
+        GRAPHQL_SSE_PROTOCOL: _SSETransport,
+    }
     persisted_queries: PersistedQueries | None = None
     max_tokens: int = 2000
 
@@ -115,6 +140,8 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             data.query, data.operation_name, self.max_tokens
         ):
             protocol = stream_protocol(accept) or "http"
+        elif single_result_streams(accept):
+            protocol = "sse"
         return replace(data, protocol=protocol)
 
     def error_response(self, request: Request, exc: Exception) -> Response:

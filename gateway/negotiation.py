@@ -4,9 +4,11 @@ A request's ``Accept`` lists media types in order, each with a q-value. A
 single result (a query or mutation) is one JSON document: it is answered as
 ``application/graphql-response+json`` or ``application/json``, whichever the
 client ranks higher, whatever else it lists (urql lists ``text/event-stream``
-too, and can't read a stream where it expects one document). Only a
-subscription streams, as server-sent events or multipart/mixed, again as the
-client ranks them.
+too, and can't read a stream where it expects one document). A subscription
+streams, as server-sent events or multipart/mixed, again as the client ranks
+them. A single result is streamed only to a client that takes no JSON at all
+and takes ``text/event-stream`` (graphql-sse's client runs queries that way);
+multipart/mixed's subscription spec has no single results.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "StreamProtocol",
     "prefers_html",
     "response_media_type",
+    "single_result_streams",
     "stream_protocol",
 ]
 
@@ -70,6 +73,15 @@ def response_media_type(accept: str | None) -> str:
         if r.media_type in (JSON, "application/*", "*/*"):
             return JSON
     return JSON
+
+
+def single_result_streams(accept: str | None) -> bool:
+    """True when a query's one result must go as a server-sent event: no JSON accepted."""
+    ranges = _ranges(accept)
+    json_like = (GRAPHQL_RESPONSE_JSON, JSON, "application/*", "*/*")
+    return not any(r.media_type in json_like for r in ranges) and any(
+        r.media_type == "text/event-stream" for r in ranges
+    )
 
 
 def stream_protocol(accept: str | None) -> StreamProtocol | None:

@@ -137,6 +137,7 @@ export async function main(): Promise<void> {
     const events = client
       .subscribe({ query: VideoReady, variables: { id: pending.id } })
       .subscribe({ error: (error) => console.error(error) });
+    console.log(`waiting for ${pending.id} to be ready`);
     const result = await ready;
     events.unsubscribe();
     const status = result.data?.session?.analyzedVideo?.status;

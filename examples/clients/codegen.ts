@@ -2,7 +2,8 @@
 // operations in src/operations.ts, plus the `possibleTypes` map that Apollo
 // Client and urql's graphcache need to match fragments on the `Session` and
 // `Node` interfaces (without it Apollo silently drops `... on JumpingSession`
-// fields). `npm run codegen` rewrites src/generated/.
+// fields), and the schema as urql's graphcache reads it. `npm run codegen`
+// rewrites src/generated/.
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
@@ -28,6 +29,11 @@ const config: CodegenConfig = {
     'src/generated/possible-types.ts': {
       plugins: ['fragment-matcher'],
       config: { apolloClientVersion: 3, useExplicitTyping: true },
+    },
+    // urql's graphcache reads the schema itself (interfaces, nullability).
+    'src/generated/urql-schema.ts': {
+      plugins: ['urql-introspection'],
+      config: { module: 'es2015' },
     },
   },
 };

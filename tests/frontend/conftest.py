@@ -2,7 +2,8 @@
 
 ``make test`` installs them (``mk/clients.mk``: ``npm ci`` from the lockfile).
 Each script runs against a live gateway on loopback and prints what it saw;
-lines starting with ``SUMMARY`` are repeated in pytest's terminal summary.
+lines starting with ``SUMMARY`` are repeated in pytest's terminal summary, and
+so is the client x feature table that tests/frontend/test_clients.py fills.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,14 @@ def _missing(reason: str) -> None:
 
 
 def run_client(
-    script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 90
+    script: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> str:
-    """Run ``examples/clients/<script>`` (``.mjs`` with node, ``.ts`` with tsx); its stdout.
+    """Run ``examples/clients/<script>`` (``.mjs`` with node, ``.ts`` with tsx, a
+    package's binary from ``node_modules/.bin``); its stdout. ``on_line`` sees each
+    line as it comes (to act when the script says it waits).
 
     Fails the test with the script's output when it exits non-zero.
     """
@@ -39,20 +46,30 @@ def run_client(
     if not (CLIENTS / "node_modules" / ".installed").is_file():
         _missing("examples/clients/node_modules missing: run `make clients-npm`")
     assert node is not None
-    command = [node, script] if script.endswith(".mjs") else [node, "--import", "tsx", script]
-    done = subprocess.run(
+    if script.endswith(".mjs"):
+        command = [node, script]
+    elif script.endswith(".ts"):
+        command = [node, "--import", "tsx", script]
+    else:
+        command = [str(CLIENTS / "node_modules" / ".bin" / script)]
+    lines: list[str] = []
+    with subprocess.Popen(
         [*command, *args],
         cwd=CLIENTS,
         env={**os.environ, "NODE_NO_WARNINGS": "1", **(env or {})},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, f"{script} exited {done.returncode}:\n{output}"
-    _SUMMARY.extend(line for line in done.stdout.splitlines() if line.startswith("SUMMARY "))
-    return done.stdout
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+    output = "".join(lines)
+    assert process.returncode == 0, f"{script} exited {process.returncode}:\n{output}"
+    _SUMMARY.extend(line.rstrip() for line in lines if line.startswith("SUMMARY "))
+    return output
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -10,6 +10,7 @@ from gateway.negotiation import (
     JSON,
     prefers_html,
     response_media_type,
+    single_result_streams,
     stream_protocol,
 )
 from tests.conftest import ALICE, global_id, seeded
@@ -56,6 +57,10 @@ def test_stream_protocol_and_html() -> None:
     assert stream_protocol(APOLLO_ACCEPT) is None
     assert prefers_html(BROWSER_ACCEPT) and not prefers_html(URQL_ACCEPT)
     assert not prefers_html("*/*")
+    assert single_result_streams("text/event-stream")
+    assert not single_result_streams(URQL_ACCEPT)
+    assert not single_result_streams('multipart/mixed;subscriptionSpec="1.0"')
+    assert not single_result_streams(None) and not single_result_streams("*/*")
 
 
 def post(url: str, body: bytes | str, content_type: str = JSON, **headers: str) -> httpx.Response:
@@ -167,7 +172,13 @@ def test_field_errors_keep_data_and_200(gateway_server: ServerProcess) -> None:
 
 @pytest.mark.parametrize(
     "accept",
-    [URQL_ACCEPT, "text/event-stream", 'multipart/mixed;subscriptionSpec="1.0"', APOLLO_ACCEPT],
+    [
+        URQL_ACCEPT,
+        "text/event-stream, application/json;q=0.1",
+        'multipart/mixed;subscriptionSpec="1.0"',
+        "multipart/mixed;deferSpec=20220824, application/json",
+        APOLLO_ACCEPT,
+    ],
 )
 def test_queries_are_one_json_document_whatever_accept_lists(
     gateway_server: ServerProcess, accept: str
@@ -204,3 +215,14 @@ def test_subscriptions_stream_as_ranked(
         assert response.headers["content-type"].startswith(content_type)
         text = response.read().decode()
     assert '"status":"READY"' in text
+
+
+def test_a_query_streams_to_a_client_that_takes_only_sse(gateway_server: ServerProcess) -> None:
+    # graphql-sse's client (distinct connections mode) runs queries this way.
+    response = httpx.post(
+        f"{gateway_server.url}/graphql",
+        json={"query": "{ sessions(first: 1) { totalCount } }"},
+        headers={"Authorization": ALICE, "Accept": "text/event-stream"},
+    )
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert "event: next" in response.text and "event: complete" in response.text
