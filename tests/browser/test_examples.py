@@ -53,5 +53,5 @@ def test_python_gql_example_follows_videos_to_ready(
 
 
 def test_examples_are_present() -> None:
-    for name in ("dashboard/index.html", "dashboard/dashboard.js", "apollo-client.ts"):
+    for name in ("dashboard/index.html", "dashboard/dashboard.js", "clients/apollo-client.ts"):
         assert (Path(REPO) / "examples" / name).is_file()
