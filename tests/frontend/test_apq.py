@@ -121,3 +121,15 @@ def test_replicas_share_persisted_queries_through_redis(
     assert post(a.url, query, apq(query)).status_code == 200
     shared = post(b.url, None, apq(query))
     assert shared.status_code == 200 and "errors" not in shared.json()
+
+
+async def test_unreachable_redis_falls_back_to_the_process() -> None:
+    store = PersistedQueries(capacity=10, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    query = "query Fallback { __typename }"
+    try:
+        with pytest.raises(PersistedQueryNotFound):
+            await store.resolve(None, apq(query))
+        assert await store.resolve(query, apq(query)) == query
+        assert await store.resolve(None, apq(query)) == query
+    finally:
+        await store.aclose()

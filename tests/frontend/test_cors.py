@@ -13,7 +13,7 @@ from websockets.exceptions import InvalidStatus
 
 from gateway.cors import OriginPolicy, parse_origins
 from tests.conftest import ALICE, start_gateway
-from tests.servers import ServerProcess
+from tests.servers import ServerProcess, free_port
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
@@ -110,3 +110,20 @@ async def test_websocket_upgrades_are_gated_by_origin(listed_gateway: ServerProc
     with pytest.raises(InvalidStatus) as refused:
         await _ws_handshake(url, EVIL)
     assert refused.value.response.status_code == 403
+
+
+def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
+    port, sandbox_port = free_port(), free_port()
+    server = ServerProcess(
+        ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
+        port=port,
+        log_path=logs_dir / "gateway-cors-sandbox.log",
+        ready_path="/healthz",
+    ).start()
+    try:
+        for origin in ("http://localhost:5173", "http://127.0.0.1:3000"):
+            response = preflight(server.url, origin)
+            assert response.headers.get("access-control-allow-origin") == origin
+        assert preflight(server.url, EVIL).status_code == 400
+    finally:
+        server.stop()
