@@ -54,8 +54,6 @@ from gateway.negotiation import (
 
 __all__ = ["GraphQLOverHTTP"]
 
-_SUB_RESPONSE = "graphql_sub_response"
-
 
 class _SSETransport(SSETransport):
     """Server-sent events with LF line ends. The SSE format allows CRLF too, but
@@ -85,7 +83,8 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             # A GET answer depends on the caller's key and on Accept: a shared
             # cache (a CDN in front of persisted-query GETs) must key on both.
             sub_response.headers["Vary"] = "Accept, Authorization"
-        request.state.__setattr__(_SUB_RESPONSE, sub_response)
+        # process_result sets its status; it's handed the request, not this.
+        request.state.graphql_sub_response = sub_response
         return sub_response
 
     def create_response(
@@ -106,7 +105,7 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             # Nothing was executed: the spec says no `data` at all, and a 400
             # for clients that read application/graphql-response+json.
             response.pop("data", None)
-            sub_response = getattr(request.state, _SUB_RESPONSE, None)
+            sub_response = getattr(request.state, "graphql_sub_response", None)
             if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON:
                 sub_response.status_code = 400
         return response
