@@ -127,3 +127,13 @@ def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
         assert preflight(server.url, EVIL).status_code == 400
     finally:
         server.stop()
+
+
+def test_a_bad_origin_stops_start_up_naming_the_setting() -> None:
+    from gateway.app import create_app
+    from gateway.config import Settings
+
+    settings = Settings.from_env({"GATEWAY_CORS_ORIGINS": "https://ok.example, app.example.com"})
+    assert settings.cors_origins == ("https://ok.example", "app.example.com")
+    with pytest.raises(ValueError, match=r"GATEWAY_CORS_ORIGINS \(--cors-origins\).*app\.example"):
+        create_app(settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import ALICE, global_id, seeded
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import collect, ws_client
@@ -11,7 +13,9 @@ FROM_EVENT = "{ status session { __typename id analyzedVideo { status url } } }"
 FETCHED = "{ status session { id title } }"
 
 
-async def _calls_for(gateway: ServerProcess, sandbox: SandboxControl, selection: str, gid: str):
+async def _calls_for(
+    gateway: ServerProcess, sandbox: SandboxControl, selection: str, gid: str
+) -> tuple[int, list[dict[str, Any]]]:
     sandbox.reset()
     query = f"subscription ($id: ID!) {{ analyzedVideo(id: $id) {selection} }}"
     async with ws_client(gateway.url, ALICE) as client:
@@ -28,6 +32,10 @@ async def test_event_session_costs_no_upstream_call(
     from_event, events = await _calls_for(gateway_server, sandbox, FROM_EVENT, ids[1])
     fetched, fetched_events = await _calls_for(gateway_server, sandbox, FETCHED, ids[2])
 
+    print(
+        f"upstream calls: {{ status }} {baseline}, + session {{ id analyzedVideo }} {from_event},"
+        f" + session {{ id title }} {fetched}"
+    )
     event = events[-1]["analyzedVideo"]
     assert event["session"]["__typename"] == "WeightliftingSession"
     assert event["session"]["id"] == ids[1]
