@@ -135,10 +135,14 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         # Only a subscription streams, and as the client ranks the stream types.
         accept = request.headers.get("accept")
         protocol: GraphQLRequestProtocol = "http"
-        if data.query is not None and _is_subscription(
-            data.query, data.operation_name, self.max_tokens
+        stream = stream_protocol(accept)
+        # The operation is parsed here only when the client takes a stream.
+        if (
+            stream is not None
+            and data.query is not None
+            and _is_subscription(data.query, data.operation_name, self.max_tokens)
         ):
-            protocol = stream_protocol(accept) or "http"
+            protocol = stream
         elif single_result_streams(accept):
             protocol = "sse"
         return replace(data, protocol=protocol)
@@ -192,11 +196,15 @@ def _is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+# Operations longer than this are parsed again rather than kept in the cache.
+_CACHED_QUERY_CHARS = 16 * 1024
+
+
 def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
-    return _operation_types(query, max_tokens).get(operation_name) == OperationType.SUBSCRIPTION
+    parse_types = _cached_operation_types if len(query) <= _CACHED_QUERY_CHARS else _operation_types
+    return parse_types(query, max_tokens).get(operation_name) == OperationType.SUBSCRIPTION
 
 
-@lru_cache(maxsize=512)
 def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationType]:
     """Each operation's type by name (``None``: the only one). Unparsable: empty,
     and the execution reports why."""
@@ -211,3 +219,6 @@ def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationT
     if len(operations) == 1:
         types[None] = operations[0].operation
     return types
+
+
+_cached_operation_types = lru_cache(maxsize=256)(_operation_types)
