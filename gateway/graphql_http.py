@@ -160,6 +160,8 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             message, extensions, status = exc.reason, {"code": "BAD_REQUEST"}, exc.status_code
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 status, headers["Allow"] = 405, "POST"
+            elif status == 405:  # a method other than GET and POST
+                headers["Allow"] = "GET, POST"
         else:
             raise TypeError(f"not an HTTP-level error: {type(exc).__name__}")
         body = {"errors": [{"message": message, "extensions": extensions}]}

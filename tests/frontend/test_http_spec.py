@@ -111,6 +111,13 @@ def test_large_text_body_is_refused_not_reset(gateway_server: ServerProcess) -> 
     assert codes(response) == ["BAD_REQUEST"]
 
 
+def test_other_methods_are_405_with_allow(gateway_server: ServerProcess) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        response = httpx.request(method, f"{gateway_server.url}/graphql")
+        assert response.status_code == 405
+        assert set(response.headers["allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
 def test_get_mutation_is_405_with_allow(gateway_server: ServerProcess) -> None:
     response = httpx.get(
         f"{gateway_server.url}/graphql",
