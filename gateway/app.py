@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
@@ -33,10 +33,14 @@ from strawberry.subscriptions import (
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
 
+from gateway.apq import PersistedQueries
 from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
+from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
+from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
+from gateway.graphql_http import GraphQLOverHTTP
 from gateway.metrics import Metrics
 from gateway.resilience import Resilience
 from gateway.services import Services
@@ -62,15 +66,18 @@ class _TextWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class GatewayGraphQL(GraphQL[GatewayContext, None]):
-    """Strawberry's ASGI view with our context, JSON encoder and GraphiQL page."""
+class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
+    """Strawberry's ASGI view (made to speak GraphQL over HTTP as the spec and the
+    clients do) with our context, JSON encoder and GraphiQL page."""
 
-    websocket_adapter_class = _TextWebSocketAdapter
+    websocket_adapter_class = _TextWebSocketAdapter  # type: ignore[assignment]
     # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/ws_limits.py).
     graphql_transport_ws_handler_class = BoundedTransportWSHandler
     graphql_ws_handler_class = BoundedWSHandler
 
-    def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
+    def __init__(
+        self, services_ref: _ServicesRef, settings: Settings, origins: OriginPolicy
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -89,6 +96,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self._services = services_ref
         self._settings = settings
+        self._origins = origins
+        self.max_tokens = settings.max_tokens
+        self.persisted_queries = PersistedQueries(settings.apq_cache_size, settings.redis_url)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        # Strawberry lets same-origin pages and clients without an Origin
+        # through before asking; other pages need the CORS allow-list.
+        return self._origins.allows(origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -104,13 +119,14 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         try:
             try:
                 response = await self.run(request)
-            except HTTPException as exc:
-                response = _error_response(exc.reason, exc.status_code)
+            except (HTTPException, GatewayError) as exc:
+                response = self.error_response(request, exc)
             except StarletteHTTPException as exc:
                 # Starlette's own, e.g. a multipart body its parser refuses.
-                response = _error_response(exc.detail, exc.status_code)
+                response = self.error_response(request, HTTPException(exc.status_code, exc.detail))
             except _BodyTooLarge:
-                response = _error_response(f"The request body is larger than {limit} bytes.", 413)
+                too_large = HTTPException(413, f"The request body is larger than {limit} bytes.")
+                response = self.error_response(request, too_large)
             await response(scope, receive, send)
         finally:
             await request.close()
@@ -140,13 +156,6 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
 class _BodyTooLarge(Exception):
     pass
-
-
-def _error_response(message: str, status: int) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=status,
-    )
 
 
 def _bounded(receive: Receive, limit: int) -> Receive:
@@ -188,8 +197,12 @@ def create_app(
 ) -> Starlette:
     """The gateway app. ``transport`` replaces the network in unit tests."""
     settings = settings or Settings()
+    try:
+        origins = OriginPolicy.of(settings.cors_origins, sandbox=settings.sandbox)
+    except ValueError as exc:
+        raise ValueError(f"GATEWAY_CORS_ORIGINS (--cors-origins): {exc}") from None
     ref = _ServicesRef()
-    graphql = GatewayGraphQL(ref, settings)
+    graphql = GatewayGraphQL(ref, settings, origins)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -231,6 +244,8 @@ def create_app(
                 # Subscribers are told, watchers stop and release their leases.
                 await watchers.aclose()
                 await broker.aclose()
+                if graphql.persisted_queries is not None:
+                    await graphql.persisted_queries.aclose()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -261,7 +276,7 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[origins.middleware()])
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:

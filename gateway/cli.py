@@ -14,7 +14,7 @@ from typing import Any
 import uvicorn
 import uvicorn.supervisors
 
-from gateway.config import DEFAULT_SANDBOX_PORT, Settings
+from gateway.config import DEFAULT_SANDBOX_PORT, Settings, split_list
 from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         help="server processes sharing the port; more than 1 needs --redis-url "
         "[GATEWAY_WORKERS] (1)",
+    )
+    serve.add_argument(
+        "--cors-origins",
+        help="comma-separated web origins allowed to call cross-origin, e.g. "
+        "'https://app.example.com,http://localhost:*' [GATEWAY_CORS_ORIGINS] (same-origin only)",
     )
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
@@ -117,6 +122,7 @@ def _serve(args: argparse.Namespace) -> None:
         "log_level": args.log_level,
         "workers": args.workers,
         "sandbox_flavor": args.flavor,
+        "cors_origins": None if args.cors_origins is None else split_list(args.cors_origins),
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)

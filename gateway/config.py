@@ -18,6 +18,7 @@ __all__ = [
     "RetryPolicy",
     "Settings",
     "WatchPolicy",
+    "split_list",
 ]
 
 DEFAULT_SANDBOX_PORT = 8765
@@ -106,6 +107,12 @@ class Settings:
     # Seconds between keep-alive messages on a legacy graphql-ws socket
     # (graphql-transport-ws clients ping the server themselves).
     ws_keep_alive_interval: float = 15.0
+    # Web origins allowed to call from another origin (CORS and WebSocket
+    # upgrades): "https://app.example.com", "http://localhost:*" or "*".
+    # Empty: same-origin only; sandbox mode adds loopback dev servers.
+    cors_origins: tuple[str, ...] = ()
+    # Automatic persisted queries remembered by this process (LRU).
+    apq_cache_size: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -140,9 +147,16 @@ class Settings:
     @classmethod
     def from_json(cls, text: str) -> Settings:
         values = json.loads(text)
+        # JSON has no tuples: the settings' lists are tuples (frozen, hashable).
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         values["retry"] = RetryPolicy(**values["retry"])
         values["watch"] = WatchPolicy(**values["watch"])
         return cls(**values)
+
+
+def split_list(raw: str) -> tuple[str, ...]:
+    """A comma-separated setting, blanks dropped."""
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _parse(raw: str, annotation: object) -> Any:
@@ -155,4 +169,6 @@ def _parse(raw: str, annotation: object) -> Any:
         return float(raw)
     if kind == "str | None":
         return raw or None
+    if kind == "tuple[str, ...]":
+        return split_list(raw)
     return raw

@@ -11,7 +11,8 @@ Every failure a caller can see is one of these, and each carries the
     ├── LimitExceeded                 LIMIT_EXCEEDED        a bound on the operation
     ├── UpstreamUnavailable           UPSTREAM_UNAVAILABLE  5xx, timeout, refused, after retries
     ├── UpstreamBadResponse           UPSTREAM_BAD_RESPONSE a body that breaks the contract
-    └── SubscriptionUnavailable       SUBSCRIPTION_UNAVAILABLE  the event broker is down
+    ├── SubscriptionUnavailable       SUBSCRIPTION_UNAVAILABLE  the event broker is down
+    └── PersistedQueryNotFound        PERSISTED_QUERY_NOT_FOUND an APQ hash not seen yet
 
 Messages are written for the caller: they never hold the caller's key, and
 never the upstream's raw body beyond its short ``error`` text.
@@ -25,6 +26,7 @@ __all__ = [
     "GatewayError",
     "LimitExceeded",
     "NotFound",
+    "PersistedQueryNotFound",
     "SubscriptionUnavailable",
     "Unauthenticated",
     "UpstreamBadResponse",
@@ -87,3 +89,11 @@ class UpstreamBadResponse(GatewayError):
 
 class SubscriptionUnavailable(GatewayError):
     code = "SUBSCRIPTION_UNAVAILABLE"
+
+
+class PersistedQueryNotFound(GatewayError):
+    """A hash-only request for a query this gateway hasn't stored (yet): Apollo's
+    link then sends the query with its hash. Both the message and the code are
+    what the link looks for."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"

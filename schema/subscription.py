@@ -16,7 +16,7 @@ from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
 from schema.context import GatewayContext
 from schema.query import ActivityArg, IdArg, resolve_ref
-from schema.types import VideoStatus
+from schema.types import Session, VideoStatus, session_type
 
 __all__ = ["AnalyzedVideoEvent", "Subscription"]
 
@@ -30,6 +30,18 @@ class AnalyzedVideoEvent:
     id: strawberry.ID = strawberry.field(description="The session's global id.")
     status: VideoStatus = strawberry.field(description="The video's status now.")  # type: ignore[valid-type]
     url: str | None = strawberry.field(description="The analyzed video's URL, once READY.")
+    ref: strawberry.Private[SessionRef]
+    state: strawberry.Private[VideoState]
+
+    @strawberry.field(
+        description=(
+            "The session itself, so that a normalized client cache (Apollo, urql's "
+            "graphcache) updates the session it holds. `id` and `analyzedVideo` come "
+            "from this event and cost no upstream call; other fields are fetched."
+        )
+    )
+    def session(self) -> Session:
+        return session_type(self.ref, known_video=self.state)
 
     @classmethod
     def of(cls, ref: SessionRef, state: VideoState) -> AnalyzedVideoEvent:
@@ -38,6 +50,8 @@ class AnalyzedVideoEvent:
             id=strawberry.ID(encode_global_id(ref.activity, ref.session_id)),
             status=state.status,
             url=state.url,
+            ref=ref,
+            state=state,
         )
 
 

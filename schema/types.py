@@ -140,6 +140,9 @@ class SessionExport:
 )
 class Session(Node):
     ref: strawberry.Private[SessionRef]
+    # The video's state when the caller already knows it (a subscription's
+    # event): analyzedVideo then costs no upstream call.
+    known_video: strawberry.Private[VideoState | None] = None
 
     @strawberry.field(description="Opaque global id: encodes the activity and the upstream id.")
     def id(self) -> strawberry.ID:
@@ -179,6 +182,8 @@ class Session(Node):
         )
     )
     async def analyzed_video(self, info: Ctx) -> AnalyzedVideo:
+        if self.known_video is not None:
+            return AnalyzedVideo.of(self.known_video)
         return AnalyzedVideo.of(await self.ref.video_state(upstream_of(info)))
 
     @strawberry.field(description="The time of each analysed frame, in seconds.")
@@ -376,5 +381,5 @@ _TYPES: dict[ActivityValue, type[Session]] = {
 }
 
 
-def session_type(ref: SessionRef) -> Session:
-    return _TYPES[ref.activity](ref=ref)
+def session_type(ref: SessionRef, known_video: VideoState | None = None) -> Session:
+    return _TYPES[ref.activity](ref=ref, known_video=known_video)

@@ -174,11 +174,16 @@ def open_graphiql(page: Any, base: str) -> list[str]:
 
     CSP violations are recorded from the first byte on (see ``csp_violations``).
     """
+    return open_graphiql_at(page, f"{base}/graphql")
+
+
+def open_graphiql_at(page: Any, url: str) -> list[str]:
+    """``open_graphiql`` for any URL that shows GraphiQL (a shared link, say)."""
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.add_init_script(RECORD_CSP_VIOLATIONS)
-    response = page.goto(f"{base}/graphql", wait_until="domcontentloaded")
+    response = page.goto(url, wait_until="domcontentloaded")
     assert response is not None and response.status == 200
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     page.wait_for_selector(".graphiql-container", timeout=30_000)

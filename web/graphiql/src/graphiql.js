@@ -7,6 +7,8 @@
 // script and no inline style, so it runs offline and under
 // `Content-Security-Policy: default-src 'self'`.
 //
+// A link such as /graphql?query=...&variables=... opens with that operation.
+//
 // Its settings come from a JSON endpoint named by the root element's
 // `data-config-url` attribute (by default /graphiql/config.json):
 //   { "graphqlUrl": "/graphql", "subscriptionUrl": "/graphql",
@@ -73,6 +75,15 @@ async function main() {
     shouldPersistHeaders: false,
   };
   if (tabs.length) props.defaultTabs = tabs;
+  // A shared link to an operation (/graphql?query=...&variables=...): the
+  // gateway serves this page to a browser for it, and GraphiQL opens the
+  // operation in a tab of its own (or the tab that already holds it).
+  const shared = new URLSearchParams(window.location.search);
+  if (shared.get('query')) {
+    props.query = shared.get('query');
+    if (shared.get('variables')) props.variables = shared.get('variables');
+    if (shared.get('operationName')) props.operationName = shared.get('operationName');
+  }
 
   root.textContent = '';
   createRoot(root).render(createElement(StrictMode, null, createElement(GraphiQL, props)));

@@ -1,0 +1,226 @@
+"""GraphQL over HTTP as the spec and the clients speak it: Strawberry's ASGI view,
+corrected where the two disagree.
+
+- The media type of a single result follows ``Accept`` (order and q-values):
+  ``application/graphql-response+json`` or ``application/json``, unless the
+  client takes no JSON but takes SSE (graphql-sse). A subscription streams
+  (SSE or multipart), as ranked there too.
+- A request error (parse, validation, variable coercion: nothing executed) has
+  no ``data``; under ``application/graphql-response+json`` it is a 400.
+- Bodies that aren't a JSON object, media types other than JSON and multipart,
+  and a mutation over GET are 4xx with coded errors (415, 400, 405 + ``Allow``).
+- Automatic persisted queries (:mod:`gateway.apq`) are resolved before anything
+  else looks at the query.
+- Server-sent events end their lines with LF, which every client parses.
+- A browser (``Accept: text/html`` first) opening ``/graphql?query=...`` gets
+  GraphiQL with the operation filled in instead of its result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.http.streaming import (
+    HTTPStreamTransport,
+    MultipartSubscriptionTransport,
+    SSETransport,
+)
+from strawberry.http.typevars import Context, RootValue
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
+from strawberry.types import ExecutionResult
+
+from gateway.apq import PersistedQueries
+from gateway.errors import GatewayError, PersistedQueryNotFound
+from gateway.negotiation import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    prefers_html,
+    response_media_type,
+    single_result_streams,
+    stream_protocol,
+)
+
+__all__ = ["GraphQLOverHTTP"]
+
+
+class _SSETransport(SSETransport):
+    """Server-sent events with LF line ends. The SSE format allows CRLF too, but
+    urql's parser splits events on a blank LF line only and would read none."""
+
+    def encode_event(self, event: str, data: str | None = None) -> str:
+        return super().encode_event(event, data).replace("\r\n", "\n")
+
+    def encode_comment(self, comment: str) -> str:
+        return super().encode_comment(comment).replace("\r\n", "\n")
+
+
+class GraphQLOverHTTP(GraphQL[Context, RootValue]):
+    """Strawberry's view with the spec's negotiation, status codes and APQ."""
+
+    stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
+        MULTIPART_SUBSCRIPTION_PROTOCOL: MultipartSubscriptionTransport,
+        GRAPHQL_SSE_PROTOCOL: _SSETransport,
+    }
+    persisted_queries: PersistedQueries | None = None
+    max_tokens: int = 2000
+
+    async def get_sub_response(self, request: Request | Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        if request.method == "GET":
+            # A GET answer depends on the caller's key and on Accept: a shared
+            # cache (a CDN in front of persisted-query GETs) must key on both.
+            sub_response.headers["Vary"] = "Accept, Authorization"
+        # process_result sets its status; it's handed the request, not this.
+        request.state.graphql_sub_response = sub_response
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if _is_request_error(result):
+            # Nothing was executed: the spec says no `data` at all, and a 400
+            # for clients that read application/graphql-response+json.
+            response.pop("data", None)
+            sub_response = getattr(request.state, "graphql_sub_response", None)
+            if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+                sub_response.status_code = 400
+        return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        if request.method != "GET" or self.graphql_ide is None:
+            return False
+        params = request.query_params
+        if params.get("query") is None and params.get("extensions") is None:
+            # Nothing to run (a persisted query's GET has its hash in extensions).
+            return super().should_render_graphql_ide(request)
+        # A shared link to an operation, opened in a browser.
+        return prefers_html(request.headers.get("accept"))
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            await _check_body(request, multipart=self.multipart_uploads_enabled)
+        data = await super().parse_http_body(request)
+        if isinstance(data, list):  # a batch: refused by Strawberry unless enabled
+            return data
+        if not isinstance(data.operation_name, str | None):
+            raise HTTPException(400, "The operation's `operationName` must be a string or null.")
+        if self.persisted_queries is not None:
+            data.query = await self.persisted_queries.resolve(data.query, data.extensions)
+        # Only a subscription streams, and as the client ranks the stream types.
+        accept = request.headers.get("accept")
+        protocol: GraphQLRequestProtocol = "http"
+        stream = stream_protocol(accept)
+        # The operation is parsed here only when the client takes a stream.
+        if (
+            stream is not None
+            and data.query is not None
+            and _is_subscription(data.query, data.operation_name, self.max_tokens)
+        ):
+            protocol = stream
+        elif single_result_streams(accept):
+            protocol = "sse"
+        return replace(data, protocol=protocol)
+
+    def error_response(self, request: Request, exc: Exception) -> Response:
+        """An HTTP-level failure as a GraphQL response with a coded error."""
+        media_type = response_media_type(request.headers.get("accept"))
+        headers: dict[str, str] = {}
+        if isinstance(exc, GatewayError):
+            message, extensions = exc.message, exc.extensions
+            # Like validation: a request error, 200 for legacy JSON clients.
+            not_found = isinstance(exc, PersistedQueryNotFound) and media_type == JSON
+            status = 200 if not_found else 400
+        elif isinstance(exc, HTTPException):
+            message, extensions, status = exc.reason, {"code": "BAD_REQUEST"}, exc.status_code
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                status, headers["Allow"] = 405, "POST"
+            elif status == 405:  # a method other than GET and POST
+                headers["Allow"] = "GET, POST"
+        else:
+            raise TypeError(f"not an HTTP-level error: {type(exc).__name__}")
+        body = {"errors": [{"message": message, "extensions": extensions}]}
+        return Response(
+            self.encode_json(body),
+            status_code=status,
+            headers=headers,
+            media_type=f"{media_type}; charset=utf-8" if media_type != JSON else JSON,
+        )
+
+
+async def _check_body(request: AsyncHTTPRequestAdapter, *, multipart: bool) -> None:
+    content_type, _ = parse_content_type(request.content_type or "")
+    if multipart and content_type == "multipart/form-data":
+        return
+    # Read it either way: a refusal sent while the client is still sending
+    # would reset the connection instead of reaching it.
+    body = await request.get_body()
+    if content_type != JSON:
+        raise HTTPException(
+            415, "Send the operation as application/json (multipart/form-data for uploads)."
+        )
+    if body.lstrip()[:1] not in (b"{", b"["):
+        # Valid JSON but a string, number, boolean or null, or no JSON at all.
+        raise HTTPException(400, "The request body must be a JSON object.")
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation or variable errors: no data, and no error has a path."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(isinstance(e, GraphQLError) and e.path is None for e in result.errors or ())
+    )
+
+
+# Operations longer than this are parsed again rather than kept in the cache.
+_CACHED_QUERY_CHARS = 16 * 1024
+
+
+def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
+    parse_types = _cached_operation_types if len(query) <= _CACHED_QUERY_CHARS else _operation_types
+    return parse_types(query, max_tokens).get(operation_name) == OperationType.SUBSCRIPTION
+
+
+def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationType]:
+    """Each operation's type by name (``None``: the only one). Unparsable: empty,
+    and the execution reports why."""
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return {}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    types: dict[str | None, OperationType] = {
+        op.name.value: op.operation for op in operations if op.name is not None
+    }
+    if len(operations) == 1:
+        types[None] = operations[0].operation
+    return types
+
+
+_cached_operation_types = lru_cache(maxsize=256)(_operation_types)

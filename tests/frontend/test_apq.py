@@ -1,0 +1,135 @@
+"""Automatic persisted queries as Apollo's link sends them, over GET and POST."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.apq import PersistedQueries
+from gateway.errors import BadRequest, PersistedQueryNotFound
+from tests.conftest import ALICE, start_gateway
+from tests.servers import RedisServer, ServerProcess, free_port
+
+
+def apq(query: str) -> dict[str, object]:
+    return {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    }
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return [e["extensions"]["code"] for e in response.json().get("errors", [])]
+
+
+def get(url: str, query: str | None, extensions: dict[str, object]) -> httpx.Response:
+    params = {"extensions": json.dumps(extensions), "variables": "{}"}
+    if query is not None:
+        params["query"] = query
+    return httpx.get(f"{url}/graphql", params=params, headers={"Authorization": ALICE})
+
+
+def post(
+    url: str, query: str | None, extensions: dict[str, object], **headers: str
+) -> httpx.Response:
+    body: dict[str, object] = {"extensions": extensions}
+    if query is not None:
+        body["query"] = query
+    return httpx.post(f"{url}/graphql", json=body, headers={"Authorization": ALICE, **headers})
+
+
+async def test_store_is_a_bounded_lru_that_checks_hashes() -> None:
+    store = PersistedQueries(capacity=2)
+    queries = [f"{{ q{i}: __typename }}" for i in range(3)]
+    with pytest.raises(PersistedQueryNotFound):
+        await store.resolve(None, apq(queries[0]))
+    with pytest.raises(BadRequest):
+        await store.resolve(queries[1], apq(queries[0]))
+    with pytest.raises(BadRequest):
+        await store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": "nothex"}})
+    with pytest.raises(BadRequest):
+        await store.resolve(None, {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}})
+    for q in queries:
+        assert await store.resolve(q, apq(q)) == q
+    assert len(store) == 2
+    with pytest.raises(PersistedQueryNotFound):  # the oldest went
+        await store.resolve(None, apq(queries[0]))
+    assert await store.resolve(None, apq(queries[2])) == queries[2]
+    assert await store.resolve(queries[0], None) == queries[0]  # not persisted: as is
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_hash_only_then_query_then_hash_only(gateway_server: ServerProcess, method: str) -> None:
+    send = get if method == "GET" else post
+    query = f"query Apq{method} {{ sessions(first: 2) {{ totalCount }} }}"
+    missing = send(gateway_server.url, None, apq(query))
+    assert missing.status_code == 200
+    assert codes(missing) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert missing.json()["errors"][0]["message"] == "PersistedQueryNotFound"
+    stored = send(gateway_server.url, query, apq(query))
+    assert stored.status_code == 200 and stored.json()["data"]["sessions"]["totalCount"] > 0
+    again = send(gateway_server.url, None, apq(query))
+    assert again.json() == stored.json()
+    if method == "GET":
+        assert "Authorization" in again.headers["vary"]
+
+
+def test_not_found_under_graphql_response_json_is_400(gateway_server: ServerProcess) -> None:
+    query = "query ApqStrict { __typename }"
+    response = post(
+        gateway_server.url, None, apq(query), Accept="application/graphql-response+json"
+    )
+    assert response.status_code == 400
+    assert codes(response) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_a_hash_that_is_not_the_querys_is_refused(gateway_server: ServerProcess) -> None:
+    planted = "query Planted { __typename }"
+    response = post(gateway_server.url, "{ sessions { totalCount } }", apq(planted))
+    assert response.status_code == 400
+    assert codes(response) == ["BAD_REQUEST"]
+    assert codes(post(gateway_server.url, None, apq(planted))) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+@pytest.fixture
+def redis_replicas(
+    sandbox_server: ServerProcess, logs_dir: Path
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    redis = RedisServer(free_port(), logs_dir / "redis-apq.log").start()
+    a = start_gateway(sandbox_server.url, logs_dir / "apq-a.log", "--redis-url", redis.url)
+    b = start_gateway(sandbox_server.url, logs_dir / "apq-b.log", "--redis-url", redis.url)
+    yield a, b
+    a.stop()
+    b.stop()
+    redis.stop()
+
+
+@pytest.mark.redis
+def test_replicas_share_persisted_queries_through_redis(
+    redis_replicas: tuple[ServerProcess, ServerProcess],
+) -> None:
+    a, b = redis_replicas
+    query = "query ApqShared { sessions(first: 1) { totalCount } }"
+    assert codes(post(b.url, None, apq(query))) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert post(a.url, query, apq(query)).status_code == 200
+    shared = post(b.url, None, apq(query))
+    assert shared.status_code == 200 and "errors" not in shared.json()
+
+
+async def test_unreachable_redis_falls_back_to_the_process() -> None:
+    store = PersistedQueries(capacity=10, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    query = "query Fallback { __typename }"
+    try:
+        with pytest.raises(PersistedQueryNotFound):
+            await store.resolve(None, apq(query))
+        assert await store.resolve(query, apq(query)) == query
+        assert await store.resolve(None, apq(query)) == query
+    finally:
+        await store.aclose()
