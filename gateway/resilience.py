@@ -4,8 +4,7 @@ Three guards sit around each upstream call, outermost first::
 
     cache (opt-in, GETs) ─> singleflight (GETs) ─> circuit breaker ─> retries under a budget
 
-- retries (``tenacity``, :meth:`Resilience.retrying`) under a
-  :class:`RetryBudget`: a token bucket. Each answered call deposits
+- :class:`RetryBudget`: a token bucket. Each answered call deposits
   ``ratio`` tokens, each retry takes one, and a small floor trickles in with
   time. Retries therefore stay a bounded share of calls however many callers
   retry at once, and when the upstream answers nothing at all, almost no
@@ -31,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import random
 import secrets
 import time
 from collections import OrderedDict
@@ -39,19 +37,8 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
 from purgatory import AsyncCircuitBreakerFactory, ContextChanged, Event
 from purgatory.domain.model import OpenedState
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    retry_never,
-    stop_after_attempt,
-    stop_any,
-    stop_before_delay,
-)
-from tenacity.stop import stop_base
 
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
@@ -87,46 +74,6 @@ class CircuitOpen(UpstreamUnavailable):
         # Whole seconds, rounded up: a client waiting that long finds the
         # breaker at least half-open.
         return {**super().extensions, "retryAfter": max(1, int(-(-self.retry_after // 1)))}
-
-
-class RetryableAnswer(Exception):
-    """An answer worth another try (429, 502, 503, 504), while tries remain."""
-
-    def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-        self.retry_after = retry_after
-
-
-# What one more try may cure: a busy upstream, or a network that failed.
-_RETRYABLE = (RetryableAnswer, httpx.TimeoutException, httpx.TransportError)
-
-
-class _Backoff:
-    """Exponential backoff with full jitter (it spreads the retries of many
-    callers), never shorter than the upstream's ``Retry-After``."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
-
-    def __call__(self, state: RetryCallState) -> float:
-        policy = self.policy
-        ceiling = min(policy.max_delay, policy.base_delay * 2 ** (state.attempt_number - 1))
-        delay = random.uniform(0, ceiling)
-        failure = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(failure, RetryableAnswer) and failure.retry_after is not None:
-            delay = max(delay, failure.retry_after)
-        return delay
-
-
-class _BudgetSpent(stop_base):
-    """A tenacity stop condition: stop when no token is left (else take one)."""
-
-    def __init__(self, budget: RetryBudget) -> None:
-        self.budget = budget
-
-    def __call__(self, state: RetryCallState) -> bool:
-        return not self.budget.try_retry()
 
 
 class RetryBudget:
@@ -220,8 +167,18 @@ class Breakers:
         return result
 
 
+class _LeaderGone(Exception):
+    """The caller running a shared call was cancelled: a follower runs it instead."""
+
+
 class Singleflight:
-    """Concurrent calls with one key share the first caller's call."""
+    """Concurrent calls with one key share the first caller's call.
+
+    The first caller (the leader) runs the call itself, with no task of its
+    own (one per upstream call would cost more than the rest of this module);
+    followers wait on a future it settles. A follower that gives up leaves the
+    call running; a leader that gives up hands it on to a follower.
+    """
 
     def __init__(self) -> None:
         self._calls: dict[Hashable, asyncio.Future[Any]] = {}
@@ -232,24 +189,31 @@ class Singleflight:
         return len(self._calls)
 
     async def do(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
-        future = self._calls.get(key)
-        if future is None:
-            future = asyncio.ensure_future(call())
-            self._calls[key] = future
-            future.add_done_callback(lambda done: self._done(key, done))
-        else:
+        while (future := self._calls.get(key)) is not None:
             self.shared += 1
-        # A caller that gives up (cancelled) must not cancel the call under
-        # the others still waiting for it.
-        result: T = await asyncio.shield(future)
-        return result
-
-    def _done(self, key: Hashable, future: asyncio.Future[Any]) -> None:
-        if self._calls.get(key) is future:
+            try:
+                # Shielded: a follower's cancellation must not cancel the future.
+                result: T = await asyncio.shield(future)
+                return result
+            except _LeaderGone:
+                continue
+        future = asyncio.get_running_loop().create_future()
+        self._calls[key] = future
+        try:
+            result = await call()
+        except asyncio.CancelledError:
+            future.set_exception(_LeaderGone())
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
             del self._calls[key]
-        if not future.cancelled():
-            # Retrieved here so that a failure nobody waits for anymore is
-            # not reported as "never retrieved".
+            # Marked retrieved, so a failure no follower waited for is not
+            # reported as "never retrieved".
             future.exception()
 
 
@@ -303,7 +267,6 @@ class Resilience:
         cache_ttl: float = 0.0,
     ) -> None:
         policy = policy or RetryPolicy()
-        self.policy = policy
         self.budget = RetryBudget(
             policy.budget_ratio, policy.budget_capacity, policy.budget_floor_per_second
         )
@@ -311,22 +274,6 @@ class Resilience:
         self.singleflight = Singleflight()
         self.cache = ResponseCache(cache_ttl) if cache_ttl > 0 else None
         self._secret = secrets.token_bytes(32)
-
-    def retrying(self, retryable: bool) -> AsyncRetrying:
-        """The tries of one call (``tenacity``): of a retryable one, as many as the
-        policy allows, within its total time, and while the budget lasts (checked
-        last, so a token is only taken for a retry that will happen)."""
-        policy = self.policy
-        return AsyncRetrying(
-            retry=retry_if_exception_type(_RETRYABLE) if retryable else retry_never,
-            wait=_Backoff(policy),
-            stop=stop_any(
-                stop_after_attempt(policy.attempts),
-                stop_before_delay(policy.total_budget),
-                _BudgetSpent(self.budget),
-            ),
-            reraise=True,
-        )
 
     async def read(
         self,

@@ -18,8 +18,10 @@ Every exception raised carries the upstream status, if any, in
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.rawjson import decode_lazy
-from gateway.resilience import Resilience, RetryableAnswer
+from gateway.resilience import Resilience
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -99,7 +101,8 @@ class UpstreamClient:
         observer: Observer | None = None,
         resilience: Resilience | None = None,
     ) -> None:
-        self.resilience = resilience or Resilience(retry or RetryPolicy())
+        self._retry = retry or RetryPolicy()
+        self.resilience = resilience or Resilience(self._retry)
         self._observer = observer
         self._closed = False
         self._http = httpx.AsyncClient(
@@ -181,35 +184,36 @@ class UpstreamClient:
         started = time.monotonic()
         status: int | None = None
         try:
-            try:
-                async for attempt in self.resilience.retrying(retryable):
-                    with attempt:
-                        attempts += 1
-                        status = None
-                        response = await self._http.request(
-                            method,
-                            path,
-                            headers=headers,
-                            params=_encode_params(params),
-                            content=content,
-                            data=data,
-                            files=files,
-                        )
-                        status = response.status_code
-                        if status in _RETRY_STATUSES:
-                            raise RetryableAnswer(response, _retry_after(response))
-                        self.resilience.budget.answered()
-            except RetryableAnswer as exc:
-                # No more tries: the last answer becomes its error below.
-                response = exc.response
-            except httpx.InvalidURL as exc:
-                # Caller input (a filter) too long for a URL.
-                raise BadRequest("The request is too large for the session service.") from exc
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                raise UpstreamUnavailable(
-                    f"The session service did not answer ({type(exc).__name__})."
-                ) from exc
-            return _parse(response, credential, lazy=lazy)
+            while True:
+                attempts += 1
+                try:
+                    response = await self._http.request(
+                        method,
+                        path,
+                        headers=headers,
+                        params=_encode_params(params),
+                        content=content,
+                        data=data,
+                        files=files,
+                    )
+                except httpx.InvalidURL as exc:
+                    # Caller input (a filter) too long for a URL.
+                    raise BadRequest("The request is too large for the session service.") from exc
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    status = None
+                    failure: GatewayError = UpstreamUnavailable(
+                        f"The session service did not answer ({type(exc).__name__})."
+                    )
+                    if retryable and await self._backoff(attempts, started, None):
+                        continue
+                    raise failure from exc
+                status = response.status_code
+                if status in _RETRY_STATUSES:
+                    if retryable and await self._backoff(attempts, started, response):
+                        continue
+                else:
+                    self.resilience.budget.answered()
+                return _parse(response, credential, lazy=lazy)
         finally:
             if self._observer is not None:
                 self._observer(
@@ -228,6 +232,25 @@ class UpstreamClient:
             "GET", route, credential, path_params=path_params, params=params
         )
         return response.data
+
+    async def _backoff(
+        self, attempts: int, started: float, response: httpx.Response | None
+    ) -> bool:
+        """Sleep before the next try; ``False`` when the retry budget is spent."""
+        policy = self._retry
+        if attempts >= policy.attempts:
+            return False
+        # Full jitter: spreads the retries of many concurrent callers.
+        delay = random.uniform(0, min(policy.max_delay, policy.base_delay * 2 ** (attempts - 1)))
+        retry_after = _retry_after(response)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        if time.monotonic() - started + delay > policy.total_budget:
+            return False
+        if not self.resilience.budget.try_retry():
+            return False
+        await asyncio.sleep(delay)
+        return True
 
 
 def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:

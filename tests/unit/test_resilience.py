@@ -195,7 +195,7 @@ async def test_fifty_identical_concurrent_reads_make_one_call() -> None:
     assert results[:50] == [results[0]] * 50
 
 
-async def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
+async def test_a_follower_that_gives_up_leaves_the_call_running() -> None:
     flight = Singleflight()
     release = asyncio.Event()
     runs = 0
@@ -206,13 +206,39 @@ async def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
         await release.wait()
         return 7
 
-    first = asyncio.create_task(flight.do("k", call))
-    second = asyncio.create_task(flight.do("k", call))
+    leader = asyncio.create_task(flight.do("k", call))
     await asyncio.sleep(0)
-    first.cancel()
+    follower = asyncio.create_task(flight.do("k", call))
+    other = asyncio.create_task(flight.do("k", call))
+    await asyncio.sleep(0)
+    follower.cancel()
     release.set()
-    assert await second == 7
-    assert runs == 1 and flight.in_flight == 0
+    assert await leader == 7 and await other == 7
+    assert runs == 1 and flight.in_flight == 0 and flight.shared == 2
+
+
+async def test_a_leader_that_gives_up_hands_the_call_on() -> None:
+    flight = Singleflight()
+    release = asyncio.Event()
+    runs = 0
+
+    async def call() -> int:
+        nonlocal runs
+        runs += 1
+        await release.wait()
+        return runs
+
+    leader = asyncio.create_task(flight.do("k", call))
+    await asyncio.sleep(0)
+    followers = [asyncio.create_task(flight.do("k", call)) for _ in range(3)]
+    await asyncio.sleep(0)
+    leader.cancel()
+    for _ in range(5):  # the followers learn of it, and one takes over
+        await asyncio.sleep(0)
+    release.set()
+    # One follower ran it again; the others shared that second run.
+    assert await asyncio.gather(*followers) == [2, 2, 2]
+    assert runs == 2 and flight.in_flight == 0
 
 
 async def test_a_shared_failure_reaches_every_caller() -> None:
