@@ -21,16 +21,13 @@ Three guards sit around each upstream call, outermost first::
   (``GATEWAY_CACHE_TTL``, off by default), never for the video's status.
 
 Keys of the last two hold the credential only as an HMAC with a random
-per-process secret: nothing is shared across credentials, and no key is ever
-held in clear.
+per-process secret (``Credential.fingerprint``): nothing is shared across
+credentials, and no key is ever held in clear.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -51,7 +48,6 @@ __all__ = [
     "ResponseCache",
     "RetryBudget",
     "Singleflight",
-    "credential_key",
 ]
 
 T = TypeVar("T")
@@ -242,11 +238,6 @@ class ResponseCache:
             self._entries.popitem(last=False)
 
 
-def credential_key(secret: bytes, credential: Credential) -> str:
-    """The credential as it appears in a key: an HMAC, never the key itself."""
-    return hmac.new(secret, credential.authorization.encode(), hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class _ReadKey:
     credential: str
@@ -273,7 +264,6 @@ class Resilience:
         self.breakers = Breakers(breaker_threshold, breaker_ttl)
         self.singleflight = Singleflight()
         self.cache = ResponseCache(cache_ttl) if cache_ttl > 0 else None
-        self._secret = secrets.token_bytes(32)
 
     async def read(
         self,
@@ -286,7 +276,9 @@ class Resilience:
     ) -> T:
         """A GET: from the cache, or shared with identical ones in flight."""
         key = _ReadKey(
-            credential_key(self._secret, credential),
+            # An HMAC of the key with a per-process secret, computed once per
+            # credential; the same identity the per-operation loaders use.
+            credential.fingerprint,
             path,
             tuple(sorted((params or {}).items())),
             lazy,
