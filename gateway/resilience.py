@@ -18,7 +18,8 @@ Three guards sit around each upstream call, outermost first::
 - :class:`Singleflight`: identical GETs (same credential, path, parameters)
   in flight at once share one upstream call, across operations.
 - :class:`ResponseCache`: answers kept ``ttl`` seconds per credential
-  (``GATEWAY_CACHE_TTL``, off by default), never for the video's status.
+  (``GATEWAY_CACHE_TTL``, off by default), never of an endpoint that tells the
+  video's status; a write by the credential drops its cached answers.
 
 Keys of the last two hold the credential only as an HMAC with a random
 per-process secret (``Credential.fingerprint``): nothing is shared across
@@ -52,9 +53,11 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Families whose answers must never be cached: the video's status changes
-# while someone watches it.
-_NEVER_CACHED = frozenset({"video"})
+# Families whose answers are never cached: readiness is read from them (the
+# video endpoint, and `analyzed_video_url` in the details and the listing), and
+# a cached READY would hide a video processed again, a cached PROCESSING a
+# video that became ready. What is left (exports, reports) is the bulk.
+_NEVER_CACHED = frozenset({"video", "details", "listing"})
 _CACHE_ENTRIES = 10_000
 
 
@@ -237,6 +240,11 @@ class ResponseCache:
         while len(self._entries) > _CACHE_ENTRIES:
             self._entries.popitem(last=False)
 
+    def forget(self, credential: str) -> None:
+        """Drop one credential's answers: after it wrote, they may be stale."""
+        for key in [k for k in self._entries if getattr(k, "credential", None) == credential]:
+            del self._entries[key]
+
 
 @dataclass(frozen=True, slots=True)
 class _ReadKey:
@@ -293,5 +301,12 @@ class Resilience:
             cache.put(key, result)
         return result
 
-    async def write(self, family: str, call: Callable[[], Awaitable[T]]) -> T:
-        return await self.breakers.call(family, call)
+    async def write(
+        self, credential: Credential, family: str, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Anything but a GET: guarded by the breaker; the caller's cached reads go."""
+        try:
+            return await self.breakers.call(family, call)
+        finally:
+            if self.cache is not None:
+                self.cache.forget(credential.fingerprint)

@@ -160,7 +160,7 @@ class UpstreamClient:
             return await self.resilience.read(
                 credential, spec.family, path, _encode_params(params), lazy, call
             )
-        return await self.resilience.write(spec.family, call)
+        return await self.resilience.write(credential, spec.family, call)
 
     async def _call(
         self,
