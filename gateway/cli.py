@@ -126,6 +126,8 @@ def _serve(args: argparse.Namespace) -> None:
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)
+    if settings.sandbox and settings.sandbox_flavor not in FLAVORS:
+        sys.exit(f"GATEWAY_SANDBOX_FLAVOR: expected one of {', '.join(FLAVORS)}")
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
         settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")

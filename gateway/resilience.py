@@ -4,8 +4,7 @@ Three guards sit around each upstream call, outermost first::
 
     cache (opt-in, GETs) ─> singleflight (GETs) ─> circuit breaker ─> retries under a budget
 
-- retries (``tenacity``, :meth:`Resilience.retrying`) under a
-  :class:`RetryBudget`: a token bucket. Each answered call deposits
+- :class:`RetryBudget`: a token bucket. Each answered call deposits
   ``ratio`` tokens, each retry takes one, and a small floor trickles in with
   time. Retries therefore stay a bounded share of calls however many callers
   retry at once, and when the upstream answers nothing at all, almost no
@@ -19,39 +18,25 @@ Three guards sit around each upstream call, outermost first::
 - :class:`Singleflight`: identical GETs (same credential, path, parameters)
   in flight at once share one upstream call, across operations.
 - :class:`ResponseCache`: answers kept ``ttl`` seconds per credential
-  (``GATEWAY_CACHE_TTL``, off by default), never for the video's status.
+  (``GATEWAY_CACHE_TTL``, off by default), never of an endpoint that tells the
+  video's status; a write by the credential drops its cached answers.
 
 Keys of the last two hold the credential only as an HMAC with a random
-per-process secret: nothing is shared across credentials, and no key is ever
-held in clear.
+per-process secret (``Credential.fingerprint``): nothing is shared across
+credentials, and no key is ever held in clear.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import random
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
 from purgatory import AsyncCircuitBreakerFactory, ContextChanged, Event
 from purgatory.domain.model import OpenedState
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception_type,
-    retry_never,
-    stop_after_attempt,
-    stop_any,
-    stop_before_delay,
-)
-from tenacity.stop import stop_base
 
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
@@ -64,14 +49,15 @@ __all__ = [
     "ResponseCache",
     "RetryBudget",
     "Singleflight",
-    "credential_key",
 ]
 
 T = TypeVar("T")
 
-# Families whose answers must never be cached: the video's status changes
-# while someone watches it.
-_NEVER_CACHED = frozenset({"video"})
+# Families whose answers are never cached: readiness is read from them (the
+# video endpoint, and `analyzed_video_url` in the details and the listing), and
+# a cached READY would hide a video processed again, a cached PROCESSING a
+# video that became ready. What is left (exports, reports) is the bulk.
+_NEVER_CACHED = frozenset({"video", "details", "listing"})
 _CACHE_ENTRIES = 10_000
 
 
@@ -87,46 +73,6 @@ class CircuitOpen(UpstreamUnavailable):
         # Whole seconds, rounded up: a client waiting that long finds the
         # breaker at least half-open.
         return {**super().extensions, "retryAfter": max(1, int(-(-self.retry_after // 1)))}
-
-
-class RetryableAnswer(Exception):
-    """An answer worth another try (429, 502, 503, 504), while tries remain."""
-
-    def __init__(self, response: httpx.Response, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {response.status_code}")
-        self.response = response
-        self.retry_after = retry_after
-
-
-# What one more try may cure: a busy upstream, or a network that failed.
-_RETRYABLE = (RetryableAnswer, httpx.TimeoutException, httpx.TransportError)
-
-
-class _Backoff:
-    """Exponential backoff with full jitter (it spreads the retries of many
-    callers), never shorter than the upstream's ``Retry-After``."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
-
-    def __call__(self, state: RetryCallState) -> float:
-        policy = self.policy
-        ceiling = min(policy.max_delay, policy.base_delay * 2 ** (state.attempt_number - 1))
-        delay = random.uniform(0, ceiling)
-        failure = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(failure, RetryableAnswer) and failure.retry_after is not None:
-            delay = max(delay, failure.retry_after)
-        return delay
-
-
-class _BudgetSpent(stop_base):
-    """A tenacity stop condition: stop when no token is left (else take one)."""
-
-    def __init__(self, budget: RetryBudget) -> None:
-        self.budget = budget
-
-    def __call__(self, state: RetryCallState) -> bool:
-        return not self.budget.try_retry()
 
 
 class RetryBudget:
@@ -220,8 +166,18 @@ class Breakers:
         return result
 
 
+class _LeaderGone(Exception):
+    """The caller running a shared call was cancelled: a follower runs it instead."""
+
+
 class Singleflight:
-    """Concurrent calls with one key share the first caller's call."""
+    """Concurrent calls with one key share the first caller's call.
+
+    The first caller (the leader) runs the call itself, with no task of its
+    own (one per upstream call would cost more than the rest of this module);
+    followers wait on a future it settles. A follower that gives up leaves the
+    call running; a leader that gives up hands it on to a follower.
+    """
 
     def __init__(self) -> None:
         self._calls: dict[Hashable, asyncio.Future[Any]] = {}
@@ -232,24 +188,31 @@ class Singleflight:
         return len(self._calls)
 
     async def do(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
-        future = self._calls.get(key)
-        if future is None:
-            future = asyncio.ensure_future(call())
-            self._calls[key] = future
-            future.add_done_callback(lambda done: self._done(key, done))
-        else:
+        while (future := self._calls.get(key)) is not None:
             self.shared += 1
-        # A caller that gives up (cancelled) must not cancel the call under
-        # the others still waiting for it.
-        result: T = await asyncio.shield(future)
-        return result
-
-    def _done(self, key: Hashable, future: asyncio.Future[Any]) -> None:
-        if self._calls.get(key) is future:
+            try:
+                # Shielded: a follower's cancellation must not cancel the future.
+                result: T = await asyncio.shield(future)
+                return result
+            except _LeaderGone:
+                continue
+        future = asyncio.get_running_loop().create_future()
+        self._calls[key] = future
+        try:
+            result = await call()
+        except asyncio.CancelledError:
+            future.set_exception(_LeaderGone())
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
             del self._calls[key]
-        if not future.cancelled():
-            # Retrieved here so that a failure nobody waits for anymore is
-            # not reported as "never retrieved".
+            # Marked retrieved, so a failure no follower waited for is not
+            # reported as "never retrieved".
             future.exception()
 
 
@@ -277,10 +240,10 @@ class ResponseCache:
         while len(self._entries) > _CACHE_ENTRIES:
             self._entries.popitem(last=False)
 
-
-def credential_key(secret: bytes, credential: Credential) -> str:
-    """The credential as it appears in a key: an HMAC, never the key itself."""
-    return hmac.new(secret, credential.authorization.encode(), hashlib.sha256).hexdigest()
+    def forget(self, credential: str) -> None:
+        """Drop one credential's answers: after it wrote, they may be stale."""
+        for key in [k for k in self._entries if getattr(k, "credential", None) == credential]:
+            del self._entries[key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,36 +264,14 @@ class Resilience:
         breaker_threshold: int = 5,
         breaker_ttl: float = 5.0,
         cache_ttl: float = 0.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         policy = policy or RetryPolicy()
-        self.policy = policy
-        # Injectable, so that a test can follow the retry schedule on a fake clock.
-        self._sleep = sleep
         self.budget = RetryBudget(
             policy.budget_ratio, policy.budget_capacity, policy.budget_floor_per_second
         )
         self.breakers = Breakers(breaker_threshold, breaker_ttl)
         self.singleflight = Singleflight()
         self.cache = ResponseCache(cache_ttl) if cache_ttl > 0 else None
-        self._secret = secrets.token_bytes(32)
-
-    def retrying(self, retryable: bool) -> AsyncRetrying:
-        """The tries of one call (``tenacity``): of a retryable one, as many as the
-        policy allows, within its total time, and while the budget lasts (checked
-        last, so a token is only taken for a retry that will happen)."""
-        policy = self.policy
-        return AsyncRetrying(
-            retry=retry_if_exception_type(_RETRYABLE) if retryable else retry_never,
-            sleep=self._sleep,
-            wait=_Backoff(policy),
-            stop=stop_any(
-                stop_after_attempt(policy.attempts),
-                stop_before_delay(policy.total_budget),
-                _BudgetSpent(self.budget),
-            ),
-            reraise=True,
-        )
 
     async def read(
         self,
@@ -343,7 +284,9 @@ class Resilience:
     ) -> T:
         """A GET: from the cache, or shared with identical ones in flight."""
         key = _ReadKey(
-            credential_key(self._secret, credential),
+            # An HMAC of the key with a per-process secret, computed once per
+            # credential; the same identity the per-operation loaders use.
+            credential.fingerprint,
             path,
             tuple(sorted((params or {}).items())),
             lazy,
@@ -358,5 +301,12 @@ class Resilience:
             cache.put(key, result)
         return result
 
-    async def write(self, family: str, call: Callable[[], Awaitable[T]]) -> T:
-        return await self.breakers.call(family, call)
+    async def write(
+        self, credential: Credential, family: str, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Anything but a GET: guarded by the breaker; the caller's cached reads go."""
+        try:
+            return await self.breakers.call(family, call)
+        finally:
+            if self.cache is not None:
+                self.cache.forget(credential.fingerprint)

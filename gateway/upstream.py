@@ -18,8 +18,10 @@ Every exception raised carries the upstream status, if any, in
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -42,7 +44,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.rawjson import LazyBody
-from gateway.resilience import Resilience, RetryableAnswer
+from gateway.resilience import Resilience
 from gateway.transport import PooledTransport
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
@@ -100,7 +102,8 @@ class UpstreamClient:
         observer: Observer | None = None,
         resilience: Resilience | None = None,
     ) -> None:
-        self.resilience = resilience or Resilience(retry or RetryPolicy())
+        self._retry = retry or RetryPolicy()
+        self.resilience = resilience or Resilience(self._retry)
         self._observer = observer
         self._closed = False
         self._base_url = base_url.rstrip("/")
@@ -164,7 +167,7 @@ class UpstreamClient:
             return await self.resilience.read(
                 credential, spec.family, path, _encode_params(params), lazy, call
             )
-        return await self.resilience.write(spec.family, call)
+        return await self.resilience.write(credential, spec.family, call)
 
     async def _call(
         self,
@@ -188,43 +191,40 @@ class UpstreamClient:
         started = time.monotonic()
         status: int | None = None
         try:
-            try:
-                async for attempt in self.resilience.retrying(retryable):
-                    with attempt:
-                        attempts += 1
-                        status = None
-                        response = await self._http.request(
-                            method,
-                            self._url(path, tuple(params.items()) if params else ()),
-                            headers=headers,
-                            content=content,
-                            data=data,
-                            files=files,
-                        )
-                        status = response.status_code
-                        if status in _RETRY_STATUSES:
-                            raise RetryableAnswer(response, _retry_after(response))
-                        self.resilience.budget.answered()
-            except RetryableAnswer as exc:
-                # No more tries: the last answer becomes its error below.
-                response = exc.response
-            except httpx.InvalidURL as exc:
-                # Caller input (a filter) too long for a URL.
-                raise BadRequest("The request is too large for the session service.") from exc
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                raise UpstreamUnavailable(
-                    f"The session service did not answer ({type(exc).__name__})."
-                ) from exc
-            return _parse(response, credential, lazy=lazy)
+            while True:
+                attempts += 1
+                try:
+                    response = await self._http.request(
+                        method,
+                        self._url(path, tuple(params.items()) if params else ()),
+                        headers=headers,
+                        content=content,
+                        data=data,
+                        files=files,
+                    )
+                except httpx.InvalidURL as exc:
+                    # Caller input (a filter) too long for a URL.
+                    raise BadRequest("The request is too large for the session service.") from exc
+                except (httpx.TimeoutException, httpx.TransportError) as exc:
+                    status = None
+                    failure: GatewayError = UpstreamUnavailable(
+                        f"The session service did not answer ({type(exc).__name__})."
+                    )
+                    if retryable and await self._backoff(attempts, started, None):
+                        continue
+                    raise failure from exc
+                status = response.status_code
+                if status in _RETRY_STATUSES:
+                    if retryable and await self._backoff(attempts, started, response):
+                        continue
+                else:
+                    self.resilience.budget.answered()
+                return _parse(response, credential, lazy=lazy)
         finally:
             if self._observer is not None:
                 self._observer(
                     UpstreamCall(method, route, status, time.monotonic() - started, attempts)
                 )
-
-    def _build_url(self, path: str, params: tuple[tuple[str, str | int | bool], ...]) -> httpx.URL:
-        url = httpx.URL(self._base_url + path)
-        return url.copy_merge_params({k: _param(v) for k, v in params}) if params else url
 
     async def get(
         self,
@@ -239,13 +239,37 @@ class UpstreamClient:
         )
         return response.data
 
+    def _build_url(self, path: str, params: tuple[tuple[str, str | int | bool], ...]) -> httpx.URL:
+        url = httpx.URL(self._base_url + path)
+        return url.copy_merge_params(_encode_params(dict(params)) or {}) if params else url
 
-def _param(value: str | int | bool) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    async def _backoff(
+        self, attempts: int, started: float, response: httpx.Response | None
+    ) -> bool:
+        """Sleep before the next try; ``False`` when the retry budget is spent."""
+        policy = self._retry
+        if attempts >= policy.attempts:
+            return False
+        # Full jitter: spreads the retries of many concurrent callers.
+        delay = random.uniform(0, min(policy.max_delay, policy.base_delay * 2 ** (attempts - 1)))
+        retry_after = _retry_after(response)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        if time.monotonic() - started + delay > policy.total_budget:
+            return False
+        if not self.resilience.budget.try_retry():
+            return False
+        await asyncio.sleep(delay)
+        return True
 
 
 def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:
-    return {key: _param(value) for key, value in params.items()} if params else None
+    if not params:
+        return None
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:

@@ -24,6 +24,8 @@ ALICE = Credential("API-KEY alice-key-1")
 BOB = Credential("API-KEY bob-key-22")
 FAST = RetryPolicy(attempts=5, base_delay=0.0005, max_delay=0.001, total_budget=2.0)
 LISTING = "/session-management/sessions/"
+EXPORT = routes.EXPORT
+SESSION = {"activity": "jumping", "session_id": "abc"}
 
 
 class FakeClock:
@@ -195,7 +197,7 @@ async def test_fifty_identical_concurrent_reads_make_one_call() -> None:
     assert results[:50] == [results[0]] * 50
 
 
-async def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
+async def test_a_follower_that_gives_up_leaves_the_call_running() -> None:
     flight = Singleflight()
     release = asyncio.Event()
     runs = 0
@@ -206,13 +208,39 @@ async def test_a_cancelled_caller_does_not_cancel_the_shared_call() -> None:
         await release.wait()
         return 7
 
-    first = asyncio.create_task(flight.do("k", call))
-    second = asyncio.create_task(flight.do("k", call))
+    leader = asyncio.create_task(flight.do("k", call))
     await asyncio.sleep(0)
-    first.cancel()
+    follower = asyncio.create_task(flight.do("k", call))
+    other = asyncio.create_task(flight.do("k", call))
+    await asyncio.sleep(0)
+    follower.cancel()
     release.set()
-    assert await second == 7
-    assert runs == 1 and flight.in_flight == 0
+    assert await leader == 7 and await other == 7
+    assert runs == 1 and flight.in_flight == 0 and flight.shared == 2
+
+
+async def test_a_leader_that_gives_up_hands_the_call_on() -> None:
+    flight = Singleflight()
+    release = asyncio.Event()
+    runs = 0
+
+    async def call() -> int:
+        nonlocal runs
+        runs += 1
+        await release.wait()
+        return runs
+
+    leader = asyncio.create_task(flight.do("k", call))
+    await asyncio.sleep(0)
+    followers = [asyncio.create_task(flight.do("k", call)) for _ in range(3)]
+    await asyncio.sleep(0)
+    leader.cancel()
+    for _ in range(5):  # the followers learn of it, and one takes over
+        await asyncio.sleep(0)
+    release.set()
+    # One follower ran it again; the others shared that second run.
+    assert await asyncio.gather(*followers) == [2, 2, 2]
+    assert runs == 2 and flight.in_flight == 0
 
 
 async def test_a_shared_failure_reaches_every_caller() -> None:
@@ -237,16 +265,39 @@ async def test_cache_is_per_credential_and_never_for_the_video_status() -> None:
 
     async with client(handler, cache_ttl=60.0) as upstream:
         for _ in range(3):
-            await upstream.get(LISTING, ALICE)
-        await upstream.get(LISTING, BOB)
+            await upstream.get(EXPORT, ALICE, path_params=SESSION)
+        await upstream.get(EXPORT, BOB, path_params=SESSION)
         for _ in range(3):
             await read_video_state(upstream, ALICE, Activity.JUMPING, "abc")
-    assert calls.count(LISTING) == 2
-    assert len(calls) == 5
+            await upstream.get(routes.DETAILS, ALICE, path_params=SESSION)
+            await upstream.get(LISTING, ALICE)
+    assert calls.count("/jumping/sessions/abc/export/") == 2
+    assert len(calls) == 2 + 3 * 3
     # No key in clear in any cache key.
     assert upstream.resilience.cache is not None
     for key in upstream.resilience.cache._entries:
         assert "alice-key-1" not in repr(key) and "bob-key-22" not in repr(key)
+
+
+async def test_a_write_drops_the_writers_cached_reads_only() -> None:
+    titles = {"alice": "before", "bob": "bob's"}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        who = "alice" if "alice" in request.headers["authorization"] else "bob"
+        if request.method == "PUT":
+            titles[who] = "after"
+            return httpx.Response(200, json={"success": "updated"})
+        return httpx.Response(200, json={"title": titles[who]})
+
+    async with client(handler, cache_ttl=60.0) as upstream:
+        assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "before"}
+        assert await upstream.get(EXPORT, BOB, path_params=SESSION) == {"title": "bob's"}
+        await upstream.request(
+            "PUT", routes.SESSION, ALICE, path_params={"session_id": "s"}, json={"title": "x"}
+        )
+        assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "after"}
+        assert upstream.resilience.cache is not None
+        assert len(upstream.resilience.cache._entries) == 2  # bob's stayed
 
 
 async def test_cache_is_off_by_default() -> None:

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-import tenacity
 
-import gateway.resilience as resilience_module
+import gateway.upstream as upstream_module
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import (
@@ -24,20 +23,16 @@ from gateway.errors import (
 )
 from gateway.loaders import OperationUpstream, Resource, routes
 from gateway.model import Activity
-from gateway.resilience import Resilience
 from gateway.upstream import MethodNotAllowed, UpstreamClient
 
 KEY = Credential("API-KEY k-123456")
 
 
-def client(
-    handler: Any, retry: RetryPolicy | None = None, fake: FakeTime | None = None
-) -> UpstreamClient:
-    retry = retry or RetryPolicy(attempts=1)
+def client(handler: Any, retry: RetryPolicy | None = None) -> UpstreamClient:
     return UpstreamClient(
         "http://upstream",
         transport=httpx.MockTransport(handler),
-        resilience=Resilience(retry, sleep=fake.sleep) if fake else Resilience(retry),
+        retry=retry or RetryPolicy(attempts=1),
     )
 
 
@@ -132,10 +127,10 @@ class FakeTime:
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
-    # tenacity times the tries (the total budget) with its module's clock.
-    monkeypatch.setattr(tenacity, "time", types.SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(upstream_module, "time", types.SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(upstream_module, "asyncio", types.SimpleNamespace(sleep=fake.sleep))
     # Full jitter at its ceiling: the schedule's bounds become exact figures.
-    monkeypatch.setattr(resilience_module, "random", types.SimpleNamespace(uniform=lambda a, b: b))
+    monkeypatch.setattr(upstream_module, "random", types.SimpleNamespace(uniform=lambda a, b: b))
     return fake
 
 
@@ -154,14 +149,14 @@ def failing(times: int, status: int = 503, headers: dict[str, str] | None = None
 
 async def test_backoff_doubles_up_to_its_cap(fake_time: FakeTime) -> None:
     policy = RetryPolicy(attempts=5, base_delay=0.1, max_delay=0.3, total_budget=10.0)
-    async with client(failing(4), policy, fake_time) as upstream:
+    async with client(failing(4), policy) as upstream:
         assert await upstream.get("/x/", KEY) == {"ok": 5}
     assert fake_time.sleeps == pytest.approx([0.1, 0.2, 0.3, 0.3])
 
 
 async def test_attempts_bound_the_tries(fake_time: FakeTime) -> None:
     policy = RetryPolicy(attempts=3, base_delay=0.1, max_delay=1.0, total_budget=10.0)
-    async with client(failing(3), policy, fake_time) as upstream:
+    async with client(failing(3), policy) as upstream:
         with pytest.raises(UpstreamUnavailable):
             await upstream.get("/x/", KEY)
     assert fake_time.sleeps == pytest.approx([0.1, 0.2])
@@ -170,7 +165,7 @@ async def test_attempts_bound_the_tries(fake_time: FakeTime) -> None:
 async def test_the_total_budget_bounds_the_waiting(fake_time: FakeTime) -> None:
     # 0.1 then 0.2 would be 0.3 s of waiting: past a 0.25 s budget, so one retry only.
     policy = RetryPolicy(attempts=5, base_delay=0.1, max_delay=1.0, total_budget=0.25)
-    async with client(failing(5), policy, fake_time) as upstream:
+    async with client(failing(5), policy) as upstream:
         with pytest.raises(UpstreamUnavailable):
             await upstream.get("/x/", KEY)
     assert fake_time.sleeps == pytest.approx([0.1])
@@ -185,14 +180,14 @@ async def test_retry_after_is_a_floor_on_the_delay(
 ) -> None:
     policy = RetryPolicy(attempts=3, base_delay=0.1, max_delay=1.0, total_budget=5.0)
     headers = {"Retry-After": header} if header is not None else None
-    async with client(failing(1, 429, headers), policy, fake_time) as upstream:
+    async with client(failing(1, 429, headers), policy) as upstream:
         assert await upstream.get("/x/", KEY) == {"ok": 2}
     assert fake_time.sleeps == pytest.approx(sleeps)
 
 
 async def test_a_retry_after_past_the_budget_is_not_waited_for(fake_time: FakeTime) -> None:
     policy = RetryPolicy(attempts=3, base_delay=0.1, max_delay=1.0, total_budget=5.0)
-    async with client(failing(1, 429, {"Retry-After": "6"}), policy, fake_time) as upstream:
+    async with client(failing(1, 429, {"Retry-After": "6"}), policy) as upstream:
         with pytest.raises(UpstreamUnavailable):
             await upstream.get("/x/", KEY)
     assert fake_time.sleeps == []
@@ -239,3 +234,12 @@ def test_resources_are_keyed_by_what_is_fetched() -> None:
     details = Resource.session(routes.DETAILS, Activity.JUMPING, "s")
     assert details.path_params == (("activity", "jumping"), ("session_id", "s")) and details.lazy
     assert not Resource.session("/{activity}/x/{session_id}/", Activity.JUMPING, "s").lazy
+
+
+async def test_a_wait_that_exactly_fills_the_budget_is_allowed(fake_time: FakeTime) -> None:
+    # 0.25 + 0.5 is exactly 0.75 in binary floating point: within, not past, the budget.
+    policy = RetryPolicy(attempts=5, base_delay=0.25, max_delay=1.0, total_budget=0.75)
+    async with client(failing(5), policy) as upstream:
+        with pytest.raises(UpstreamUnavailable):
+            await upstream.get("/x/", KEY)
+    assert fake_time.sleeps == [0.25, 0.5]
