@@ -18,6 +18,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -36,6 +37,7 @@ from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.credentials import Credential
 from gateway.graphiql import graphiql_page_response, graphiql_routes
+from gateway.guards import RequestGuard
 from gateway.metrics import Metrics
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
@@ -246,7 +248,8 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(RequestGuard, max_header_bytes=settings.max_header_bytes)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:

@@ -80,6 +80,8 @@ class Settings:
     # A GraphQL request's body; an upload's (multipart) has its own bound.
     max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
+    # All of a request's headers together (a browser's are 1-4 KB).
+    max_header_bytes: int = 16 * 1024
     graphiql: bool = True
     log_level: str = "info"
 

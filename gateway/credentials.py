@@ -16,7 +16,12 @@ import secrets
 
 from gateway.errors import Unauthenticated
 
-__all__ = ["Credential", "credential_from_header"]
+__all__ = ["MAX_AUTHORIZATION_LENGTH", "Credential", "credential_from_header"]
+
+# Real keys are tens of characters. A longer value is refused before it is
+# hashed, held, or sent on: a megabyte "key" would otherwise ride along on
+# every upstream call of the operation.
+MAX_AUTHORIZATION_LENGTH = 1024
 
 _PRINTABLE = re.compile(r"[\x20-\x7e]+")
 
@@ -73,6 +78,10 @@ def credential_from_header(value: str | None) -> Credential | None:
     """
     if value is None or not value.strip():
         return None
+    if len(value) > MAX_AUTHORIZATION_LENGTH:
+        raise Unauthenticated(
+            f"The Authorization value is longer than {MAX_AUTHORIZATION_LENGTH} characters."
+        )
     if not _PRINTABLE.fullmatch(value):
         # An HTTP header can't carry it to the upstream; say so without
         # echoing any of it.

@@ -121,7 +121,10 @@ class SessionEdge:
                 f"Session {self.item.session_id} has an unknown activity "
                 f"{str(self.item.summary.get('activity'))[:40]!r}."
             )
-        return session_type(SessionRef(activity, self.item.session_id, self.item.summary))
+        # The caller's own listing says whose session it is and its activity.
+        return session_type(
+            SessionRef(activity, self.item.session_id, self.item.summary, proven=True)
+        )
 
 
 @strawberry.type(description="A page of sessions (Relay connection), newest first.")
