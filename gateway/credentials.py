@@ -9,10 +9,12 @@ process; names shared between replicas (broker channels and keys) use
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
 import secrets
+from urllib.parse import quote, quote_plus
 
 from gateway.errors import Unauthenticated
 
@@ -28,6 +30,23 @@ _PRINTABLE = re.compile(r"[\x20-\x7e]+")
 # One random salt per process: fingerprints are for in-process keying, and a
 # fingerprint in a log must not let anyone test guesses of the key offline.
 _SALT = secrets.token_bytes(16)
+
+
+# The shortest run of a key's characters that :meth:`Credential.redact` masks.
+_WINDOW = 8
+
+
+def _windows(token: str) -> set[str]:
+    """Every :data:`_WINDOW`-character run of the key's forms, lower-cased."""
+    raw = token.encode()
+    forms = {token, quote(token, safe=""), quote_plus(token)}
+    for shift in range(3):
+        # Base64 of the key inside a longer text depends on its alignment:
+        # these are the characters that don't depend on what surrounds it.
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(b"\0" * shift + raw + b"\0\0\0").decode()
+            forms.add(encoded[(shift * 4 + 2) // 3 + 1 : -5])
+    return {form[i : i + _WINDOW].lower() for form in forms for i in range(len(form) - _WINDOW + 1)}
 
 
 class Credential:
@@ -48,12 +67,31 @@ class Credential:
         return hmac.new(secret, self._header.encode(), hashlib.sha256).hexdigest()[:32]
 
     def redact(self, text: str) -> str:
-        """``text`` with every occurrence of the key (and the whole header) removed."""
-        out = text.replace(self._header, "[redacted]")
+        """``text`` with anything that looks like a piece of the key masked: for DEBUG
+        logs of the upstream's error text, which is never shown to anyone else.
+
+        Masks every run of :data:`_WINDOW` or more characters of the key, in
+        any case, as written, percent-encoded or base64-encoded: so a copy of
+        the key that was upper-cased, encoded or truncated is caught as well
+        as an exact one.
+        """
         _, _, token = self._header.partition(" ")
-        if len(token) >= 4:
-            out = out.replace(token, "[redacted]")
-        return out
+        token = token.strip() or self._header
+        windows = _windows(token)
+        if not windows:
+            return text.replace(token, "[redacted]") if token else text
+        masked = bytearray(len(text))
+        folded = text.lower()
+        for i in range(len(folded) - _WINDOW + 1):
+            if folded[i : i + _WINDOW] in windows:
+                masked[i : i + _WINDOW] = b"\x01" * _WINDOW
+        out: list[str] = []
+        for i, char in enumerate(text):
+            if not masked[i]:
+                out.append(char)
+            elif i == 0 or not masked[i - 1]:
+                out.append("[redacted]")
+        return "".join(out)
 
     def __repr__(self) -> str:
         return f"Credential(fingerprint={self.fingerprint!r})"

@@ -144,7 +144,9 @@ class OperationUpstream:
         if refusal is not None:
             # A fresh error per field: one instance raised in many tasks
             # would collect all their tracebacks.
-            raise type(refusal)(refusal.message, upstream_status=refusal.upstream_status)
+            error = type(refusal)(refusal.message, upstream_status=refusal.upstream_status)
+            error.upstream_code = refusal.upstream_code
+            raise error
 
     def _count(self) -> None:
         self.calls += 1

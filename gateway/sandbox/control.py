@@ -8,6 +8,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
                                                  export_frames, fail_next}
+                                                fail_next: {status, count, path_contains,
+                                                 method, garbage, message, error_code}
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
 """
@@ -49,8 +51,8 @@ def failure_response(rule: FailureRule) -> Response:
     if rule.garbage:
         # A proxy's error page, or a half-deployed upstream: not JSON at all.
         return HTMLResponse("<html>oops</html>", status_code=rule.status)
-    message = _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
-    return error_response(rule.status, message)
+    message = rule.message or _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
+    return error_response(rule.status, message, rule.error_code)
 
 
 def _number(payload: dict[str, Any], name: str) -> float:
@@ -75,14 +77,19 @@ def _failure_rule(spec: object) -> FailureRule:
         raise ConfigError("garbage must be a boolean")
     path_contains = spec.get("path_contains", "")
     method = spec.get("method")
-    if not isinstance(path_contains, str) or not (method is None or isinstance(method, str)):
-        raise ConfigError("path_contains and method must be strings")
+    message, error_code = spec.get("message"), spec.get("error_code")
+    if not isinstance(path_contains, str) or not all(
+        v is None or isinstance(v, str) for v in (method, message, error_code)
+    ):
+        raise ConfigError("path_contains, method, message and error_code must be strings")
     return FailureRule(
         remaining=_int(spec, "count", 1, 1, 1_000_000),
         status=_int(spec, "status", 200 if garbage else 503, 200, 599),
         path_contains=path_contains,
         method=method.upper() if method else None,
         garbage=garbage,
+        message=message,
+        error_code=error_code,
     )
 
 

@@ -47,6 +47,10 @@ class FailureRule:
     path_contains: str = ""
     method: str | None = None
     garbage: bool = False
+    # The error body's text and code, instead of the status's usual ones
+    # (e.g. an upstream that echoes what it was sent).
+    message: str | None = None
+    error_code: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_contains in path and (self.method is None or self.method == method)
@@ -58,6 +62,8 @@ class FailureRule:
             "path_contains": self.path_contains,
             "method": self.method,
             "garbage": self.garbage,
+            "message": self.message,
+            "error_code": self.error_code,
         }
 
 
