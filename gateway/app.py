@@ -23,25 +23,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.credentials import Credential
+from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.guards import RequestGuard
 from gateway.metrics import Metrics
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
+from gateway.wsguard import WebSocketGuard, WebSocketLimits
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -49,16 +52,23 @@ __all__ = ["GatewayGraphQL", "create_app"]
 
 log = logging.getLogger("gateway")
 
+_NO_ACK_PAYLOAD: UnsetType = UNSET
+
 
 class _TextWebSocketAdapter(ASGIWebSocketAdapter):
     """GraphQL-over-WebSocket messages are text frames: both protocols say so,
     and clients (gql, graphql-ws) reject binary ones."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        # A client that has gone (or was closed for falling behind) loses the
+        # message: the connection's own end stops its operations. Raising here
+        # would log each operation's end as an error.
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+        except WebSocketDisconnect:
+            return
 
 
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
@@ -66,7 +76,12 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
     websocket_adapter_class = _TextWebSocketAdapter
 
-    def __init__(self, services_ref: _ServicesRef, settings: Settings) -> None:
+    def __init__(
+        self,
+        services_ref: _ServicesRef,
+        settings: Settings,
+        ws_limits: WebSocketLimits | None = None,
+    ) -> None:
         super().__init__(
             build_schema(settings),
             graphql_ide="graphiql" if settings.graphiql else None,
@@ -85,6 +100,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         )
         self._services = services_ref
         self._settings = settings
+        self._ws_limits = ws_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,6 +128,23 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> GatewayContext:
         return GatewayContext(request=request, services=self._services.get())
+
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
+        if self._ws_limits is None:
+            return _NO_ACK_PAYLOAD
+        try:
+            credential = context.credential()
+        except GatewayError:
+            return _NO_ACK_PAYLOAD  # each operation reports it
+        scope = context.request.scope
+        if credential is not None and not self._ws_limits.admit_key(scope, credential.fingerprint):
+            raise ConnectionRejectionError(
+                {
+                    "message": f"At most {self._ws_limits.max_per_key} connections per API key.",
+                    "extensions": {"code": "LIMIT_EXCEEDED"},
+                }
+            )
+        return _NO_ACK_PAYLOAD
 
     def decode_json(self, data: str | bytes) -> object:
         try:
@@ -182,7 +215,13 @@ def create_app(
     """The gateway app. ``transport`` replaces the network in unit tests."""
     settings = settings or Settings()
     ref = _ServicesRef()
-    graphql = GatewayGraphQL(ref, settings)
+    ws_limits = WebSocketLimits(
+        max_per_address=settings.ws_max_per_address,
+        max_per_key=settings.ws_max_per_key,
+        init_timeout=settings.ws_init_timeout,
+        max_pending_bytes=settings.ws_max_pending_bytes,
+    )
+    graphql = GatewayGraphQL(ref, settings, ws_limits)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -248,7 +287,10 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    middleware = [Middleware(RequestGuard, max_header_bytes=settings.max_header_bytes)]
+    middleware = [
+        Middleware(RequestGuard, max_header_bytes=settings.max_header_bytes),
+        Middleware(WebSocketGuard, limits=ws_limits),
+    ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 

@@ -82,6 +82,16 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # All of a request's headers together (a browser's are 1-4 KB).
     max_header_bytes: int = 16 * 1024
+    # WebSocket connections (0: no bound). Behind a proxy every client has
+    # the proxy's address: raise the first bound there.
+    ws_max_per_address: int = 100
+    ws_max_per_key: int = 50
+    # Seconds from the upgrade to connection_init.
+    ws_init_timeout: float = 10.0
+    # Results waiting for a client that isn't reading; past this it is closed.
+    ws_max_pending_bytes: int = 4 * 1024 * 1024
+    # Queries and mutations of one connection executing at once.
+    ws_max_operations: int = 8
     graphiql: bool = True
     log_level: str = "info"
 

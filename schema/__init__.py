@@ -19,7 +19,7 @@ from gateway.config import Settings
 from schema.bounds import create_bounds_rule
 from schema.context import GatewayContext
 from schema.execution import GatewayExecutionContext
-from schema.extensions import OperationScopeExtension, settle_error
+from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import FLOAT_SERIES, FloatSeries
@@ -58,6 +58,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[JumpingSession, RunningSession, WeightliftingSession],
         extensions=[
             OperationScopeExtension,
+            WebSocketOperationLimit,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Clients send the same few operations over and over: parse and
             # validate each text once. The bounds' rules are built once too,
