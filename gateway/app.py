@@ -35,7 +35,8 @@ from strawberry.subscriptions import (
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.broker import create_broker
-from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
+from gateway.broker.signed import SignedBroker
+from gateway.config import Settings
 from gateway.credentials import Credential
 from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
@@ -235,12 +236,8 @@ def create_app(
             transport=transport,
             observer=metrics.observe_upstream,
         )
-        broker = create_broker(settings.redis_url)
-        if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:
-            log.warning(
-                "GATEWAY_CREDENTIAL_SECRET is the built-in default: Redis key names are "
-                "then unkeyed hashes of API keys. Give every replica the same secret."
-            )
+        # Settings refuse Redis without a real secret (gateway/config.py).
+        broker = create_broker(settings.redis_url, secret=settings.credential_secret.encode())
         async with client:
             await broker.connect()
             watchers = ReadinessWatchers(
@@ -277,6 +274,9 @@ def create_app(
         if services.watchers is not None:
             services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
             services.metrics.gauges["gateway_readiness_polls_total"] = services.watchers.polls
+        if isinstance(services.broker, SignedBroker):
+            # Broker messages and states dropped for a bad signature.
+            services.metrics.gauges["gateway_broker_rejected_total"] = services.broker.rejected
         return PlainTextResponse(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
     routes: list[BaseRoute] = [

@@ -85,7 +85,10 @@ def _serve(args: argparse.Namespace) -> None:
         "log_level": args.log_level,
     }
     overrides["upstream_url"] = args.upstream_url
-    settings = Settings.from_env(None, **overrides)
+    try:
+        settings = Settings.from_env(None, **overrides)
+    except ValueError as exc:
+        sys.exit(f"session-gateway: {exc}")
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
         settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "DEFAULT_CREDENTIAL_SECRET",
     "DEFAULT_SANDBOX_PORT",
+    "MIN_CREDENTIAL_SECRET_LENGTH",
     "RetryPolicy",
     "Settings",
     "WatchPolicy",
@@ -21,6 +22,10 @@ __all__ = [
 
 DEFAULT_SANDBOX_PORT = 8765
 DEFAULT_CREDENTIAL_SECRET = "session-gateway-default-secret"
+# With Redis, the secret keys channel names and signs messages: a short or
+# known one would let anyone who reads Redis test key guesses offline, and
+# anyone who writes to it forge events.
+MIN_CREDENTIAL_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,17 @@ class Settings:
     ws_max_operations: int = 8
     graphiql: bool = True
     log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        secret = self.credential_secret
+        if self.redis_url and (
+            secret == DEFAULT_CREDENTIAL_SECRET or len(secret) < MIN_CREDENTIAL_SECRET_LENGTH
+        ):
+            raise ValueError(
+                "GATEWAY_CREDENTIAL_SECRET must be set, to a random value of at least "
+                f"{MIN_CREDENTIAL_SECRET_LENGTH} characters shared by every replica, when "
+                "Redis is used (e.g. `openssl rand -hex 32`)"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
