@@ -67,7 +67,8 @@ class _TextWebSocketAdapter(ASGIWebSocketAdapter):
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            encoded = self.view.encode_json(message)
+            await self.ws.send_text(encoded if isinstance(encoded, str) else encoded.decode())
         except WebSocketDisconnect:
             return
 
@@ -158,7 +159,7 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
     def encode_json(self, data: object) -> bytes:
         # Payloads are mostly long arrays of floats: orjson is several times
         # faster than the standard library here.
-        return orjson.dumps(data)
+        return _bounded_json(data, self._settings.max_response_bytes)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own GraphiQL build, never Strawberry's CDN-loaded page.
@@ -167,6 +168,25 @@ class GatewayGraphQL(GraphQL[GatewayContext, None]):
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _bounded_json(data: object, max_bytes: int) -> bytes:
+    """``data`` as JSON, or, past ``max_bytes``, its errors alone plus ours.
+
+    The output budget (gateway.budget) stops most answers growing past the
+    bound while they are built; this is the backstop for what it estimates
+    low, so no answer larger than the bound is ever sent.
+    """
+    encoded = orjson.dumps(data)
+    if len(encoded) <= max_bytes or not isinstance(data, dict):
+        return encoded
+    refusal = {
+        "message": f"The answer is larger than {max_bytes} bytes; select less.",
+        "extensions": {"code": "LIMIT_EXCEEDED"},
+    }
+    if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
+        return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})
+    return orjson.dumps({"data": None, "errors": [refusal]})
 
 
 def _error_response(message: str, status: int) -> Response:

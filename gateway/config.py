@@ -82,6 +82,9 @@ class Settings:
     max_fields: int = 1000
     max_upstream_calls: int = 200
     max_page_size: int = 100
+    # One operation's answer: estimated as its heavy parts are built, and
+    # checked as it is written (a full 10,000-frame export is about 4 MB).
+    max_response_bytes: int = 16 * 1024 * 1024
     # A GraphQL request's body; an upload's (multipart) has its own bound.
     max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024

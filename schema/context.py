@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info
 
+from gateway.budget import OutputBudget
 from gateway.credentials import Credential, credential_from_header
 from gateway.errors import BadRequest, Unauthenticated
 from gateway.loaders import OperationUpstream
 from gateway.services import Services
 
-__all__ = ["GatewayContext", "OperationScope", "current_scope", "upstream_of"]
+__all__ = ["GatewayContext", "OperationScope", "charge_output", "current_scope", "upstream_of"]
 
 
 @dataclass
@@ -62,6 +63,7 @@ class OperationScope:
     def __init__(self, context: GatewayContext) -> None:
         self.context = context
         self._upstream: OperationUpstream | None = None
+        self.output = OutputBudget(context.services.settings.max_response_bytes)
 
     def upstream(self) -> OperationUpstream:
         if self._upstream is None:
@@ -103,3 +105,10 @@ def upstream_of(info: Info[GatewayContext, Any]) -> OperationUpstream:
         scope = OperationScope(info.context)
         _scope.set(scope)
     return scope.upstream()
+
+
+def charge_output(nbytes: int) -> None:
+    """Charge the running operation's output budget (none outside an operation)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.output.charge(nbytes)
