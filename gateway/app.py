@@ -8,6 +8,7 @@ gets a fresh :class:`~schema.context.GatewayContext` that borrows them.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -290,6 +291,12 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
+        if not _metrics_allowed(request, settings.metrics_token):
+            return PlainTextResponse(
+                "Send the metrics token: Authorization: Bearer <token>.",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         services = ref.get()
         if services.watchers is not None:
             services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
@@ -323,6 +330,13 @@ def _optional_routes(settings: Settings) -> list[BaseRoute]:
 
         demo_key = DEMO_KEYS["alice"]
     return graphiql_routes(sandbox=settings.sandbox, demo_key=demo_key)
+
+
+def _metrics_allowed(request: Request, token: str | None) -> bool:
+    if token is None:
+        return True
+    sent = request.headers.get("authorization", "")
+    return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
 
 
 async def _probe_upstream(client: UpstreamClient) -> str:

@@ -101,6 +101,11 @@ class Settings:
     # Queries and mutations of one connection executing at once.
     ws_max_operations: int = 8
     graphiql: bool = True
+    # Schema introspection (GraphiQL and code generators need it); when off,
+    # validation errors stop suggesting the schema's names too.
+    introspection: bool = True
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str | None = None
     log_level: str = "info"
 
     def __post_init__(self) -> None:

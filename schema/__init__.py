@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import date, datetime
 
 import strawberry
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -22,7 +24,7 @@ from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
 from schema.mutation import Mutation
 from schema.query import Query
-from schema.scalars import FLOAT_SERIES, FloatSeries
+from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
 from schema.subscription import Subscription
 from schema.types import JumpingSession, RunningSession, WeightliftingSession
 
@@ -31,7 +33,14 @@ __all__ = ["GatewaySchema", "build_schema"]
 log = logging.getLogger("gateway.errors")
 
 
+# graphql-core's hints at the schema's names, e.g. "Did you mean 'title'?".
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
 class GatewaySchema(strawberry.Schema):
+    # Off with introspection: suggestions would spell the schema out anyway.
+    hide_suggestions = False
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -41,6 +50,8 @@ class GatewaySchema(strawberry.Schema):
         context = execution_context.context if execution_context is not None else None
         for error in errors:
             code = settle_error(error)
+            if self.hide_suggestions and error.original_error is None:
+                error.message = _SUGGESTION.sub("", error.message)
             if isinstance(context, GatewayContext):
                 context.services.metrics.errors[code] += 1
             log.debug("%s: %s", code, error.message)
@@ -51,7 +62,9 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     bounds: list[type[ASTValidationRule]] = [
         create_bounds_rule(settings.max_depth, settings.max_aliases, settings.max_fields),
     ]
-    return GatewaySchema(
+    if not settings.introspection:
+        bounds.append(NoSchemaIntrospectionCustomRule)
+    schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -67,6 +80,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(bounds),
             lambda: ValidationCache(maxsize=512),
         ],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map={FloatSeries: FLOAT_SERIES}),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            scalar_map={FloatSeries: FLOAT_SERIES, date: DATE, datetime: DATETIME},
+        ),
         execution_context_class=GatewayExecutionContext,
     )
+    schema.hide_suggestions = not settings.introspection
+    return schema
