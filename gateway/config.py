@@ -80,6 +80,9 @@ class Settings:
     # Fields of the operation once its fragments are spread (GraphiQL's
     # introspection query is about 150).
     max_fields: int = 1000
+    # Directives written in a document, and variables one operation declares.
+    max_directives: int = 50
+    max_variables: int = 100
     max_upstream_calls: int = 200
     max_page_size: int = 100
     # One operation's answer: estimated as its heavy parts are built, and

@@ -12,13 +12,12 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from schema.bounds import create_bounds_rule
+from schema.bounds import BoundsFirstValidation, OperationLimits
 from schema.context import GatewayContext
 from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
@@ -59,11 +58,17 @@ class GatewaySchema(strawberry.Schema):
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    bounds: list[type[ASTValidationRule]] = [
-        create_bounds_rule(settings.max_depth, settings.max_aliases, settings.max_fields),
-    ]
+    limits = OperationLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_fields=settings.max_fields,
+        max_directives=settings.max_directives,
+        max_variables=settings.max_variables,
+    )
+    # Built once, so that the validation cache's key (which holds them) is stable.
+    rules: list[type[ASTValidationRule]] = []
     if not settings.introspection:
-        bounds.append(NoSchemaIntrospectionCustomRule)
+        rules.append(NoSchemaIntrospectionCustomRule)
     schema = GatewaySchema(
         query=Query,
         mutation=Mutation,
@@ -74,11 +79,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             WebSocketOperationLimit,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Clients send the same few operations over and over: parse and
-            # validate each text once. The bounds' rules are built once too,
-            # so that the validation cache's key (which holds them) is stable.
+            # validate each text once; the operation bounds come first.
             lambda: ParserCache(maxsize=512),
-            lambda: AddValidationRules(bounds),
-            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules(rules),
+            lambda: BoundsFirstValidation(limits, maxsize=512),
         ],
         config=StrawberryConfig(
             auto_camel_case=True,

@@ -8,13 +8,22 @@ Here each fragment's cost (depth, aliases, fields of its expansion) is
 computed once and reused wherever it is spread, so a document is checked in
 one pass over its text, and the expansion's size is known before anything
 expands it: an operation whose expanded form is too large is refused.
+
+The bounds are checked *before* graphql-core's own rules
+(:class:`BoundsFirstValidation`), and a document past them is refused
+without those rules ever seeing it: they cost far more per token (a
+TypeInfo walk, and quadratic field merging), and a hostile document made to
+be refused should cost as little as possible. Directives and variable
+definitions are bounded too, since those rules' work grows with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -25,8 +34,16 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
+from strawberry.extensions import ValidationCache
 
-__all__ = ["OperationCost", "create_bounds_rule", "operation_costs"]
+__all__ = [
+    "BoundsFirstValidation",
+    "OperationCost",
+    "OperationLimits",
+    "bound_errors",
+    "create_bounds_rule",
+    "operation_costs",
+]
 
 _LIMIT = {"code": "LIMIT_EXCEEDED"}
 
@@ -38,14 +55,27 @@ class OperationCost:
     depth: int  # nesting of fields with selections; introspection fields count 0
     aliases: int
     fields: int
+    directives: int = 0
 
     def __add__(self, other: OperationCost) -> OperationCost:
         return OperationCost(
-            max(self.depth, other.depth), self.aliases + other.aliases, self.fields + other.fields
+            max(self.depth, other.depth),
+            self.aliases + other.aliases,
+            self.fields + other.fields,
+            self.directives + other.directives,
         )
 
 
 _ZERO = OperationCost(0, 0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationLimits:
+    max_depth: int
+    max_aliases: int
+    max_fields: int
+    max_directives: int
+    max_variables: int
 
 
 class _Costing:
@@ -63,6 +93,8 @@ class _Costing:
                 total += self.selection_set(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
                 total += self.fragment(selection.name.value)
+            if selection.directives:
+                total += OperationCost(0, 0, 0, len(selection.directives))
         return total
 
     def field(self, node: FieldNode) -> OperationCost:
@@ -92,58 +124,108 @@ class _Costing:
         return cost
 
 
-def operation_costs(context: ValidationContext) -> dict[str, OperationCost]:
+def operation_costs(document: DocumentNode) -> dict[str, OperationCost]:
     """Each operation's cost by name (``anonymous`` for the unnamed one)."""
-    definitions = context.document.definitions
+    definitions = document.definitions
     costing = _Costing(
         {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     )
     return {
         d.name.value if d.name else "anonymous": costing.selection_set(d.selection_set)
+        + OperationCost(0, 0, 0, len(d.directives or ()))
         for d in definitions
         if isinstance(d, OperationDefinitionNode)
     }
 
 
-def create_bounds_rule(max_depth: int, max_aliases: int, max_fields: int) -> type[ValidationRule]:
+def bound_errors(document: DocumentNode, limits: OperationLimits) -> list[GraphQLError]:
+    """What ``document`` exceeds, as ``LIMIT_EXCEEDED`` errors (none: within bounds)."""
+    return list(_bound_errors(document, limits))
+
+
+def _bound_errors(document: DocumentNode, limits: OperationLimits) -> Iterator[GraphQLError]:
+    try:
+        costs = operation_costs(document)
+    except RecursionError:
+        yield GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)
+        return
+    for name, cost in costs.items():
+        if cost.depth > limits.max_depth:
+            yield GraphQLError(
+                f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                extensions=_LIMIT,
+            )
+    total = sum(costs.values(), _ZERO)
+    if total.aliases > limits.max_aliases:
+        yield GraphQLError(
+            f"{_count(total.aliases)} aliases found. Allowed: {limits.max_aliases}",
+            extensions=_LIMIT,
+        )
+    if total.fields > limits.max_fields:
+        yield GraphQLError(
+            f"The operation selects {_count(total.fields)} fields once its "
+            f"fragments are spread. Allowed: {limits.max_fields}",
+            extensions=_LIMIT,
+        )
+    # Directives where they are written (a fragment's once), and variables.
+    written = sum(
+        len(getattr(node, "directives", None) or ())
+        for definition in document.definitions
+        for node in _directive_holders(definition)
+    )
+    if written > limits.max_directives:
+        yield GraphQLError(
+            f"The document holds {written} directives. Allowed: {limits.max_directives}",
+            extensions=_LIMIT,
+        )
+    for definition in document.definitions:
+        variables = len(getattr(definition, "variable_definitions", None) or ())
+        if variables > limits.max_variables:
+            yield GraphQLError(
+                f"An operation declares {variables} variables. Allowed: {limits.max_variables}",
+                extensions=_LIMIT,
+            )
+
+
+def _directive_holders(node: object) -> Iterator[object]:
+    """``node`` and every selection under it, without spreading fragments."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        selection_set = getattr(current, "selection_set", None)
+        if selection_set is not None:
+            stack.extend(selection_set.selections)
+
+
+def create_bounds_rule(limits: OperationLimits) -> type[ValidationRule]:
     """A validation rule refusing operations past the bounds, with ``LIMIT_EXCEEDED``."""
 
     class OperationBounds(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            try:
-                costs = operation_costs(context)
-            except RecursionError:
-                context.report_error(
-                    GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)
-                )
-                return
-            for name, cost in costs.items():
-                if cost.depth > max_depth:
-                    context.report_error(
-                        GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
-                            extensions=_LIMIT,
-                        )
-                    )
-            total = sum(costs.values(), _ZERO)
-            if total.aliases > max_aliases:
-                context.report_error(
-                    GraphQLError(
-                        f"{_count(total.aliases)} aliases found. Allowed: {max_aliases}",
-                        extensions=_LIMIT,
-                    )
-                )
-            if total.fields > max_fields:
-                context.report_error(
-                    GraphQLError(
-                        f"The operation selects {_count(total.fields)} fields once its "
-                        f"fragments are spread. Allowed: {max_fields}",
-                        extensions=_LIMIT,
-                    )
-                )
+            for error in bound_errors(context.document, limits):
+                context.report_error(error)
 
     return OperationBounds
+
+
+class BoundsFirstValidation(ValidationCache):
+    """Strawberry's validation cache, with the bounds checked first: a document
+    past them is refused at once, and graphql-core's rules never run over it."""
+
+    def __init__(self, limits: OperationLimits, maxsize: int | None = None) -> None:
+        super().__init__(maxsize=maxsize)
+        self._limits = limits
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        errors = bound_errors(document, self._limits) if document is not None else []
+        if errors:
+            self.execution_context.pre_execution_errors = errors
+            yield
+            return
+        yield from super().on_validate()
 
 
 def _count(n: int) -> str:
