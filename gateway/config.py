@@ -76,13 +76,15 @@ class Settings:
     # Bounds on one operation.
     max_depth: int = 12
     max_aliases: int = 30
-    max_tokens: int = 2000
+    max_tokens: int = 1000
     # Fields of the operation once its fragments are spread (GraphiQL's
     # introspection query is about 150).
     max_fields: int = 1000
-    # Directives written in a document, and variables one operation declares.
-    max_directives: int = 50
-    max_variables: int = 100
+    # Directives written in a document, variables one operation declares, and
+    # how deep selections nest counting fragments (graphql-core's introspection query: 17).
+    max_directives: int = 20
+    max_variables: int = 50
+    max_nesting: int = 24
     max_upstream_calls: int = 200
     max_page_size: int = 100
     # One operation's answer: estimated as its heavy parts are built, and

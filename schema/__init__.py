@@ -64,6 +64,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_fields=settings.max_fields,
         max_directives=settings.max_directives,
         max_variables=settings.max_variables,
+        max_nesting=settings.max_nesting,
     )
     # Built once, so that the validation cache's key (which holds them) is stable.
     rules: list[type[ASTValidationRule]] = []

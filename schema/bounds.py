@@ -15,11 +15,21 @@ without those rules ever seeing it: they cost far more per token (a
 TypeInfo walk, and quadratic field merging), and a hostile document made to
 be refused should cost as little as possible. Directives and variable
 definitions are bounded too, since those rules' work grows with them.
+
+One of those rules can't be made linear: graphql-core's
+OverlappingFieldsCanBeMerged compares fields that share a response name
+pairwise, so a 10 KB document of a thousand `__typename` within every bound
+takes a tenth of a second. A document of more than :data:`INLINE_FIELDS`
+fields is therefore validated in a worker thread, under a deadline, so that
+the event loop keeps serving meanwhile (the GIL is handed back every few
+milliseconds); past the deadline it is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 from graphql import (
@@ -34,9 +44,12 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 __all__ = [
+    "INLINE_FIELDS",
+    "VALIDATION_DEADLINE",
     "BoundsFirstValidation",
     "OperationCost",
     "OperationLimits",
@@ -47,6 +60,11 @@ __all__ = [
 
 _LIMIT = {"code": "LIMIT_EXCEEDED"}
 
+# Documents of more expanded fields than this are validated off the event
+# loop, and refused if that takes longer than the deadline (seconds).
+INLINE_FIELDS = 100
+VALIDATION_DEADLINE = 2.0
+
 
 @dataclass(frozen=True, slots=True)
 class OperationCost:
@@ -56,6 +74,8 @@ class OperationCost:
     aliases: int
     fields: int
     directives: int = 0
+    # Nesting of selection sets of any kind: fields, inline fragments, spreads.
+    nesting: int = 0
 
     def __add__(self, other: OperationCost) -> OperationCost:
         return OperationCost(
@@ -63,6 +83,13 @@ class OperationCost:
             self.aliases + other.aliases,
             self.fields + other.fields,
             self.directives + other.directives,
+            max(self.nesting, other.nesting),
+        )
+
+    def nested(self) -> OperationCost:
+        """This cost one selection set deeper."""
+        return OperationCost(
+            self.depth, self.aliases, self.fields, self.directives, self.nesting + 1
         )
 
 
@@ -76,6 +103,7 @@ class OperationLimits:
     max_fields: int
     max_directives: int
     max_variables: int
+    max_nesting: int
 
 
 class _Costing:
@@ -90,9 +118,9 @@ class _Costing:
             if isinstance(selection, FieldNode):
                 total += self.field(selection)
             elif isinstance(selection, InlineFragmentNode):
-                total += self.selection_set(selection.selection_set)
+                total += self.selection_set(selection.selection_set).nested()
             elif isinstance(selection, FragmentSpreadNode):
-                total += self.fragment(selection.name.value)
+                total += self.fragment(selection.name.value).nested()
             if selection.directives:
                 total += OperationCost(0, 0, 0, len(selection.directives))
         return total
@@ -105,6 +133,8 @@ class _Costing:
             1 + inner.depth if nested else 0,
             inner.aliases + (node.alias is not None),
             inner.fields + 1,
+            inner.directives,
+            inner.nesting + 1 if node.selection_set is not None else 0,
         )
 
     def fragment(self, name: str) -> OperationCost:
@@ -140,19 +170,26 @@ def operation_costs(document: DocumentNode) -> dict[str, OperationCost]:
 
 def bound_errors(document: DocumentNode, limits: OperationLimits) -> list[GraphQLError]:
     """What ``document`` exceeds, as ``LIMIT_EXCEEDED`` errors (none: within bounds)."""
-    return list(_bound_errors(document, limits))
-
-
-def _bound_errors(document: DocumentNode, limits: OperationLimits) -> Iterator[GraphQLError]:
     try:
         costs = operation_costs(document)
     except RecursionError:
-        yield GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)
-        return
+        return [GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)]
+    return list(_bound_errors(document, costs, limits))
+
+
+def _bound_errors(
+    document: DocumentNode, costs: dict[str, OperationCost], limits: OperationLimits
+) -> Iterator[GraphQLError]:
     for name, cost in costs.items():
         if cost.depth > limits.max_depth:
             yield GraphQLError(
                 f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                extensions=_LIMIT,
+            )
+        if cost.nesting > limits.max_nesting:
+            yield GraphQLError(
+                f"'{name}' nests selections (fields and fragments) {cost.nesting} deep. "
+                f"Allowed: {limits.max_nesting}",
                 extensions=_LIMIT,
             )
     total = sum(costs.values(), _ZERO)
@@ -210,22 +247,53 @@ def create_bounds_rule(limits: OperationLimits) -> type[ValidationRule]:
     return OperationBounds
 
 
-class BoundsFirstValidation(ValidationCache):
-    """Strawberry's validation cache, with the bounds checked first: a document
-    past them is refused at once, and graphql-core's rules never run over it."""
+class BoundsFirstValidation(SchemaExtension):
+    """Validation with the bounds checked first, each text validated once.
+
+    A document past the bounds is refused at once, and graphql-core's rules
+    never run over it; a large one within them is validated off the event
+    loop, under :data:`VALIDATION_DEADLINE`. Results are cached by document,
+    like Strawberry's ``ValidationCache`` (which this replaces).
+    """
 
     def __init__(self, limits: OperationLimits, maxsize: int | None = None) -> None:
-        super().__init__(maxsize=maxsize)
         self._limits = limits
+        self._validate = functools.lru_cache(maxsize=maxsize)(validate_document)
 
-    def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        errors = bound_errors(document, self._limits) if document is not None else []
-        if errors:
-            self.execution_context.pre_execution_errors = errors
+    async def on_validate(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is None:  # Strawberry reports it
             yield
             return
-        yield from super().on_validate()
+        try:
+            costs = operation_costs(document)
+        except RecursionError:
+            context.pre_execution_errors = [
+                GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)
+            ]
+            yield
+            return
+        errors = list(_bound_errors(document, costs, self._limits))
+        if not errors:
+            validate = functools.partial(
+                self._validate, context.schema._schema, document, tuple(context.validation_rules)
+            )
+            if sum(costs.values(), _ZERO).fields <= INLINE_FIELDS:
+                errors = validate()
+            else:
+                try:
+                    async with asyncio.timeout(VALIDATION_DEADLINE):
+                        errors = await asyncio.to_thread(validate)
+                except TimeoutError:
+                    errors = [
+                        GraphQLError(
+                            "The document took too long to validate; send a smaller one.",
+                            extensions=_LIMIT,
+                        )
+                    ]
+        context.pre_execution_errors = errors
+        yield
 
 
 def _count(n: int) -> str:
