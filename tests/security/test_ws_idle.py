@@ -111,3 +111,12 @@ async def test_connections_per_key_are_bounded(
     # Another key is not affected.
     bob = await held.enter_async_context(_connect(ws_gateway))
     assert (await _init(bob, BOB))["type"] == "connection_ack"
+
+
+async def test_closed_connections_no_longer_count(ws_gateway: ServerProcess) -> None:
+    for _ in range(3):
+        async with AsyncExitStack() as stack:
+            for _ in range(PER_KEY):
+                ws = await stack.enter_async_context(_connect(ws_gateway))
+                assert (await _init(ws, ALICE))["type"] == "connection_ack"
+        await asyncio.sleep(0.2)  # the server sees the closes
