@@ -8,6 +8,7 @@ gets a fresh :class:`~schema.context.GatewayContext` that borrows them.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
@@ -19,34 +20,39 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import (
     GRAPHQL_SSE_PROTOCOL,
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
     MULTIPART_SUBSCRIPTION_PROTOCOL,
 )
+from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.apq import PersistedQueries
 from gateway.broker import create_broker
-from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
+from gateway.broker.signed import SignedBroker
+from gateway.config import Settings
 from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
 from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.graphql_http import GraphQLOverHTTP
+from gateway.guards import RequestGuard
 from gateway.metrics import Metrics
 from gateway.resilience import Resilience
 from gateway.services import Services
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
 from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
+from gateway.wsguard import WebSocketGuard, WebSocketLimits
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -54,16 +60,24 @@ __all__ = ["GatewayGraphQL", "create_app"]
 
 log = logging.getLogger("gateway")
 
+_NO_ACK_PAYLOAD: UnsetType = UNSET
+
 
 class _TextWebSocketAdapter(ASGIWebSocketAdapter):
     """GraphQL-over-WebSocket messages are text frames: both protocols say so,
     and clients (gql, graphql-ws) reject binary ones."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        # A client that has gone (or was closed for falling behind) loses the
+        # message: the connection's own end stops its operations. Raising here
+        # would log each operation's end as an error.
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
+            encoded = self.view.encode_json(message)
+            await self.ws.send_text(encoded if isinstance(encoded, str) else encoded.decode())
+        except WebSocketDisconnect:
+            return
 
 
 class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
@@ -76,7 +90,11 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     graphql_ws_handler_class = BoundedWSHandler
 
     def __init__(
-        self, services_ref: _ServicesRef, settings: Settings, origins: OriginPolicy
+        self,
+        services_ref: _ServicesRef,
+        settings: Settings,
+        origins: OriginPolicy,
+        ws_limits: WebSocketLimits | None = None,
     ) -> None:
         super().__init__(
             build_schema(settings),
@@ -97,6 +115,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
         self._services = services_ref
         self._settings = settings
         self._origins = origins
+        self._ws_limits = ws_limits
         self.max_tokens = settings.max_tokens
         self.persisted_queries = PersistedQueries(settings.apq_cache_size, settings.redis_url)
 
@@ -136,6 +155,23 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     ) -> GatewayContext:
         return GatewayContext(request=request, services=self._services.get())
 
+    async def on_ws_connect(self, context: GatewayContext) -> UnsetType | dict[str, object] | None:
+        if self._ws_limits is None:
+            return _NO_ACK_PAYLOAD
+        try:
+            credential = context.credential()
+        except GatewayError:
+            return _NO_ACK_PAYLOAD  # each operation reports it
+        scope = context.request.scope
+        if credential is not None and not self._ws_limits.admit_key(scope, credential.fingerprint):
+            raise ConnectionRejectionError(
+                {
+                    "message": f"At most {self._ws_limits.max_per_key} connections per API key.",
+                    "extensions": {"code": "LIMIT_EXCEEDED"},
+                }
+            )
+        return _NO_ACK_PAYLOAD
+
     def decode_json(self, data: str | bytes) -> object:
         try:
             return orjson.loads(data)
@@ -147,7 +183,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     def encode_json(self, data: object) -> bytes:
         # Payloads are mostly long arrays of floats: orjson is several times
         # faster than the standard library here.
-        return orjson.dumps(data)
+        return _bounded_json(data, self._settings.max_response_bytes)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own GraphiQL build, never Strawberry's CDN-loaded page.
@@ -156,6 +192,25 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _bounded_json(data: object, max_bytes: int) -> bytes:
+    """``data`` as JSON, or, past ``max_bytes``, its errors alone plus ours.
+
+    The output budget (gateway.budget) stops most answers growing past the
+    bound while they are built; this is the backstop for what it estimates
+    low, so no answer larger than the bound is ever sent.
+    """
+    encoded = orjson.dumps(data)
+    if len(encoded) <= max_bytes or not isinstance(data, dict):
+        return encoded
+    refusal = {
+        "message": f"The answer is larger than {max_bytes} bytes; select less.",
+        "extensions": {"code": "LIMIT_EXCEEDED"},
+    }
+    if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
+        return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})
+    return orjson.dumps({"data": None, "errors": [refusal]})
 
 
 def _bounded(receive: Receive, limit: int) -> Receive:
@@ -202,7 +257,13 @@ def create_app(
     except ValueError as exc:
         raise ValueError(f"GATEWAY_CORS_ORIGINS (--cors-origins): {exc}") from None
     ref = _ServicesRef()
-    graphql = GatewayGraphQL(ref, settings, origins)
+    ws_limits = WebSocketLimits(
+        max_per_address=settings.ws_max_per_address,
+        max_per_key=settings.ws_max_per_key,
+        init_timeout=settings.ws_init_timeout,
+        max_pending_bytes=settings.ws_max_pending_bytes,
+    )
+    graphql = GatewayGraphQL(ref, settings, origins, ws_limits)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -222,12 +283,8 @@ def create_app(
                 cache_ttl=settings.cache_ttl,
             ),
         )
-        broker = create_broker(settings.redis_url)
-        if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:
-            log.warning(
-                "GATEWAY_CREDENTIAL_SECRET is the built-in default: Redis key names are "
-                "then unkeyed hashes of API keys. Give every replica the same secret."
-            )
+        # Settings refuse Redis without a real secret (gateway/config.py).
+        broker = create_broker(settings.redis_url, secret=settings.credential_secret.encode())
         async with client:
             await broker.connect()
             watchers = ReadinessWatchers(
@@ -262,10 +319,19 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
+        if not _metrics_allowed(request, settings.metrics_token):
+            return PlainTextResponse(
+                "Send the metrics token: Authorization: Bearer <token>.",
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         services = ref.get()
         if services.watchers is not None:
             services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
             services.metrics.gauges["gateway_readiness_polls_total"] = services.watchers.polls
+        if isinstance(services.broker, SignedBroker):
+            # Broker messages and states dropped for a bad signature.
+            services.metrics.gauges["gateway_broker_rejected_total"] = services.broker.rejected
         return PlainTextResponse(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
     routes: list[BaseRoute] = [
@@ -276,7 +342,14 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[origins.middleware()])
+    middleware = [
+        # Outermost: a refusal by the guards below still carries CORS headers,
+        # so a page on an allowed origin can read it.
+        origins.middleware(),
+        Middleware(RequestGuard, max_header_bytes=settings.max_header_bytes),
+        Middleware(WebSocketGuard, limits=ws_limits),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:
@@ -288,6 +361,13 @@ def _optional_routes(settings: Settings) -> list[BaseRoute]:
 
         demo_key = DEMO_KEYS["alice"]
     return graphiql_routes(sandbox=settings.sandbox, demo_key=demo_key)
+
+
+def _metrics_allowed(request: Request, token: str | None) -> bool:
+    if token is None:
+        return True
+    sent = request.headers.get("authorization", "")
+    return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
 
 
 async def _probe_upstream(client: UpstreamClient) -> str:

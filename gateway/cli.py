@@ -125,7 +125,10 @@ def _serve(args: argparse.Namespace) -> None:
         "cors_origins": None if args.cors_origins is None else split_list(args.cors_origins),
     }
     overrides["upstream_url"] = args.upstream_url
-    settings = Settings.from_env(None, **overrides)
+    try:
+        settings = Settings.from_env(None, **overrides)
+    except ValueError as exc:
+        sys.exit(f"session-gateway: {exc}")
     if settings.sandbox and settings.sandbox_flavor not in FLAVORS:
         sys.exit(f"GATEWAY_SANDBOX_FLAVOR: expected one of {', '.join(FLAVORS)}")
     if settings.sandbox and args.upstream_url is None:

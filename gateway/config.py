@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "DEFAULT_CREDENTIAL_SECRET",
     "DEFAULT_SANDBOX_PORT",
+    "MIN_CREDENTIAL_SECRET_LENGTH",
     "RetryPolicy",
     "Settings",
     "WatchPolicy",
@@ -23,6 +24,10 @@ __all__ = [
 
 DEFAULT_SANDBOX_PORT = 8765
 DEFAULT_CREDENTIAL_SECRET = "session-gateway-default-secret"
+# With Redis, the secret keys channel names and signs messages: a short or
+# known one would let anyone who reads Redis test key guesses offline, and
+# anyone who writes to it forge events.
+MIN_CREDENTIAL_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -91,16 +96,41 @@ class Settings:
     # Bounds on one operation.
     max_depth: int = 12
     max_aliases: int = 30
-    max_tokens: int = 2000
+    max_tokens: int = 1000
     # Fields of the operation once its fragments are spread (GraphiQL's
     # introspection query is about 150).
     max_fields: int = 1000
+    # Directives written in a document, variables one operation declares, and
+    # how deep selections nest counting fragments (graphql-core's introspection query: 17).
+    max_directives: int = 20
+    max_variables: int = 50
+    max_nesting: int = 24
     max_upstream_calls: int = 200
     max_page_size: int = 100
+    # One operation's answer: estimated as its heavy parts are built, and
+    # checked as it is written (a full 10,000-frame export is about 4 MB).
+    max_response_bytes: int = 16 * 1024 * 1024
     # A GraphQL request's body; an upload's (multipart) has its own bound.
     max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024
+    # All of a request's headers together (a browser's are 1-4 KB).
+    max_header_bytes: int = 16 * 1024
+    # WebSocket connections (0: no bound). Behind a proxy every client has
+    # the proxy's address: raise the first bound there.
+    ws_max_per_address: int = 100
+    ws_max_per_key: int = 50
+    # Seconds from the upgrade to connection_init.
+    ws_init_timeout: float = 10.0
+    # Results waiting for a client that isn't reading; past this it is closed.
+    ws_max_pending_bytes: int = 4 * 1024 * 1024
+    # Queries and mutations of one connection executing at once.
+    ws_max_operations: int = 8
     graphiql: bool = True
+    # Schema introspection (GraphiQL and code generators need it); when off,
+    # validation errors stop suggesting the schema's names too.
+    introspection: bool = True
+    # When set, /metrics answers only `Authorization: Bearer <token>`.
+    metrics_token: str | None = None
     log_level: str = "info"
     # Server processes sharing the port; more than one needs Redis (``--workers``).
     workers: int = 1
@@ -113,6 +143,17 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Automatic persisted queries remembered by this process (LRU).
     apq_cache_size: int = 1000
+
+    def __post_init__(self) -> None:
+        secret = self.credential_secret
+        if self.redis_url and (
+            secret == DEFAULT_CREDENTIAL_SECRET or len(secret) < MIN_CREDENTIAL_SECRET_LENGTH
+        ):
+            raise ValueError(
+                "GATEWAY_CREDENTIAL_SECRET must be set, to a random value of at least "
+                f"{MIN_CREDENTIAL_SECRET_LENGTH} characters shared by every replica, when "
+                "Redis is used (e.g. `openssl rand -hex 32`)"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

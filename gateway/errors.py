@@ -14,8 +14,9 @@ Every failure a caller can see is one of these, and each carries the
     ├── SubscriptionUnavailable       SUBSCRIPTION_UNAVAILABLE  the event broker is down
     └── PersistedQueryNotFound        PERSISTED_QUERY_NOT_FOUND an APQ hash not seen yet
 
-Messages are written for the caller: they never hold the caller's key, and
-never the upstream's raw body beyond its short ``error`` text.
+Messages are written for the caller: they never hold the caller's key, nor
+any of the upstream's text; an error the upstream reported may carry its
+``error_code`` (one of a known set) as ``extensions.upstreamCode``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class GatewayError(Exception):
         self.field = field
         # The upstream's HTTP status, when the error came from it.
         self.upstream_status = upstream_status
+        # The upstream's ``error_code``, when it is one callers may see.
+        self.upstream_code: str | None = None
 
     @property
     def extensions(self) -> dict[str, object]:
@@ -56,6 +59,8 @@ class GatewayError(Exception):
         ext: dict[str, object] = {"code": self.code}
         if self.field is not None:
             ext["field"] = self.field
+        if self.upstream_code is not None:
+            ext["upstreamCode"] = self.upstream_code
         return ext
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.credentials import Credential
-from gateway.errors import LimitExceeded
+from gateway.errors import Forbidden, GatewayError, LimitExceeded, Unauthenticated
 from gateway.model import Activity
 from gateway.upstream import MethodNotAllowed, UpstreamClient
 
@@ -91,6 +91,10 @@ class OperationUpstream:
         self.credential = credential
         self.calls = 0
         self._max_calls = max_calls
+        # The upstream's first 401 or 403: the key is wrong (or not allowed),
+        # so every call still to come would be refused too. Not sending them
+        # keeps a wrong key from costing the upstream one call per field.
+        self._refusal: GatewayError | None = None
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._loader: DataLoader[Resource, Any] = DataLoader(self._load_many)
 
@@ -116,21 +120,38 @@ class OperationUpstream:
         lazy: bool = False,
     ) -> Any:
         """An uncached call (mutations, listings), counted against the same bounds."""
+        self._refuse_if_refused()
         self._count()
         async with self._semaphore:
-            response = await self.client.request(
-                method,
-                route,
-                self.credential,
-                path_params=path_params,
-                params=params,
-                json=json,
-                data=data,
-                files=files,
-                idempotent=idempotent,
-                lazy=lazy,
-            )
+            # Calls queued behind the first wave learn of its refusal here.
+            self._refuse_if_refused()
+            try:
+                response = await self.client.request(
+                    method,
+                    route,
+                    self.credential,
+                    path_params=path_params,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    idempotent=idempotent,
+                    lazy=lazy,
+                )
+            except (Unauthenticated, Forbidden) as exc:
+                if self._refusal is None and exc.upstream_status in (401, 403):
+                    self._refusal = exc
+                raise
         return response.data
+
+    def _refuse_if_refused(self) -> None:
+        refusal = self._refusal
+        if refusal is not None:
+            # A fresh error per field: one instance raised in many tasks
+            # would collect all their tracebacks.
+            error = type(refusal)(refusal.message, upstream_status=refusal.upstream_status)
+            error.upstream_code = refusal.upstream_code
+            raise error
 
     def _count(self) -> None:
         self.calls += 1

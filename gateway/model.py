@@ -75,7 +75,13 @@ def encode_global_id(activity: Activity, session_id: str) -> str:
 
 
 def decode_global_id(global_id: str) -> tuple[Activity, str]:
-    """``(activity, upstream id)`` from a global id; ``BadRequest`` if it isn't one."""
+    """``(activity, upstream id)`` from a global id; ``BadRequest`` if it isn't one.
+
+    Only the canonical spelling, the one :func:`encode_global_id` writes, is
+    accepted: base64's decoder skips characters outside its alphabet and
+    takes padding, so ``id=``, ``i d`` or ``id!!`` would otherwise all name
+    the same session, and a cache or log keyed on the id would see several.
+    """
     try:
         padded = global_id + "=" * (-len(global_id) % 4)
         prefix, activity, session_id = (
@@ -83,6 +89,9 @@ def decode_global_id(global_id: str) -> tuple[Activity, str]:
         )
         if prefix != _PREFIX:
             raise ValueError(prefix)
-        return Activity(activity), validate_session_id(session_id)
-    except (ValueError, UnicodeError, binascii.Error) as exc:
+        decoded = Activity(activity), validate_session_id(session_id)
+    except (ValueError, UnicodeError, binascii.Error, BadRequest) as exc:
         raise BadRequest(f"{global_id[:64]!r} is not a session id.", field="id") from exc
+    if encode_global_id(*decoded) != global_id:
+        raise BadRequest(f"{global_id[:64]!r} is not a session id.", field="id")
+    return decoded

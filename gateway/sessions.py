@@ -77,6 +77,9 @@ class SessionRef:
     activity: Activity
     session_id: str
     summary: Mapping[str, Any] = field(default_factory=dict)
+    # Known to be this caller's and of this activity: it came from the
+    # caller's own listing, or its details loaded. Writes wait for this.
+    proven: bool = False
 
     def _resource(self, route: str) -> Resource:
         return Resource.session(route, self.activity, self.session_id)
@@ -85,6 +88,7 @@ class SessionRef:
         body = await upstream.load(self._resource(routes.DETAILS))
         if not isinstance(body, Mapping):
             raise UpstreamBadResponse("The session's details are not a JSON object.")
+        self.proven = True
         return body
 
     async def field(self, upstream: OperationUpstream, key: str) -> Any:
@@ -128,8 +132,10 @@ class SessionRef:
         return await fetch_video_state(upstream, self.activity, self.session_id, known=True)
 
     async def exists(self, upstream: OperationUpstream) -> None:
-        """Raise ``NotFound`` (or another error) unless this caller can see the session."""
-        await self.details(upstream)
+        """Raise ``NotFound`` (or another error) unless this caller can see the session
+        as one of its activity (the details endpoint is activity-specific)."""
+        if not self.proven:
+            await self.details(upstream)
 
 
 async def fetch_video_state(

@@ -14,6 +14,11 @@ see :mod:`gateway.endpoints`) are retried, and only while the retry budget
 allows; breakers, singleflight and the cache are in :mod:`gateway.resilience`.
 Every exception raised carries the upstream status, if any, in
 ``upstream_status`` and never holds the caller's key.
+
+The upstream's own error text never reaches a caller, the broker or a log
+above DEBUG: it may echo the key in any form (upper-cased, encoded,
+truncated), and no pattern catches them all. Callers get a fixed message per
+status, and the upstream's ``error_code`` when it is one they can act on.
 """
 
 from __future__ import annotations
@@ -47,12 +52,21 @@ from gateway.rawjson import LazyBody
 from gateway.resilience import Resilience
 from gateway.transport import PooledTransport
 
-__all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
+__all__ = [
+    "KNOWN_ERROR_CODES",
+    "MethodNotAllowed",
+    "UpstreamCall",
+    "UpstreamClient",
+    "UpstreamResponse",
+]
 
 log = logging.getLogger("gateway.upstream")
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_ERROR_TEXT = 200
+# The upstream's ``error_code`` values passed on to callers (as
+# ``extensions.upstreamCode``); any other value is dropped, like the text.
+KNOWN_ERROR_CODES = frozenset({"INVALID_API_KEY", "VIDEO_PROCESSING_FAILED"})
 
 
 class MethodNotAllowed(UpstreamBadResponse):
@@ -219,7 +233,7 @@ class UpstreamClient:
                         continue
                 else:
                     self.resilience.budget.answered()
-                return _parse(response, credential, lazy=lazy)
+                return _parse(response, credential, lazy=lazy, route=route)
         finally:
             if self._observer is not None:
                 self._observer(
@@ -282,7 +296,9 @@ def _retry_after(response: httpx.Response | None) -> float | None:
         return None
 
 
-def _parse(response: httpx.Response, credential: Credential, *, lazy: bool) -> UpstreamResponse:
+def _parse(
+    response: httpx.Response, credential: Credential, *, lazy: bool, route: str
+) -> UpstreamResponse:
     status = response.status_code
     ok = 200 <= status < 300
     decode = LazyBody.parse if lazy and ok else orjson.loads
@@ -299,36 +315,40 @@ def _parse(response: httpx.Response, credential: Credential, *, lazy: bool) -> U
                 status,
             )
         return UpstreamResponse(status, body)
-    raise _tag(_error_for(status, _error_text(body, credential)), status)
+    error = _tag(_error_for(status), status)
+    if isinstance(body, dict):
+        code = body.get("error_code")
+        if isinstance(code, str) and code in KNOWN_ERROR_CODES:
+            error.upstream_code = code
+        text = body.get("error")
+        if isinstance(text, str) and log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s answered %d: %s", route, status, credential.redact(text[:_MAX_ERROR_TEXT])
+            )
+    raise error
 
 
-def _error_for(status: int, text: str | None) -> GatewayError:
-    def msg(default: str) -> str:
-        return f"{default}: {text}" if text else default
+# One fixed message per status: the upstream's text is not passed on.
+_MESSAGES: dict[int, tuple[type[GatewayError], str]] = {
+    401: (Unauthenticated, "The API key was missing or not accepted."),
+    403: (Forbidden, "The API key may not do this."),
+    404: (NotFound, "Not found."),
+    405: (MethodNotAllowed, "The session service does not serve this method here."),
+    400: (BadRequest, "The session service refused the request."),
+    409: (BadRequest, "The session service refused the request: it conflicts with its state."),
+    413: (BadRequest, "The session service refused the request: it is too large."),
+    422: (BadRequest, "The session service could not process the request."),
+}
 
-    if status == 401:
-        return Unauthenticated(msg("The API key was missing or not accepted"))
-    if status == 403:
-        return Forbidden(msg("The API key may not do this"))
-    if status == 404:
-        return NotFound(msg("Not found"))
-    if status == 405:
-        return MethodNotAllowed("The session service does not serve this method here.")
-    if status in (400, 409, 413, 422):
-        return BadRequest(msg("The session service refused the request"))
+
+def _error_for(status: int) -> GatewayError:
+    known = _MESSAGES.get(status)
+    if known is not None:
+        error_type, message = known
+        return error_type(message)
     if status >= 500 or status == 429:
         return UpstreamUnavailable(f"The session service failed (HTTP {status}).")
     return UpstreamBadResponse(f"The session service answered HTTP {status}.")
-
-
-def _error_text(body: Any, credential: Credential) -> str | None:
-    """The upstream's short ``error`` text, stripped of the key if it echoed it."""
-    if not isinstance(body, dict):
-        return None
-    text = body.get("error")
-    if not isinstance(text, str) or not text:
-        return None
-    return credential.redact(text)[:_MAX_ERROR_TEXT]
 
 
 def _tag(error: GatewayError, status: int) -> GatewayError:

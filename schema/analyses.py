@@ -8,7 +8,7 @@ languages ask for it): the resolvers here load the body through
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, NamedTuple
@@ -22,6 +22,7 @@ from gateway.model import Activity as ActivityValue
 from gateway.normalize import parse_created_at, parse_date, to_float, to_float_list
 from gateway.reports import localized, report_routes, to_int, translations
 from gateway.sessions import SessionRef
+from gateway.upstream import MethodNotAllowed
 from schema.context import GatewayContext, upstream_of
 from schema.scalars import FloatSeries
 from schema.series import FramesArg, Metric, NamesArg, metric_list
@@ -423,10 +424,20 @@ SESSION_REPORTS: dict[tuple[ActivityValue, str], ReportSpec] = {
 }
 
 
-def load_report(ref: SessionRef, info: Ctx, spec: ReportSpec) -> Awaitable[Any]:
-    return ref.resource(
-        upstream_of(info), spec.route, method=spec.method, fallback_method=spec.fallback
-    )
+async def load_report(ref: SessionRef, info: Ctx, spec: ReportSpec) -> Any:
+    """A report's body. A POST may generate the report upstream, a write: it
+    waits for the proof that the session is the caller's and of this activity
+    (its details, loaded once per operation however many ask)."""
+    upstream = upstream_of(info)
+    if spec.method != "GET":
+        await ref.exists(upstream)
+    try:
+        return await ref.resource(upstream, spec.route, method=spec.method)
+    except MethodNotAllowed:
+        if spec.fallback is None:
+            raise
+    await ref.exists(upstream)
+    return await ref.resource(upstream, spec.route, method=spec.fallback)
 
 
 async def jump_analysis(ref: SessionRef, info: Ctx) -> JumpAnalysis:

@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.types import Info
 
+from gateway.budget import OutputBudget
 from gateway.credentials import Credential, credential_from_header
-from gateway.errors import Unauthenticated
+from gateway.errors import BadRequest, Unauthenticated
 from gateway.loaders import OperationUpstream
 from gateway.services import Services
 
-__all__ = ["GatewayContext", "OperationScope", "current_scope", "upstream_of"]
+__all__ = ["GatewayContext", "OperationScope", "charge_output", "current_scope", "upstream_of"]
 
 
 @dataclass
@@ -30,19 +31,16 @@ class GatewayContext:
 
     def credential(self) -> Credential | None:
         # A browser can't set headers on a WebSocket, so the connection_init
-        # payload comes first; the upgrade request's header is the fallback.
-        params = self.connection_params or {}
-        for key in ("Authorization", "authorization"):
-            value = params.get(key)
-            if isinstance(value, str):
-                return credential_from_header(value)
-        headers = params.get("headers")
-        if isinstance(headers, dict):
-            for key in ("Authorization", "authorization"):
-                value = headers.get(key)
-                if isinstance(value, str):
-                    return credential_from_header(value)
-        return credential_from_header(self.request.headers.get("authorization"))
+        # payload carries the key; the upgrade request's header works too.
+        # Both may be sent, but not two different keys: which one is the
+        # caller would then depend on who reads which.
+        header = self.request.headers.get("authorization")
+        sent = _connection_key(self.connection_params or {})
+        if sent is not None and header is not None and sent != header:
+            raise BadRequest(
+                "The connection_init payload and the Authorization header hold different keys."
+            )
+        return credential_from_header(sent if sent is not None else header)
 
     def require_credential(self) -> Credential:
         credential = self.credential()
@@ -65,6 +63,7 @@ class OperationScope:
     def __init__(self, context: GatewayContext) -> None:
         self.context = context
         self._upstream: OperationUpstream | None = None
+        self.output = OutputBudget(context.services.settings.max_response_bytes)
 
     def upstream(self) -> OperationUpstream:
         if self._upstream is None:
@@ -76,6 +75,19 @@ class OperationScope:
                 max_concurrency=settings.max_concurrency_per_operation,
             )
         return self._upstream
+
+
+def _connection_key(params: dict[str, Any]) -> str | None:
+    """The key in a connection_init payload, at its top level or under ``headers``."""
+    found: list[str] = []
+    for where in (params, params.get("headers")):
+        if isinstance(where, dict):
+            found += [v for k, v in where.items() if k.lower() == "authorization"]
+    if not all(isinstance(v, str) for v in found):
+        raise BadRequest("The connection_init payload's Authorization must be a string.")
+    if len(set(found)) > 1:
+        raise BadRequest("The connection_init payload holds more than one key.")
+    return found[0] if found else None
 
 
 _scope: ContextVar[OperationScope | None] = ContextVar("gateway_operation_scope", default=None)
@@ -93,3 +105,10 @@ def upstream_of(info: Info[GatewayContext, Any]) -> OperationUpstream:
         scope = OperationScope(info.context)
         _scope.set(scope)
     return scope.upstream()
+
+
+def charge_output(nbytes: int) -> None:
+    """Charge the running operation's output budget (none outside an operation)."""
+    scope = _scope.get()
+    if scope is not None:
+        scope.output.charge(nbytes)

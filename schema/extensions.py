@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from graphql.error import GraphQLError, GraphQLSyntaxError
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import GatewayError
 from schema.context import GatewayContext, OperationScope, current_scope
 
-__all__ = ["OperationScopeExtension", "code_for_input", "settle_error"]
+__all__ = [
+    "OperationScopeExtension",
+    "WebSocketOperationLimit",
+    "code_for_input",
+    "settle_error",
+]
 
 log = logging.getLogger("gateway.errors")
 
@@ -43,6 +51,33 @@ class OperationScopeExtension(SchemaExtension):
             except RuntimeError:
                 kind = "invalid"
             context.services.metrics.operations[kind] += 1
+
+
+class WebSocketOperationLimit(SchemaExtension):
+    """Queries and mutations on one WebSocket connection execute a few at a time.
+
+    A client may send a hundred operations at once; run together they would
+    hold a hundred results in memory however slowly it reads them. A few at a
+    time, a client that doesn't read fills its bounded send queue
+    (:mod:`gateway.wsguard`) and is closed long before that. Subscriptions
+    live long and hold little: they are bounded per connection elsewhere.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if (
+            not isinstance(context, GatewayContext)
+            or not isinstance(context.request, WebSocket)
+            or self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        ):
+            yield
+            return
+        semaphore = context.extras.get("ws_operations")
+        if not isinstance(semaphore, asyncio.Semaphore):
+            semaphore = asyncio.Semaphore(context.services.settings.ws_max_operations)
+            context.extras["ws_operations"] = semaphore
+        async with semaphore:
+            yield
 
 
 def settle_error(error: GraphQLError) -> str:

@@ -47,6 +47,10 @@ class Mutation:
     ) -> AnalyzedVideo:
         ref = resolve_ref(id, activity)
         upstream = upstream_of(info)
+        # The analyzed-video endpoint takes the activity's flags on trust: the
+        # (activity-specific) details prove the session is this caller's and
+        # of this activity before anything starts processing.
+        await ref.exists(upstream)
         try:
             state = await video_state_from(
                 upstream.call(
@@ -171,6 +175,8 @@ class Mutation:
         updates = _checked_comments(comments)
         upstream = upstream_of(info)
         resource = _comments_resource(ref)
+        # Proven first: only then does a 404 from the comments mean "none yet".
+        await ref.exists(upstream)
         try:
             current = await upstream.load(resource)
         except NotFound:
@@ -193,6 +199,7 @@ class Mutation:
     ) -> RunningSession:
         ref = _running(id, activity)
         upstream = upstream_of(info)
+        await ref.exists(upstream)
         await upstream.call(
             "DELETE", report_routes.REPORT_COMMENTS, path_params={"session_id": ref.session_id}
         )

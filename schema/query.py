@@ -16,7 +16,7 @@ from gateway.model import Activity as ActivityValue
 from gateway.model import decode_global_id, validate_session_id
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
-from schema.context import GatewayContext, upstream_of
+from schema.context import GatewayContext, charge_output, upstream_of
 from schema.types import Activity, Node, Session, session_type
 
 __all__ = ["PageInfo", "Query", "SessionConnection", "SessionEdge", "resolve_ref"]
@@ -43,6 +43,10 @@ def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
         ) from exc
     return SessionRef(decoded_activity, session_id)
 
+
+# What a session in a list costs the output budget beyond its series: its
+# scalar fields, keys and punctuation, about.
+_ITEM_BYTES = 512
 
 # Fields answered without the session's details: the id's own parts, and the
 # export, which is a call of its own.
@@ -92,6 +96,7 @@ async def _load(info: Ctx, ref: SessionRef) -> Session:
     export-only query the export), and the reports it selects start beside
     it, each failing only its own field.
     """
+    charge_output(_ITEM_BYTES)
     session = session_type(ref)
     upstream = upstream_of(info)
     names = _selected_names(info, type(session).__name__)
@@ -143,7 +148,11 @@ class SessionEdge:
                 f"Session {self.item.session_id} has an unknown activity "
                 f"{str(self.item.summary.get('activity'))[:40]!r}."
             )
-        return session_type(SessionRef(activity, self.item.session_id, self.item.summary))
+        charge_output(_ITEM_BYTES)
+        # The caller's own listing says whose session it is and its activity.
+        return session_type(
+            SessionRef(activity, self.item.session_id, self.item.summary, proven=True)
+        )
 
 
 @strawberry.type(description="A page of sessions (Relay connection), newest first.")

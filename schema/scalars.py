@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any, NewType
 
 import strawberry
+from strawberry.exceptions import StrawberryInputCoercionError
 
 from gateway.errors import BadRequest
 from gateway.normalize import FrameRange
 from gateway.rawjson import RawNumbers
 
-__all__ = ["FLOAT_SERIES", "FloatSeries", "FrameRangeInput", "frame_range"]
+__all__ = ["DATE", "DATETIME", "FLOAT_SERIES", "FloatSeries", "FrameRangeInput", "frame_range"]
 
 
 def _parse_series(value: Any) -> list[float]:
@@ -41,6 +44,42 @@ FLOAT_SERIES = strawberry.scalar(
     ),
     serialize=_serialize_series,
     parse_value=_parse_series,
+)
+
+
+def _iso_parser(parse: Callable[[str], Any], expected: str) -> Callable[[object], Any]:
+    """A parser whose errors say what is expected, never the parser's own message
+    (Python's wording, which may change and names our internals)."""
+
+    def inner(value: object) -> Any:
+        if isinstance(value, str):
+            try:
+                return parse(value)
+            except (ValueError, OverflowError):
+                pass
+        raise StrawberryInputCoercionError(f"Expected {expected}.")
+
+    return inner
+
+
+def _isoformat(value: Any) -> str:
+    return str(value.isoformat())
+
+
+# Strawberry's own Date and DateTime, with errors naming the format only.
+DATE = strawberry.scalar(
+    name="Date",
+    description="Date (isoformat)",
+    serialize=_isoformat,
+    parse_value=_iso_parser(dt.date.fromisoformat, "a date as YYYY-MM-DD"),
+)
+DATETIME = strawberry.scalar(
+    name="DateTime",
+    description="Date with time (isoformat)",
+    serialize=_isoformat,
+    parse_value=_iso_parser(
+        dt.datetime.fromisoformat, "an ISO-8601 date and time, e.g. 2024-05-01T12:00:00Z"
+    ),
 )
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.budget import numbers_bytes
 from gateway.normalize import (
     MetricValue,
     NamedSeries,
@@ -19,6 +20,7 @@ from gateway.normalize import (
     normalize_series,
     to_numbers,
 )
+from schema.context import charge_output
 from schema.scalars import FloatSeries, FrameRangeInput, frame_range
 
 __all__ = [
@@ -72,14 +74,24 @@ class Metric:
         return cls(name=m.name, value=m.value, values=values, avg=m.avg, min=m.min, max=m.max)
 
 
+# A series' or metric's name, keys and punctuation in the answer.
+_ENTRY_BYTES = 48
+
+
 def series_list(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Series]:
-    return [Series.of(s) for s in normalize_series(raw, names, frame_range(frames))]
+    series = normalize_series(raw, names, frame_range(frames))
+    # Charged before anything of the answer is built from them.
+    charge_output(sum(_ENTRY_BYTES + len(s.name) + numbers_bytes(s.values) for s in series))
+    return [Series.of(s) for s in series]
 
 
 def metric_list(raw: Any, names: list[str] | None, frames: FrameRangeInput | None) -> list[Metric]:
-    return [Metric.of(m) for m in normalize_metrics(raw, names, frame_range(frames))]
+    metrics = normalize_metrics(raw, names, frame_range(frames))
+    charge_output(sum(_ENTRY_BYTES * 2 + len(m.name) + numbers_bytes(m.values) for m in metrics))
+    return [Metric.of(m) for m in metrics]
 
 
 def timestamps(raw: Any, frames: FrameRangeInput | None) -> FloatSeries | None:
     values = to_numbers(raw, frame_range(frames))
+    charge_output(numbers_bytes(values))
     return None if values is None else FloatSeries(values)

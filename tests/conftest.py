@@ -29,6 +29,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+TEST_CREDENTIAL_SECRET = "test-secret-" + "0123456789abcdef" * 3
+
 # Readiness watchers poll fast in tests, so events arrive within a second.
 FAST_POLLING = {
     "GATEWAY_WATCH_START": "0.2",
@@ -145,7 +147,13 @@ def start_gateway(
         port=port,
         log_path=log_path,
         ready_path="/healthz",
-        env={"GATEWAY_LOG_LEVEL": "debug", **FAST_POLLING, **(env or {})},
+        env={
+            "GATEWAY_LOG_LEVEL": "debug",
+            # Required with Redis; the same for every replica a test starts.
+            "GATEWAY_CREDENTIAL_SECRET": TEST_CREDENTIAL_SECRET,
+            **FAST_POLLING,
+            **(env or {}),
+        },
     ).start()
 
 

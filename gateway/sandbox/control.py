@@ -11,7 +11,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
                                                  export_frames, fail_next, fail_rate,
                                                  gate, deviations}
                                                 (fail_next: {status, count, path_contains,
-                                                 method, garbage, retry_after})
+                                                 method, garbage, retry_after, message,
+                                                 error_code})
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
     GET  /__sandbox__/contract                  answers checked, violations since the
@@ -61,8 +62,8 @@ def failure_response(rule: FailureRule) -> Response:
     if rule.garbage:
         # A proxy's error page, or a half-deployed upstream: not JSON at all.
         return HTMLResponse("<html>oops</html>", status_code=rule.status, headers=injected)
-    message = _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
-    return error_response(rule.status, message, headers=injected)
+    message = rule.message or _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
+    return error_response(rule.status, message, rule.error_code, headers=injected)
 
 
 def _number(payload: dict[str, Any], name: str) -> float:
@@ -87,8 +88,11 @@ def _failure_rule(spec: object) -> FailureRule:
         raise ConfigError("garbage must be a boolean")
     path_contains = spec.get("path_contains", "")
     method = spec.get("method")
-    if not isinstance(path_contains, str) or not (method is None or isinstance(method, str)):
-        raise ConfigError("path_contains and method must be strings")
+    message, error_code = spec.get("message"), spec.get("error_code")
+    if not isinstance(path_contains, str) or not all(
+        v is None or isinstance(v, str) for v in (method, message, error_code)
+    ):
+        raise ConfigError("path_contains, method, message and error_code must be strings")
     return FailureRule(
         remaining=_int(spec, "count", 1, 1, 1_000_000),
         status=_int(spec, "status", 200 if garbage else 503, 200, 599),
@@ -96,6 +100,8 @@ def _failure_rule(spec: object) -> FailureRule:
         method=method.upper() if method else None,
         garbage=garbage,
         retry_after=_int(spec, "retry_after", 0, 0, 3600) if "retry_after" in spec else None,
+        message=message,
+        error_code=error_code,
     )
 
 

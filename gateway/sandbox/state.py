@@ -58,6 +58,10 @@ class FailureRule:
     garbage: bool = False
     # Seconds for a Retry-After header (a 429's or a 503's), if any.
     retry_after: int | None = None
+    # The error body's text and code, instead of the status's usual ones
+    # (e.g. an upstream that echoes what it was sent).
+    message: str | None = None
+    error_code: str | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_contains in path and (self.method is None or self.method == method)
@@ -70,6 +74,8 @@ class FailureRule:
             "method": self.method,
             "garbage": self.garbage,
             "retry_after": self.retry_after,
+            "message": self.message,
+            "error_code": self.error_code,
         }
 
 

@@ -62,3 +62,16 @@ async def test_fragments_spread_within_bounds_still_run(gql: GraphQLClient) -> N
     # merges them into one answer.
     body = await gql.execute(fan_out(4, 3))
     assert body == {"data": {"s3": "Query"}}
+
+
+async def test_directives_and_variables_are_bounded_before_the_rules(
+    gql: GraphQLClient,
+) -> None:
+    # graphql-core's rules cost more per directive and per variable than per
+    # field: both are bounded, and a document past a bound never reaches them.
+    directives = "{ __typename " + "@skip(if: false) " * 21 + "}"
+    variables = "query (" + ", ".join(f"$v{i}: Int" for i in range(51)) + ") { __typename }"
+    inline = "{ " + "... on Query { " * 25 + "__typename" + " }" * 25 + " }"
+    for document in (directives, variables, inline):
+        body = await gql.execute(document, key=None)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"], body

@@ -156,6 +156,7 @@ def test_settings_reach_worker_processes_whole() -> None:
         workers=3,
         retry=RetryPolicy(attempts=5),
         redis_url="redis://r:6379/0",
+        credential_secret="s" * 32,
         cors_origins=("https://app.example", "http://localhost:*"),
     )
     assert Settings.from_json(settings.to_json()) == settings

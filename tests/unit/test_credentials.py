@@ -63,16 +63,17 @@ def test_shared_ids_are_keyed_hashes_every_replica_computes_alike() -> None:
     assert "sk-live" not in expected
 
 
-def test_redact_removes_the_header_and_the_key() -> None:
+def test_redact_removes_every_copy_of_the_key() -> None:
     credential = Credential(HEADER)
-    text = f"bad header {HEADER}; key sk-live-0123456789 again sk-live-0123456789"
-    assert credential.redact(text) == "bad header [redacted]; key [redacted] again [redacted]"
+    text = f"bad header {HEADER}; key sk-live-0123456789 again SK-LIVE-0123456789"
+    redacted = credential.redact(text)
+    assert "0123456789" not in redacted.lower()
+    assert redacted.startswith("bad header API-KEY [redacted]")
+    assert redacted.count("[redacted]") == 3
 
 
-def test_redact_leaves_short_tokens_alone() -> None:
-    # A three-letter key would otherwise blank every "abc" of a message.
+def test_redact_masks_short_keys_wholesale() -> None:
+    # Only DEBUG logs see redacted text: masking too much is safe, too little is not.
     credential = Credential("API-KEY abc")
-    assert credential.redact("abcdef API-KEY abc") == "abcdef [redacted]"
-    four = Credential("API-KEY abcd")
-    assert four.redact("xabcdx") == "x[redacted]x"
-    assert Credential("nospace").redact("nospace here") == "[redacted] here"
+    assert "abc" not in credential.redact("abcdef API-KEY abc")
+    assert "nospace" not in Credential("nospace").redact("nospace here")

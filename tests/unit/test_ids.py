@@ -25,7 +25,19 @@ def test_global_ids_have_the_documented_format(activity: Activity) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "!!!", "U2Vzc2lvbg", encode_global_id(Activity.RUNNING, "x").upper(), "\udcff"],
+    [
+        "",
+        "!!!",
+        "U2Vzc2lvbg",
+        encode_global_id(Activity.RUNNING, "x").upper(),
+        "\udcff",
+        # Spellings base64 would forgive: only the canonical one names a session.
+        encode_global_id(Activity.RUNNING, "abc") + "=",
+        " " + encode_global_id(Activity.RUNNING, "abc"),
+        encode_global_id(Activity.RUNNING, "abc")[:5]
+        + "!!"
+        + encode_global_id(Activity.RUNNING, "abc")[5:],
+    ],
 )
 def test_bad_global_ids_are_bad_requests(bad: str) -> None:
     with pytest.raises(BadRequest) as info:

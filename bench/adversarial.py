@@ -1,0 +1,185 @@
+"""Worst-case validation time over a generated corpus of hostile documents.
+
+Each family grows one dimension of a document until the gateway's bounds
+refuse it, and a little past that. Every document is parsed and validated
+exactly as the gateway does it, with the real schema and rules and the
+default :class:`~gateway.config.Settings`: graphql-core's parser under the
+token limit (``MaxTokensLimiter``), the operation bounds
+(``schema.bounds.bound_errors``, checked first), then, for a document within
+them, graphql-core's specified rules and Strawberry's own. Each text is new
+(a salt in it), as an attacker's would be: no cache helps. Times are CPU
+times of this process, the least of three runs of each text (the machine is
+shared; wall times under load say more about the neighbours than about the
+gateway). Documents of more than ``schema.bounds.INLINE_FIELDS`` fields are
+validated off the event loop by the gateway: their time is CPU, not a stall.
+
+    fragment fan-out    each fragment spreads the next one twice (2**n fields)
+    deep nesting        introspection's `ofType { ofType { ... } }`, and nested inline fragments
+    wide aliases        `a0: __typename a1: __typename ...`
+    many directives     `__typename @skip(if: false) @skip(if: false) ...`
+    long variable lists `query ($v0: Int, $v1: Int, ...)`
+    repeated fields     `{ __typename __typename ... }`: within every bound, and
+                        quadratic in graphql-core's OverlappingFieldsCanBeMerged
+
+It prints the maximum (and median) milliseconds per family, the largest
+document, and how the documents ended (valid, or refused with which code).
+The target is at most 10 ms per document in every family.
+
+    .venv/bin/python bench/adversarial.py [--repeat 5]   # writes bench/out/adversarial.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from itertools import count
+
+from common import machine, print_table, write_json
+from graphql import GraphQLError, GraphQLSchema, parse, specified_rules
+from strawberry.schema.schema import validate_document
+
+from gateway.config import Settings
+from schema import build_schema
+from schema.bounds import OperationLimits, bound_errors
+from schema.extensions import code_for_input
+
+_salt = count()
+
+
+def fan_out(levels: int) -> str:
+    fragments = " ".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    return f"{{ ...F0 }} {fragments} fragment F{levels} on Query {{ s{next(_salt)}: __typename }}"
+
+
+def deep_introspection(depth: int) -> str:
+    inner = "name"
+    for _ in range(depth):
+        inner = f"ofType {{ {inner} }}"
+    return f"{{ __schema {{ types {{ s{next(_salt)}: name fields {{ type {{ {inner} }} }} }} }} }}"
+
+
+def deep_inline_fragments(depth: int) -> str:
+    inner = f"s{next(_salt)}: __typename"
+    for _ in range(depth):
+        inner = f"... on Query {{ {inner} }}"
+    return f"{{ {inner} }}"
+
+
+def wide_aliases(width: int) -> str:
+    salt = next(_salt)
+    return "{ " + " ".join(f"a{i}_{salt}: __typename" for i in range(width)) + " }"
+
+
+def many_directives(n: int) -> str:
+    return f"{{ s{next(_salt)}: __typename " + "@skip(if: false) " * n + "}"
+
+
+def long_variable_lists(n: int) -> str:
+    variables = ", ".join(f"$v{i}: Int" for i in range(n))
+    return f"query Q{next(_salt)}({variables}) {{ __typename }}"
+
+
+def repeated_fields(n: int) -> str:
+    return f"{{ s{next(_salt)}: __typename " + "__typename " * n + "}"
+
+
+FAMILIES: dict[str, list[Callable[[], str]]] = {
+    "fragment fan-out": [lambda n=n: fan_out(n) for n in (4, 8, 12, 16, 20, 30, 40, 60, 100)],
+    "deep nesting": [
+        *(lambda n=n: deep_introspection(n) for n in (2, 5, 10, 20, 50, 100, 200)),
+        *(lambda n=n: deep_inline_fragments(n) for n in (10, 50, 100, 200, 400)),
+    ],
+    "wide aliases": [lambda n=n: wide_aliases(n) for n in (10, 30, 31, 100, 300, 600, 1000)],
+    "many directives": [lambda n=n: many_directives(n) for n in (10, 50, 100, 200, 300, 1000)],
+    "long variable lists": [
+        lambda n=n: long_variable_lists(n) for n in (10, 50, 100, 101, 200, 400, 600, 2000)
+    ],
+    "repeated fields": [lambda n=n: repeated_fields(n) for n in (10, 50, 100, 200, 400, 999)],
+}
+
+
+def check(schema: GraphQLSchema, limits: OperationLimits, text: str, max_tokens: int) -> str:
+    """Parse and validate as the gateway does; the outcome ("valid" or an error code)."""
+    try:
+        document = parse(text, max_tokens=max_tokens)
+    except GraphQLError as exc:
+        return code_for_input(exc)
+    errors = bound_errors(document, limits) or validate_document(
+        schema, document, tuple(specified_rules)
+    )
+    return code_for_input(errors[0]) if errors else "valid"
+
+
+def run(repeat: int) -> Iterator[dict[str, object]]:
+    settings = Settings()
+    schema = build_schema(settings)._schema
+    limits = OperationLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_fields=settings.max_fields,
+        max_directives=settings.max_directives,
+        max_variables=settings.max_variables,
+        max_nesting=settings.max_nesting,
+    )
+    check(schema, limits, "{ __typename }", settings.max_tokens)  # warm up
+    for family, makers in FAMILIES.items():
+        times: list[float] = []
+        outcomes: Counter[str] = Counter()
+        largest = 0
+        for make in makers:
+            for _ in range(repeat):
+                text = make()
+                largest = max(largest, len(text))
+                # The least of three runs of the same text: its cost, with the
+                # neighbours' interference (and the odd GC pass) filtered out.
+                runs = []
+                for _ in range(3):
+                    started = time.process_time()
+                    outcome = check(schema, limits, text, settings.max_tokens)
+                    runs.append(time.process_time() - started)
+                times.append(min(runs))
+                outcomes[outcome] += 1
+        yield {
+            "family": family,
+            "documents": len(times),
+            "largest_bytes": largest,
+            "max_ms": max(times) * 1000,
+            "median_ms": statistics.median(times) * 1000,
+            "outcomes": dict(outcomes),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="documents per size (each new)")
+    args = parser.parse_args()
+    results = list(run(args.repeat))
+    print_table(
+        ["family", "documents", "largest", "max ms", "median ms", "outcomes"],
+        [
+            [
+                r["family"],
+                r["documents"],
+                f"{r['largest_bytes']:,} B",
+                f"{r['max_ms']:.2f}",
+                f"{r['median_ms']:.2f}",
+                ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())),  # type: ignore[attr-defined]
+            ]
+            for r in results
+        ],
+    )
+    worst = max(float(r["max_ms"]) for r in results)  # type: ignore[arg-type]
+    print(f"\nworst document: {worst:.2f} ms CPU (target: 10 ms); load average {os.getloadavg()}")
+    write_json(
+        "adversarial.json", {"machine": machine(), "repeat": args.repeat, "families": results}
+    )
+
+
+if __name__ == "__main__":
+    main()

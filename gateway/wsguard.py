@@ -1,0 +1,183 @@
+"""WebSocket hygiene: what one connection may hold, and for how long it may idle.
+
+:class:`WebSocketGuard` is ASGI middleware that sees every WebSocket
+connection's messages, whichever GraphQL protocol it speaks:
+
+- **Connections are bounded** per client address (checked at the upgrade) and
+  per API key (checked at ``connection_init``, by :meth:`WebSocketLimits.admit_key`).
+- **``connection_init`` is due** within ``init_timeout`` seconds of the
+  upgrade, on both protocols (Strawberry's own timer covers only
+  ``graphql-transport-ws``); else the connection is closed with 4408.
+- **Results wait in a bounded queue.** Sends wait while the client isn't
+  reading (uvicorn's flow control). Results that wait past ``max_pending_bytes``
+  mean the client has fallen behind: it is closed with 4413 and every later
+  result is dropped, so a client that never reads holds at most that much
+  memory, not every result it asked for. If it can't even take the close
+  frame, the connection is aborted.
+- **A disconnect is an event, not an error:** one INFO line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["CLOSE_INIT_TIMEOUT", "CLOSE_TOO_SLOW", "WebSocketGuard", "WebSocketLimits"]
+
+log = logging.getLogger("gateway.websocket")
+
+# graphql-transport-ws's code for a missing connection_init; used for both protocols.
+CLOSE_INIT_TIMEOUT = 4408
+CLOSE_TOO_SLOW = 4413
+# How long a client that has fallen behind gets to take its close frame.
+_CLOSE_GRACE = 2.0
+
+
+class SlowConsumer(ConnectionResetError):
+    """Raised to a sender whose client has fallen behind: the result is dropped.
+    An ``OSError``, so Starlette reports it as a disconnect."""
+
+
+class WebSocketLimits:
+    """Counts of open connections per client address and per API key fingerprint."""
+
+    def __init__(
+        self,
+        *,
+        max_per_address: int,
+        max_per_key: int,
+        init_timeout: float,
+        max_pending_bytes: int,
+    ) -> None:
+        self.max_per_address = max_per_address
+        self.max_per_key = max_per_key
+        self.init_timeout = init_timeout
+        self.max_pending_bytes = max_pending_bytes
+        self.per_address: Counter[str] = Counter()
+        self.per_key: Counter[str] = Counter()
+
+    def admit_key(self, scope: Scope, fingerprint: str) -> bool:
+        """Count the connection against its key; ``False`` when the key is at its bound.
+        A connection counts once, whatever it sends later."""
+        if "gateway.ws_key" in scope:
+            return True
+        if self.max_per_key and self.per_key[fingerprint] >= self.max_per_key:
+            return False
+        self.per_key[fingerprint] += 1
+        scope["gateway.ws_key"] = fingerprint
+        return True
+
+    def _release(self, scope: Scope, address: str) -> None:
+        _decrement(self.per_address, address)
+        key = scope.get("gateway.ws_key")
+        if key is not None:
+            _decrement(self.per_key, key)
+
+
+def _decrement(counter: Counter[str], name: str) -> None:
+    counter[name] -= 1
+    if counter[name] <= 0:
+        del counter[name]
+
+
+class WebSocketGuard:
+    def __init__(self, app: ASGIApp, *, limits: WebSocketLimits) -> None:
+        self._app = app
+        self._limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self._app(scope, receive, send)
+            return
+        limits = self._limits
+        client = scope.get("client")
+        address = str(client[0]) if client else "unknown"
+        if limits.max_per_address and limits.per_address[address] >= limits.max_per_address:
+            log.info("WebSocket refused: %d connections from this address", limits.max_per_address)
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        limits.per_address[address] += 1
+        connection = _Connection(send, limits)
+        try:
+            await self._app(scope, receive, connection.send)
+        except OSError:
+            pass  # the client went away mid-send; logged below
+        finally:
+            limits._release(scope, address)
+            await connection.finish()
+        log.info("WebSocket closed%s", f" ({connection.reason})" if connection.reason else "")
+
+
+class _Connection:
+    """One connection's outgoing side: the init timer and the bounded send queue."""
+
+    def __init__(self, send: Send, limits: WebSocketLimits) -> None:
+        self._send = send
+        self._limits = limits
+        self._pending = 0
+        self._acked = False
+        self._closed = False
+        self._init_timer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self.reason = ""
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "websocket.accept":
+            await self._send(message)
+            self._init_timer = asyncio.create_task(self._await_init())
+            return
+        if kind == "websocket.close":
+            self._closed = True
+        if kind != "websocket.send":
+            await self._send(message)
+            return
+        if self._closed:
+            raise SlowConsumer("the connection is closing")
+        data = message.get("text") or message.get("bytes") or b""
+        if not self._acked and '"connection_ack"' in str(data):
+            self._acked = True
+        size = len(data)
+        if self._pending + size > self._limits.max_pending_bytes:
+            self._close(CLOSE_TOO_SLOW, "Client too slow: results dropped")
+            raise SlowConsumer("the client has fallen behind")
+        self._pending += size
+        try:
+            await self._send(message)
+        finally:
+            self._pending -= size
+
+    async def _await_init(self) -> None:
+        await asyncio.sleep(self._limits.init_timeout)
+        if not self._acked and not self._closed:
+            self._close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+
+    def _close(self, code: int, reason: str) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.reason = reason
+        self._closing = asyncio.create_task(self._close_now(code, reason))
+
+    async def _close_now(self, code: int, reason: str) -> None:
+        try:
+            async with asyncio.timeout(_CLOSE_GRACE):
+                await self._send({"type": "websocket.close", "code": code, "reason": reason})
+            return
+        except (TimeoutError, OSError, RuntimeError):
+            pass
+        # The client can't even take the close frame: drop the connection, and
+        # with it every result still waiting to be written.
+        transport: Any = getattr(getattr(self._send, "__self__", None), "transport", None)
+        if transport is not None:
+            transport.abort()
+
+    async def finish(self) -> None:
+        if self._init_timer is not None:
+            self._init_timer.cancel()
+        if self._closing is not None:
+            await asyncio.gather(self._closing, return_exceptions=True)

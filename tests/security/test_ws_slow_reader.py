@@ -1,0 +1,103 @@
+"""Finding 4: a WebSocket client that asks for much and reads nothing can't pin memory.
+
+A client that sent 100 export queries and never read took the gateway from
+119 to 305 MB, still 245 MB after it closed, and its disconnect logged an
+ERROR traceback. Now results wait in a bounded queue per connection: past
+the bound the client is closed (4413) and its results are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
+
+from tests.conftest import ALICE, global_id, seeded, start_gateway
+from tests.servers import SandboxControl, ServerProcess
+from tests.wsclient import TRANSPORT_WS
+
+QUERIES = 100
+FRAMES = 1000
+# The gateway's resident memory may grow by at most this much while the
+# client sits on 100 full exports (about 40 MB of JSON; the probe saw 186 MB
+# of growth, all kept after the close). Measured: about 50 MB, what a client
+# that reads them all costs too (eight operations execute at a time).
+RSS_GROWTH_BOUND = 72 * 1024 * 1024
+EXPORT = """query ($id: ID!) { session(id: $id) { ... on JumpingSession {
+  export { keypoints { name values } angles { name values } } } } }"""
+
+
+@pytest.fixture(scope="module")
+def ws_gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    server = start_gateway(sandbox_server.url, logs_dir / "gateway-slow-reader.log")
+    yield server
+    server.stop()
+
+
+async def test_a_client_that_never_reads_is_closed_and_its_results_dropped(
+    ws_gateway: ServerProcess, sandbox: SandboxControl
+) -> None:
+    sandbox.configure(export_frames=FRAMES)
+    process = psutil.Process(ws_gateway.pid)
+    ids = [global_id(r) for r in seeded("alice", "Vertical Jump")]
+    # Warm up: one export read normally, so the baseline includes the code paths.
+    async with connect(
+        ws_gateway.url.replace("http://", "ws://") + "/graphql",
+        subprotocols=[TRANSPORT_WS],  # type: ignore[list-item]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": ALICE}}))
+        await ws.recv()
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "w",
+                    "type": "subscribe",
+                    "payload": {"query": EXPORT, "variables": {"id": ids[0]}},
+                }
+            )
+        )
+        assert "keypoints" in await ws.recv()
+    baseline = process.memory_info().rss
+    peak = baseline
+
+    async with connect(
+        ws_gateway.url.replace("http://", "ws://") + "/graphql",
+        subprotocols=[TRANSPORT_WS],  # type: ignore[list-item]
+        # Don't read: buffer one message at most, then let TCP push back.
+        max_queue=1,
+        max_size=None,
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": ALICE}}))
+        for i in range(QUERIES):
+            payload = {"query": EXPORT, "variables": {"id": ids[i % len(ids)]}}
+            await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": payload}))
+        # Sit on them, reading nothing, until the gateway gives up on us.
+        for _ in range(600):
+            await asyncio.sleep(0.1)
+            peak = max(peak, process.memory_info().rss)
+            if ws.state is State.CLOSED:
+                break
+        # The gateway gave up on us: a close frame, or a dropped connection.
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(20):
+                while True:
+                    await ws.recv()
+    if closed.value.rcvd is not None:
+        assert closed.value.rcvd.code == 4413
+    await asyncio.sleep(0.5)
+    after = process.memory_info().rss
+    print(f"RSS: {baseline / 2**20:.0f} MB, peak {peak / 2**20:.0f}, after {after / 2**20:.0f}")
+    assert peak - baseline < RSS_GROWTH_BOUND
+    assert after - baseline < RSS_GROWTH_BOUND
+    assert ws_gateway.alive()
+    log = ws_gateway.log()
+    assert "Traceback" not in log and " ERROR " not in log, log[-3000:]
+    assert "WebSocket closed (Client too slow" in log
+    sandbox.configure(export_frames=None)
