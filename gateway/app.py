@@ -19,9 +19,9 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -35,10 +35,14 @@ from strawberry.subscriptions import (
 from gateway.broker import create_broker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET, Settings
 from gateway.credentials import Credential
+from gateway.drain import Drain
+from gateway.drift import ContractDrift
 from gateway.graphiql import graphiql_page_response, graphiql_routes
-from gateway.metrics import Metrics
+from gateway.logs import RequestIdMiddleware
+from gateway.metrics import CONTENT_TYPE, Metrics
 from gateway.services import Services
-from gateway.upstream import UpstreamClient
+from gateway.tracing import Tracing, tracing_from_settings
+from gateway.upstream import UpstreamCall, UpstreamClient
 from gateway.watchers import ReadinessWatchers
 from schema import build_schema
 from schema.context import GatewayContext
@@ -172,19 +176,42 @@ class _ServicesRef:
         return self._services
 
 
+class _GatewayApp(Starlette):
+    """Starlette, with the request id and tracing outside everything else, so
+    that even the 500 of an unhandled error carries its X-Request-ID."""
+
+    tracing: Tracing
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.tracing.wrap(RequestIdMiddleware(super().build_middleware_stack()))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
-    """The gateway app. ``transport`` replaces the network in unit tests."""
+    """The gateway app. ``transport`` replaces the network in unit tests, and
+    ``tracing`` the one ``OTEL_TRACES_EXPORTER`` asks for.
+
+    ``app.state.drain`` is the app's :class:`~gateway.drain.Drain`: started,
+    ``/readyz`` answers 503."""
     settings = settings or Settings()
+    tracing = tracing or tracing_from_settings(settings.traces_exporter)
     ref = _ServicesRef()
+    drain = Drain()
     graphql = GatewayGraphQL(ref, settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        metrics = Metrics()
+        metrics = Metrics(settings.metrics_multiproc_dir)
+        drift = ContractDrift(metrics, settings.contract_sample_rate)
+
+        def observe(call: UpstreamCall) -> None:
+            metrics.observe_upstream(call)
+            drift.observe(call)
+
         client = UpstreamClient(
             settings.upstream_url,
             connect_timeout=settings.connect_timeout,
@@ -192,7 +219,8 @@ def create_app(
             max_connections=settings.max_connections,
             retry=settings.retry,
             transport=transport,
-            observer=metrics.observe_upstream,
+            observer=observe,
+            tracing=tracing,
         )
         broker = create_broker(settings.redis_url)
         if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:
@@ -203,10 +231,19 @@ def create_app(
         async with client:
             await broker.connect()
             watchers = ReadinessWatchers(
-                client, broker, settings.watch, secret=settings.credential_secret.encode()
+                client,
+                broker,
+                settings.watch,
+                secret=settings.credential_secret.encode(),
+                metrics=metrics,
             )
             services = Services(
-                settings=settings, client=client, metrics=metrics, watchers=watchers, broker=broker
+                settings=settings,
+                client=client,
+                metrics=metrics,
+                watchers=watchers,
+                broker=broker,
+                tracing=tracing,
             )
             ref.set(services)
             try:
@@ -222,6 +259,9 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         services = ref.get()
+        if drain.draining:
+            services.metrics.ready.set(0)
+            return JSONResponse({"status": "draining"}, status_code=503)
         checks: dict[str, str] = {"upstream": await _probe_upstream(services.client)}
         if services.broker is not None:
             checks["broker"] = "ok" if await services.broker.healthy() else "unreachable"
@@ -233,10 +273,10 @@ def create_app(
 
     async def metrics_endpoint(request: Request) -> Response:
         services = ref.get()
-        if services.watchers is not None:
-            services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
-            services.metrics.gauges["gateway_readiness_polls_total"] = services.watchers.polls
-        return PlainTextResponse(services.metrics.render(), media_type="text/plain; version=0.0.4")
+        if services.broker is not None:
+            services.metrics.broker_up.set(1 if await services.broker.healthy() else 0)
+        services.metrics.ready.set(0 if drain.draining else 1)
+        return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -246,7 +286,10 @@ def create_app(
         Route("/metrics", metrics_endpoint),
     ]
     routes += _optional_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = _GatewayApp(routes=routes, lifespan=lifespan)
+    app.tracing = tracing
+    app.state.drain = drain
+    return app
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:

@@ -89,9 +89,9 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
         settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    from gateway.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.lower() != "debug":
         # One line per upstream call is debugging detail, not an event.
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -105,11 +105,13 @@ def _serve(args: argparse.Namespace) -> None:
 
 async def _serve_async(settings: Settings, sandbox_port: int) -> None:
     from gateway.app import create_app
+    from gateway.drain import DrainingServer
 
+    app = create_app(settings)
     servers = [
-        uvicorn.Server(
+        DrainingServer(
             uvicorn.Config(
-                create_app(settings),
+                app,
                 host=settings.host,
                 port=settings.port,
                 # uvicorn hands its logger to the WebSocket protocol, which logs
@@ -119,8 +121,15 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
                 # A WebSocket message holds one operation: the same bound as
                 # an HTTP request's body, before anything parses it.
                 ws_max_size=settings.max_request_bytes,
-                timeout_graceful_shutdown=5,
-            )
+                timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
+                # The gateway writes its own access log (gateway.logs), with
+                # request ids and without query strings, and uvicorn's lines
+                # go through the gateway's log format.
+                access_log=False,
+                log_config=None,
+            ),
+            app.state.drain,
+            settings.drain_delay,
         )
     ]
     if settings.sandbox:

@@ -39,7 +39,9 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
+from gateway.model import Activity
 from gateway.rawjson import decode_lazy
+from gateway.tracing import NO_TRACING, Tracing
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -58,7 +60,9 @@ class UpstreamCall:
     """What one finished upstream call looked like, for metrics and tests.
 
     ``route`` is the path template, never the filled-in path, so that a
-    metric label cannot explode in cardinality nor carry caller input.
+    metric label cannot explode in cardinality nor carry caller input; only
+    an ``{activity}`` is filled in (from a fixed set), which makes it the
+    contract's own path. ``body`` is a 2xx answer's decoded body.
     """
 
     method: str
@@ -66,6 +70,7 @@ class UpstreamCall:
     status: int | None
     seconds: float
     attempts: int
+    body: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +99,11 @@ class UpstreamClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: Observer | None = None,
+        tracing: Tracing = NO_TRACING,
     ) -> None:
         self._retry = retry or RetryPolicy()
         self._observer = observer
+        self._tracing = tracing
         self._closed = False
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -146,9 +153,12 @@ class UpstreamClient:
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
         retryable = method == "GET" if idempotent is None else idempotent
         headers = {"Authorization": credential.authorization, "Accept": "application/json"}
+        template = _contract_template(route, path_params)
+        span = self._tracing.upstream(method, template, headers)
         attempts = 0
         started = time.monotonic()
         status: int | None = None
+        body: Any = None
         try:
             while True:
                 attempts += 1
@@ -177,11 +187,16 @@ class UpstreamClient:
                 if status in _RETRY_STATUSES and retryable:
                     if await self._backoff(attempts, started, response):
                         continue
-                return _parse(response, credential, lazy=lazy)
+                result = _parse(response, credential, lazy=lazy)
+                body = result.data
+                return result
         finally:
+            span.end(status, attempts)
             if self._observer is not None:
                 self._observer(
-                    UpstreamCall(method, route, status, time.monotonic() - started, attempts)
+                    UpstreamCall(
+                        method, template, status, time.monotonic() - started, attempts, body
+                    )
                 )
 
     async def get(
@@ -213,6 +228,16 @@ class UpstreamClient:
             return False
         await asyncio.sleep(delay)
         return True
+
+
+_ACTIVITY_PATHS = frozenset(a.path for a in Activity)
+
+
+def _contract_template(route: str, path_params: Mapping[str, str] | None) -> str:
+    activity = (path_params or {}).get("activity")
+    if activity in _ACTIVITY_PATHS and "{activity}" in route:
+        return route.replace("{activity}", str(activity))
+    return route
 
 
 def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:

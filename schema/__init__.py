@@ -24,6 +24,7 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import FLOAT_SERIES, FloatSeries
 from schema.subscription import Subscription
+from schema.telemetry import TelemetryExtension
 from schema.types import JumpingSession, RunningSession, WeightliftingSession
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -42,7 +43,7 @@ class GatewaySchema(strawberry.Schema):
         for error in errors:
             code = settle_error(error)
             if isinstance(context, GatewayContext):
-                context.services.metrics.errors[code] += 1
+                context.services.metrics.observe_error(code)
             log.debug("%s: %s", code, error.message)
 
 
@@ -58,6 +59,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[JumpingSession, RunningSession, WeightliftingSession],
         extensions=[
             OperationScopeExtension,
+            TelemetryExtension,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Clients send the same few operations over and over: parse and
             # validate each text once. The bounds' rules are built once too,

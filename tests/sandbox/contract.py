@@ -10,85 +10,40 @@ drift from the contract anywhere that was not deliberately allowed.
 
 from __future__ import annotations
 
-import copy
-import functools
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
-import yaml
 
-import gateway.sandbox
+# The contract, its schemas and its known deviations live with the gateway,
+# whose live drift check (gateway/drift.py) uses the same table.
+from gateway.contract import (
+    CONTRACT_PATH,
+    NUMBER,
+    NUMBER_OR_NUMBERS,
+    NUMBERS,
+    STATS,
+    Deviation,
+    contract,
+    operations,
+    relax,
+    response_schema,
+    to_json_schema,
+)
 
-CONTRACT_PATH = Path(gateway.sandbox.__file__).with_name("contract.yaml")
-
-NUMBER: dict[str, Any] = {"type": "number"}
-NUMBERS: dict[str, Any] = {"type": "array", "items": NUMBER}
-NUMBER_OR_NUMBERS: dict[str, Any] = {"anyOf": [NUMBER, NUMBERS]}
-STATS: dict[str, Any] = {
-    "type": "object",
-    "required": ["avg", "min", "max"],
-    "properties": {"avg": NUMBER, "min": NUMBER, "max": NUMBER},
-    "additionalProperties": False,
-}
-
-
-@functools.cache
-def contract() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
-    return loaded
-
-
-def operations() -> set[str]:
-    """Every `METHOD /template` the contract documents."""
-    return {
-        f"{method.upper()} {path}"
-        for path, item in contract()["paths"].items()
-        for method in item
-        if method in ("get", "post", "put", "delete", "patch")
-    }
-
-
-def response_schema(key: str, status: int = 200) -> dict[str, Any]:
-    method, path = key.split(" ", 1)
-    responses = contract()["paths"][path][method.lower()]["responses"]
-    schema: dict[str, Any] = to_json_schema(
-        responses[str(status)]["content"]["application/json"]["schema"]
-    )
-    return schema
-
-
-def to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 schema object -> JSON Schema (draft 4): `nullable` becomes a null branch."""
-    if isinstance(node, list):
-        return [to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: to_json_schema(v) for k, v in node.items() if k not in ("example", "nullable")}
-    if node.get("nullable"):
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@dataclass(frozen=True)
-class Deviation:
-    """Replace the schema of the property at `path` (property names from the root)."""
-
-    path: tuple[str, ...]
-    schema: dict[str, Any]
-    why: str
-
-
-def relax(schema: dict[str, Any], deviations: tuple[Deviation, ...]) -> dict[str, Any]:
-    relaxed = copy.deepcopy(schema)
-    for deviation in deviations:
-        node = relaxed
-        for name in deviation.path[:-1]:
-            node = node["properties"][name]
-        assert deviation.path[-1] in node["properties"], deviation.path
-        node["properties"][deviation.path[-1]] = deviation.schema
-    return relaxed
+__all__ = [
+    "CONTRACT_PATH",
+    "NUMBER",
+    "NUMBERS",
+    "NUMBER_OR_NUMBERS",
+    "STATS",
+    "Deviation",
+    "assert_conforms",
+    "contract",
+    "operations",
+    "relax",
+    "response_schema",
+    "to_json_schema",
+]
 
 
 def assert_conforms(

@@ -8,78 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.contract import DEVIATIONS
 from gateway.sandbox import seed_sessions
 from gateway.sandbox.app import contract_endpoints
 from gateway.sandbox.data import Activity, SessionRecord, VideoState
 from tests.sandbox.conftest import ALICE, BOB
-from tests.sandbox.contract import (
-    NUMBER,
-    NUMBER_OR_NUMBERS,
-    NUMBERS,
-    STATS,
-    Deviation,
-    assert_conforms,
-    operations,
-    response_schema,
-)
-
-# --- the quirks the contract's examples show but its schemas deny ------------
-
-_RUNNING_METRICS = Deviation(
-    ("metrics",),
-    {"type": "object", "additionalProperties": NUMBER_OR_NUMBERS},
-    "schema: numbers; the contract's running examples: per-segment arrays",
-)
-_RUNNING_ANGLES = Deviation(
-    ("angles",),
-    {"type": "object", "additionalProperties": NUMBER_OR_NUMBERS},
-    "schema: numbers; the running details example: per-segment arrays",
-)
-_CALCULATED = Deviation(
-    ("calculated_metrics",),
-    {"type": "object", "additionalProperties": {"anyOf": [NUMBER, STATS]}},
-    "schema: numbers; the running details example: {avg, min, max} objects",
-)
-_LIFT_METRICS = Deviation(
-    ("metrics",),
-    {
-        "type": "object",
-        "additionalProperties": NUMBER,
-        "properties": {"max_power": {"type": "string", "pattern": r"^-?\d+\.\d+(E-?\d+)?$"}},
-        "required": ["max_power"],
-    },
-    "schema: numbers; the weightlifting examples send max_power as a numeric string",
-)
-
-
-def _jump_keypoints() -> Deviation:
-    schema = response_schema("GET /jumping/sessions/{session_id}/export/")
-    keypoints = dict(schema["properties"]["keypoints"])
-    keypoints["required"] = [k for k in keypoints["required"] if k != "etc"]
-    keypoints["additionalProperties"] = NUMBERS
-    return Deviation(
-        ("keypoints",),
-        keypoints,
-        "the schema lists a key literally named 'etc' (meaning 'and the others') as required",
-    )
-
-
-_NULLABLE_STRING = {"type": ["string", "null"]}
-_FILTER_CURSORS = (
-    Deviation(("first_doc_id",), _NULLABLE_STRING, "the prose: 'string or null'"),
-    Deviation(("last_doc_id",), _NULLABLE_STRING, "the prose: 'string or null'"),
-)
-
-DEVIATIONS: dict[str, tuple[Deviation, ...]] = {
-    "GET /running/sessions/{session_id}/": (_RUNNING_METRICS, _RUNNING_ANGLES, _CALCULATED),
-    "GET /running/sessions/{session_id}/export/": (_RUNNING_METRICS,),
-    "GET /running/sessions/{session_id}/metrics/": (_RUNNING_METRICS,),
-    "GET /weightlifting/sessions/{session_id}/": (_LIFT_METRICS,),
-    "GET /weightlifting/sessions/{session_id}/export/": (_LIFT_METRICS,),
-    "GET /jumping/sessions/{session_id}/export/": (_jump_keypoints(),),
-    "GET /session-management/sessions/filter/": _FILTER_CURSORS,
-}
-
+from tests.sandbox.contract import assert_conforms, operations
 
 # --- what to call ------------------------------------------------------------
 
