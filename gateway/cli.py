@@ -108,7 +108,7 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
     from gateway.drain import DrainingServer
 
     app = create_app(settings)
-    servers = [
+    servers: list[uvicorn.Server] = [
         DrainingServer(
             uvicorn.Config(
                 app,

@@ -7,7 +7,7 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     POST /__sandbox__/reset-stats
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next}
+                                                 export_frames, fail_next, wrong_type}
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
 """
@@ -53,6 +53,30 @@ def failure_response(rule: FailureRule) -> Response:
     return error_response(rule.status, message)
 
 
+def with_wrong_type(response: Response, name: str) -> Response:
+    """``response`` with every value of the property ``name`` of the wrong JSON
+    type (a number becomes a string, anything else a number): an upstream
+    that no longer matches its contract."""
+    if response.status_code != 200 or response.media_type != "application/json":
+        return response
+
+    def corrupt(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (_wrong(v) if k == name else corrupt(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [corrupt(item) for item in node]
+        return node
+
+    body = corrupt(orjson.loads(bytes(response.body)))
+    return ORJSONResponse(body, status_code=response.status_code)
+
+
+def _wrong(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return 12345
+
+
 def _number(payload: dict[str, Any], name: str) -> float:
     value = payload[name]
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -90,7 +114,13 @@ def apply_config(state: SandboxState, payload: object) -> None:
     """Validate everything first, so a bad request changes nothing."""
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
-    unknown = set(payload) - {"latency_ms", "processing_delay_s", "export_frames", "fail_next"}
+    unknown = set(payload) - {
+        "latency_ms",
+        "processing_delay_s",
+        "export_frames",
+        "fail_next",
+        "wrong_type",
+    }
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
     knobs = state.knobs
@@ -107,12 +137,16 @@ def apply_config(state: SandboxState, payload: object) -> None:
             if payload["export_frames"] is None
             else _int(payload, "export_frames", 0, 1, 100_000)
         )
+    wrong_type = payload.get("wrong_type", knobs.wrong_type)
+    if wrong_type is not None and not (isinstance(wrong_type, str) and 0 < len(wrong_type) <= 64):
+        raise ConfigError("wrong_type must be a property name or null")
     rules: list[FailureRule] | None = None
     if "fail_next" in payload:
         spec = payload["fail_next"]
         specs = [] if spec is None else spec if isinstance(spec, list) else [spec]
         rules = [_failure_rule(s) for s in specs]
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
+    knobs.wrong_type = wrong_type
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -124,6 +158,8 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
         "fail_next": [rule.describe() for rule in state.failures],
+        # Shown only while set: a drift test's flavor, not a usual knob.
+        **({"wrong_type": state.knobs.wrong_type} if state.knobs.wrong_type else {}),
     }
 
 

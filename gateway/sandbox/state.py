@@ -36,6 +36,9 @@ class Knobs:
     latency_ms: float
     processing_delay_s: float
     export_frames: int | None
+    # Contract drift on demand: every value of this property, in every 200
+    # body, is sent with the wrong JSON type (see control.with_wrong_type).
+    wrong_type: str | None = None
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.tracing import Tracing
 
 
 @asynccontextmanager
@@ -20,11 +21,14 @@ async def gateway_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     sandbox: Starlette | None = None,
+    tracing: Tracing | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client on the gateway app, whose upstream is ``transport`` or a sandbox app."""
     if transport is None:
         transport = httpx.ASGITransport(app=sandbox or create_sandbox_app(SandboxConfig()))
-    app = create_app(settings or Settings(upstream_url="http://sandbox"), transport=transport)
+    app = create_app(
+        settings or Settings(upstream_url="http://sandbox"), transport=transport, tracing=tracing
+    )
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://gateway"
