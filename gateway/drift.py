@@ -8,7 +8,7 @@ per new shape; the answer itself is served as well as it can be, as always.
 
 The check runs after the call has returned (``loop.call_soon``), not inside
 the request's own chain of awaits, and it only reads the body. Its paths
-are built from the schema's own property names (``$.sessions.*.title``:
+are built from the schema's own property names (``$.metrics.*.avg``:
 ``[]`` for an array's items, ``*`` for a map's values or a property the
 schema doesn't know), so a label never holds a key or a value the upstream
 chose.
