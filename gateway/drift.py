@@ -23,6 +23,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from gateway.contract import expected_schema
 from gateway.metrics import Metrics
 from gateway.rawjson import RawNumbers
@@ -35,91 +37,173 @@ log = logging.getLogger("gateway.contract")
 # New shapes logged per process, at most: after that they are only counted.
 _MAX_SHAPES = 1000
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list | RawNumbers),
+# JSON types as the Python types orjson and msgspec produce (exactly: a bool
+# is not a number here, as in JSON Schema).
+_PY_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+    "object": frozenset({dict}),
+    "array": frozenset({list, RawNumbers}),
 }
+_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object"}
+
+Mismatch = tuple[str, str] | None
+Check = Callable[[Any, str], Mismatch]
 
 
 def _type_name(value: Any) -> str:
-    if isinstance(value, RawNumbers):
+    if value is None:
+        return "null"
+    if isinstance(value, list | RawNumbers):
         return "array"
-    for name in ("null", "boolean", "integer", "number", "string", "object", "array"):
-        if _TYPES[name](value):
-            return name
-    return type(value).__name__
+    return _NAMES.get(type(value), type(value).__name__)
 
 
-def first_mismatch(value: Any, schema: dict[str, Any], path: str = "$") -> tuple[str, str] | None:
+def first_mismatch(value: Any, schema: dict[str, Any], path: str = "$") -> Mismatch:
     """The first place where ``value`` breaks ``schema`` (the draft-4 subset the
     contract uses), as (path, what was wrong); ``None`` when it conforms."""
+    return compile_schema(schema)(value, path)
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], Check]] = {}
+
+
+def compile_schema(schema: dict[str, Any]) -> Check:
+    """``schema`` as one function, built once per schema object: a body is
+    then checked without interpreting the schema again (a session's details
+    hold thousands of numbers)."""
+    cached = _COMPILED.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    check = _compile(schema)
+    _COMPILED[id(schema)] = (schema, check)
+    return check
+
+
+def _compile(schema: dict[str, Any]) -> Check:
+    steps: list[Check] = []
     kinds = schema.get("type")
     if kinds is not None:
         names = kinds if isinstance(kinds, list) else [kinds]
-        if not any(_TYPES[name](value) for name in names if name in _TYPES):
-            return path, f"expected {'|'.join(names)}, got {_type_name(value)}"
+        allowed = frozenset().union(*(_PY_TYPES.get(n, frozenset()) for n in names))
+        expected = "|".join(names)
+
+        def check_type(value: Any, path: str) -> Mismatch:
+            if type(value) in allowed:
+                return None
+            return path, f"expected {expected}, got {_type_name(value)}"
+
+        steps.append(check_type)
     if "anyOf" in schema:
-        if all(first_mismatch(value, branch, path) for branch in schema["anyOf"]):
-            return path, f"matches none of {len(schema['anyOf'])} alternatives"
-    if "enum" in schema and value not in schema["enum"]:
-        return path, "not one of the documented values"
-    if isinstance(value, str) and "pattern" in schema:
-        if re.search(schema["pattern"], value) is None:
-            return path, "does not match the documented pattern"
-    if isinstance(value, dict):
-        return _object_mismatch(value, schema, path)
+        branches = [_compile(b) for b in schema["anyOf"]]
+        n = len(branches)
+
+        def check_any(value: Any, path: str) -> Mismatch:
+            for branch in branches:
+                if branch(value, path) is None:
+                    return None
+            return path, f"matches none of {n} alternatives"
+
+        steps.append(check_any)
+    if "enum" in schema:
+        choices = list(schema["enum"])
+
+        def check_enum(value: Any, path: str) -> Mismatch:
+            return None if value in choices else (path, "not one of the documented values")
+
+        steps.append(check_enum)
+    if "pattern" in schema:
+        pattern = re.compile(schema["pattern"])
+
+        def check_pattern(value: Any, path: str) -> Mismatch:
+            if isinstance(value, str) and pattern.search(value) is None:
+                return path, "does not match the documented pattern"
+            return None
+
+        steps.append(check_pattern)
+    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
+        steps.append(_compile_object(schema))
     if "items" in schema:
-        if isinstance(value, RawNumbers):
-            return _raw_numbers_mismatch(value, schema["items"], path + "[]")
-        if isinstance(value, list):
-            items = schema["items"]
-            for item in value:
-                found = first_mismatch(item, items, path + "[]")
-                if found is not None:
-                    return found
-    return None
+        steps.append(_compile_items(schema["items"]))
+    if len(steps) == 1:
+        return steps[0]
+
+    def check_all(value: Any, path: str) -> Mismatch:
+        for step in steps:
+            found = step(value, path)
+            if found is not None:
+                return found
+        return None
+
+    return check_all
 
 
-def _object_mismatch(
-    value: dict[str, Any], schema: dict[str, Any], path: str
-) -> tuple[str, str] | None:
-    properties: dict[str, Any] = schema.get("properties", {})
-    for name in schema.get("required", ()):
-        if name not in value:
-            return f"{path}.{name}", "missing"
+def _compile_object(schema: dict[str, Any]) -> Check:
+    properties = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
+    required = list(schema.get("required", ()))
     extra = schema.get("additionalProperties", True)
-    for name, item in value.items():
-        sub = properties.get(name)
-        if sub is not None:
-            found = first_mismatch(item, sub, f"{path}.{name}")
-        elif extra is False:
-            return f"{path}.*", "a property the contract does not list"
-        elif isinstance(extra, dict):
-            found = first_mismatch(item, extra, f"{path}.*")
-        else:
-            continue
-        if found is not None:
-            return found
-    return None
+    refuse_extra = extra is False
+    check_extra = _compile(extra) if isinstance(extra, dict) else None
+
+    def check_object(value: Any, path: str) -> Mismatch:
+        if type(value) is not dict:
+            return None
+        for name in required:
+            if name not in value:
+                return f"{path}.{name}", "missing"
+        for name, item in value.items():
+            check = properties.get(name)
+            if check is not None:
+                found = check(item, f"{path}.{name}")
+            elif refuse_extra:
+                return f"{path}.*", "a property the contract does not list"
+            elif check_extra is not None:
+                found = check_extra(item, f"{path}.*")
+            else:
+                continue
+            if found is not None:
+                return found
+        return None
+
+    return check_object
 
 
-def _raw_numbers_mismatch(
-    value: RawNumbers, items: dict[str, Any], path: str
-) -> tuple[str, str] | None:
-    # Plain numbers by construction (see gateway.rawjson): only an integer
-    # schema can still refuse one.
+def _compile_items(items: dict[str, Any]) -> Check:
     kinds = items.get("type")
     names = kinds if isinstance(kinds, list) else [kinds]
-    if "number" in names or kinds is None or "anyOf" in items:
+    plain = set(items) <= {"type", "description", "format"} and kinds is not None
+    allowed = frozenset().union(*(_PY_TYPES.get(str(n), frozenset()) for n in names))
+    expected = "|".join(str(n) for n in names)
+    check_item = _compile(items)
+
+    def check_items(value: Any, path: str) -> Mismatch:
+        item_path = path + "[]"
+        if isinstance(value, RawNumbers):
+            # Plain numbers by construction (see gateway.rawjson).
+            raw = value.raw
+            if not plain:
+                return check_items(orjson.loads(raw), path)
+            if float in allowed or raw.strip(b" \t\r\n[]") == b"":
+                return None
+            if int in allowed and b"." not in raw and b"e" not in raw.lower():
+                return None
+            return item_path, f"expected {expected}, got number"
+        if type(value) is not list:
+            return None
+        if plain:
+            # The common case, thousands of numbers: one pass in C.
+            if set(map(type, value)) <= allowed:
+                return None
+        for item in value:
+            found = check_item(item, item_path)
+            if found is not None:
+                return found
         return None
-    if "integer" in names and b"." not in value.raw:
-        return None
-    return path, f"expected {'|'.join(str(n) for n in names)}, got number"
+
+    return check_items
 
 
 class ContractDrift:

@@ -105,3 +105,27 @@ def test_a_partial_rate_checks_about_that_share(rate: float) -> None:
         drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"sessions": {}}))
     checked = metrics.contract_checks.labels(route)._value.get()
     assert 300 < checked < 700
+
+
+def test_lazy_arrays_and_json_types() -> None:
+    from gateway.rawjson import RawNumbers
+
+    def check(value: Any, items: dict[str, Any]) -> Any:
+        return first_mismatch(
+            {"a": value}, {"properties": {"a": {"type": "array", "items": items}}}
+        )
+
+    assert check(RawNumbers(b"[1.5, 2]"), {"type": "number"}) is None
+    assert check(RawNumbers(b"[1, 2]"), {"type": "integer"}) is None
+    assert check(RawNumbers(b"[1.5]"), {"type": "integer"}) == (
+        "$.a[]",
+        "expected integer, got number",
+    )
+    assert check(RawNumbers(b"[1]"), {"type": "string"}) is not None
+    assert check(RawNumbers(b"[]"), {"type": "string"}) is None
+    assert check(RawNumbers(b"[1, 2]"), {"anyOf": [{"type": "number"}]}) is None
+    # A boolean is no number, an integer is one, None is null only.
+    assert check([True], {"type": "number"}) == ("$.a[]", "expected number, got boolean")
+    assert check([1, 2.5], {"type": "number"}) is None
+    assert check([None], {"type": ["number", "null"]}) is None
+    assert check([None], {"type": "number"}) == ("$.a[]", "expected number, got null")
