@@ -13,7 +13,7 @@ import pytest
 from gateway.contract import expected_schema
 from gateway.drift import ContractDrift, first_mismatch
 from gateway.metrics import Metrics
-from gateway.rawjson import decode_lazy
+from gateway.rawjson import RawNumbers, decode_lazy
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from gateway.upstream import UpstreamCall
 
@@ -108,8 +108,6 @@ def test_a_partial_rate_checks_about_that_share(rate: float) -> None:
 
 
 def test_lazy_arrays_and_json_types() -> None:
-    from gateway.rawjson import RawNumbers
-
     def check(value: Any, items: dict[str, Any]) -> Any:
         return first_mismatch(
             {"a": value}, {"properties": {"a": {"type": "array", "items": items}}}
