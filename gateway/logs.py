@@ -36,6 +36,7 @@ __all__ = [
 
 access_log = logging.getLogger("gateway.access")
 
+_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._:\-]")
 _MAX_ID = 64
 # Fields a log call may add with ``extra=``; nothing else reaches a JSON line.
@@ -117,7 +118,10 @@ class RequestIdMiddleware:
                 if entry.operation_seconds is not None
                 else None
             )
-            access_log.info(
+            # Probes and scrapes come every few seconds: debug detail.
+            level = logging.DEBUG if path in _QUIET_PATHS else logging.INFO
+            access_log.log(
+                level,
                 "%s %s %s",
                 method,
                 path,
