@@ -117,3 +117,24 @@ def test_tracing_is_off_unless_an_exporter_is_named() -> None:
     assert not tracing_from_settings(None).enabled
     assert not tracing_from_settings("none").enabled
     assert tracing_from_settings("console").enabled
+
+
+async def test_a_subscription_has_a_span_with_its_updates(
+    exporter: InMemorySpanExporter,
+) -> None:
+    ready = seeded("alice", "Vertical Jump", "ready")[0]
+    async with gateway_client(tracing=_tracing(exporter)) as client:
+        response = await client.post(
+            "/graphql",
+            json={
+                "query": "subscription ($id: ID!) { analyzedVideo(id: $id) { status } }",
+                "variables": {"id": global_id(ready)},
+            },
+            headers={"Authorization": "API-KEY alice-demo-key", "Accept": "text/event-stream"},
+        )
+    assert response.status_code == 200, response.text
+    assert "READY" in response.text
+    (span,) = [s for s in exporter.get_finished_spans() if s.name.startswith("graphql.")]
+    assert span.name == "graphql.subscription analyzedVideo"
+    assert span.attributes is not None and span.attributes["graphql.outcome"] == "ok"
+    assert [e.name for e in span.events] == ["graphql.subscription.update"]
