@@ -1,19 +1,22 @@
-"""What does the gateway cost a client? (issue 2)
+"""Fan-out under load: the gateway against a client calling REST itself (issue 9).
 
-Three representative operations, each done two ways against the same sandbox
-upstream with a fixed latency:
+Five operations, each done up to three ways against one sandbox upstream with
+a fixed latency (20 ms by default), at 1, 16 and 64 concurrent clients:
 
 * through the gateway: one GraphQL POST;
 * directly: the same REST calls the gateway makes, issued concurrently over a
-  pooled ``httpx.AsyncClient`` and JSON-decoded, as a good hand-written client
-  would.
+  pooled ``httpx.AsyncClient`` (httpx's defaults) and JSON-decoded, as a good
+  hand-written client would;
+* through a bare proxy (``bench/proxy.py``), for the one-call shapes: the floor
+  of any gateway on this stack.
 
-For each operation, at concurrency 1 and 16, it prints the median and p99 of
-the end-to-end latency, the gateway/direct ratio, the upstream calls per
-request (checked from the sandbox's counters, so both sides provably do the
-same work) and the gateway process's CPU time per request.
+For each cell it prints iterations/s, p50 and p99, upstream calls per
+iteration (counted by the sandbox, so every side provably does the same
+work), and the CPU time per iteration of the gateway (or proxy) process.
+The sweep is one run, so the ratios in a row hold even where the machine's
+absolute speed drifts.
 
-    .venv/bin/python bench/overhead.py [--latency-ms 20] [--quick]
+    .venv/bin/python bench/overhead.py [--latency-ms 20] [--workers 1] [--quick]
 
 Results also go to ``bench/out/overhead.json``.
 """
@@ -22,12 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
-import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,34 +38,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 import psutil
-from common import (
-    ALICE,
-    fmt_ms,
-    gateway,
-    machine,
-    percentile,
-    print_table,
-    sandbox,
-    write_json,
-)
+from common import ALICE, OUT, fmt_ms, gateway, machine, percentile, print_table, write_json
+from proxy import PROGRAM as PROXY_PROGRAM
 
 from gateway.model import Activity, encode_global_id
 from gateway.sandbox import seed_sessions
+from tests.servers import ServerProcess, free_port
 
-# Each cell stops at its request count or its time budget, whichever first.
-CELL_BUDGET_S = 10.0
-WARMUP = 20
+CONCURRENCY = (1, 16, 64)
+# Each cell stops at its count or its time budget, whichever comes first.
+CELL_BUDGET_S = 8.0
+WARMUP = 10
+EXPORT_FRAMES = 300
+
+Fetch = Callable[[httpx.AsyncClient], Awaitable[None]]
 
 
 @dataclass
-class Operation:
+class Shape:
     name: str
-    via_gateway: Callable[[httpx.AsyncClient], Awaitable[None]]
-    direct: Callable[[httpx.AsyncClient], Awaitable[None]]
+    gateway: Fetch
+    direct: Fetch
+    # The REST path a bare proxy forwards, for one-call shapes.
+    proxy_path: str | None = None
 
 
-def _first(user: str, label: str, video: str | None = None) -> Any:
-    for record in seed_sessions(user):
+def _first(label: str, video: str | None = None) -> Any:
+    for record in seed_sessions("alice"):
         if record.activity == label and (video is None or record.video_state == video):
             return record
     raise LookupError(label)
@@ -77,9 +78,7 @@ def _gid(record: Any) -> str:
 
 async def _graphql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> None:
     response = await http.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": ALICE},
+        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": ALICE}
     )
     response.raise_for_status()
     body = response.json()
@@ -95,71 +94,75 @@ async def _rest(http: httpx.AsyncClient, path: str, params: dict[str, Any] | Non
     return response.json()
 
 
-def operations() -> list[Operation]:
-    jump = _first("alice", "Vertical Jump")
-    run = _first("alice", "Running")
-    lift = _first("alice", "Weightlifting")
+def shapes() -> list[Shape]:
+    jump = _first("Vertical Jump", video="ready")
+    run = _first("Running")
+    lift = _first("Weightlifting")
+    jump_path = f"/jumping/sessions/{jump.session_id}/"
+    lift_export = f"/weightlifting/sessions/{lift.session_id}/export/"
 
-    session_query = """
-    query ($id: ID!) {
-      session(id: $id) { title createdAt angles { name values } metrics { name value values } }
-    }"""
-    list_query = """
-    { sessions(first: 10) { edges { node { title createdAt analyzedVideo { status } } } } }"""
-    three_query = """
-    query ($j: ID!, $r: ID!, $w: ID!) {
+    one = "query ($id: ID!) { session(id: $id) { title activity createdAt } }"
+    three = """query ($j: ID!, $r: ID!, $w: ID!) {
       j: session(id: $j) { title angles { name values } }
       r: session(id: $r) { title angles { name values } }
       w: session(id: $w) { title angles { name values } }
     }"""
-    three_vars = {"j": _gid(jump), "r": _gid(run), "w": _gid(lift)}
-
-    async def session_gw(http: httpx.AsyncClient) -> None:
-        await _graphql(http, session_query, {"id": _gid(jump)})
-
-    async def session_direct(http: httpx.AsyncClient) -> None:
-        await _rest(http, f"/jumping/sessions/{jump.session_id}/")
-
-    async def list_gw(http: httpx.AsyncClient) -> None:
-        await _graphql(http, list_query, {})
+    listing = "{ sessions(first: 10) { edges { node { title angles { name } } } } }"
+    page = """query ($id: ID!) { session(id: $id) {
+      title createdAt analyzedVideo { status url }
+      angles { name values } metrics { name value values }
+    } }"""
+    export = """query ($id: ID!) { session(id: $id) { export {
+      keypoints { name values } angles { name values } timestamps metrics { name value values }
+    } } }"""
 
     async def list_direct(http: httpx.AsyncClient) -> None:
-        # The gateway asks for one more than the page, to learn whether there
-        # is a next page; a hand-written client wanting the same would too.
+        # The gateway asks for one more than the page to learn whether there
+        # is a next one; a hand-written client wanting the same would too.
         body = await _rest(http, "/session-management/sessions/filter/", {"limit": 11})
-        page = list(body["sessions"].items())[:10]
-        # A listed session without an analyzed-video URL may be processing or
-        # failed: only the analyzed-video endpoint tells, so ask it (as the
-        # gateway does), all at once.
+        page_ids = list(body["sessions"].items())[:10]
+        paths = {
+            "Vertical Jump": "jumping",
+            "Running": "running",
+            "Weightlifting": "weightlifting",
+        }
         await asyncio.gather(
-            *(
-                _rest(
-                    http,
-                    f"/session-management/sessions/{sid}/analyzed-video/",
-                    {
-                        "is_jump": str(s["activity"] == "Vertical Jump").lower(),
-                        "is_weight": str(s["activity"] == "Weightlifting").lower(),
-                    },
-                )
-                for sid, s in page
-                if not s.get("analyzed_video_url")
-            )
-        )
-
-    async def three_gw(http: httpx.AsyncClient) -> None:
-        await _graphql(http, three_query, three_vars)
-
-    async def three_direct(http: httpx.AsyncClient) -> None:
-        await asyncio.gather(
-            _rest(http, f"/jumping/sessions/{jump.session_id}/"),
-            _rest(http, f"/running/sessions/{run.session_id}/"),
-            _rest(http, f"/weightlifting/sessions/{lift.session_id}/"),
+            *(_rest(http, f"/{paths[s['activity']]}/sessions/{sid}/") for sid, s in page_ids)
         )
 
     return [
-        Operation("session page (1 call)", session_gw, session_direct),
-        Operation("list page (1+1 calls)", list_gw, list_direct),
-        Operation("3 sessions (3 calls)", three_gw, three_direct),
+        Shape(
+            "one session (1 call)",
+            lambda h: _graphql(h, one, {"id": _gid(jump)}),
+            lambda h: _rest(h, jump_path),
+            jump_path,
+        ),
+        Shape(
+            "one of each kind (3 calls)",
+            lambda h: _graphql(h, three, {"j": _gid(jump), "r": _gid(run), "w": _gid(lift)}),
+            lambda h: asyncio.gather(
+                _rest(h, jump_path),
+                _rest(h, f"/running/sessions/{run.session_id}/"),
+                _rest(h, f"/weightlifting/sessions/{lift.session_id}/"),
+            ),
+        ),
+        Shape(
+            "10-session list, angle names (11 calls)",
+            lambda h: _graphql(h, listing, {}),
+            list_direct,
+        ),
+        Shape(
+            "session page (1 call)",
+            lambda h: _graphql(h, page, {"id": _gid(jump)}),
+            lambda h: _rest(h, jump_path),
+            jump_path,
+        ),
+        Shape(
+            f"full export, {EXPORT_FRAMES} frames (1 call)",
+            lambda h: _graphql(h, export, {"id": _gid(lift)}),
+            lambda h: _rest(h, lift_export),
+            lift_export,
+        ),
     ]
 
 
@@ -168,146 +171,186 @@ class Cell:
     latencies: list[float]
     elapsed: float
     upstream_calls: int
-    gateway_cpu_s: float
+    cpu_s: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+    def cpu_ms(self) -> float:
+        return self.cpu_s / max(1, len(self.latencies)) * 1000
+
+
+def _cpu(procs: list[psutil.Process]) -> float:
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    """A server and its workers (``--workers N`` forks them)."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
 
 
 async def run_cell(
-    fn: Callable[[httpx.AsyncClient], Awaitable[None]],
+    fetch: Fetch,
     http: httpx.AsyncClient,
+    control: httpx.AsyncClient,
+    procs: list[psutil.Process],
     *,
     concurrency: int,
     count: int,
-    sandbox_url: str,
-    gateway_proc: psutil.Process,
 ) -> Cell:
     for _ in range(WARMUP):
-        await fn(http)
-    async with httpx.AsyncClient(base_url=sandbox_url) as control:
-        (await control.post("/__sandbox__/reset-stats")).raise_for_status()
-    cpu_before = sum(gateway_proc.cpu_times()[:2])
+        await fetch(http)
+    (await control.post("/__sandbox__/reset-stats")).raise_for_status()
+    cpu_before = _cpu(procs)
     latencies: list[float] = []
-    issued = 0
+    errors = issued = 0
     started = time.perf_counter()
     deadline = started + CELL_BUDGET_S
 
-    async def worker() -> None:
-        nonlocal issued
+    async def client() -> None:
+        nonlocal issued, errors
         while issued < count and time.perf_counter() < deadline:
             issued += 1
             t0 = time.perf_counter()
-            await fn(http)
+            try:
+                await fetch(http)
+            except (httpx.HTTPError, RuntimeError):
+                errors += 1
+                continue
             latencies.append(time.perf_counter() - t0)
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(client() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    cpu = sum(gateway_proc.cpu_times()[:2]) - cpu_before
-    async with httpx.AsyncClient(base_url=sandbox_url) as control:
-        calls = int((await control.get("/__sandbox__/stats")).json()["total"])
-    return Cell(latencies, elapsed, calls, cpu)
+    cpu = _cpu(procs) - cpu_before
+    calls = int((await control.get("/__sandbox__/stats")).json()["total"])
+    return Cell(latencies, elapsed, calls, cpu, errors)
+
+
+@contextmanager
+def _sandbox(latency_ms: float) -> Iterator[ServerProcess]:
+    port = free_port()
+    server = ServerProcess(
+        ["sandbox", "--port", str(port), "--latency-ms", str(latency_ms)],
+        port=port,
+        log_path=OUT / "overhead-sandbox.log",
+        ready_path="/__sandbox__/stats",
+    ).start()
+    try:
+        httpx.post(
+            f"{server.url}/__sandbox__/config", json={"export_frames": EXPORT_FRAMES}
+        ).raise_for_status()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def _proxy(upstream: str) -> Iterator[ServerProcess]:
+    port = free_port()
+    server = ServerProcess(
+        ["--port", str(port), "--upstream", upstream],
+        port=port,
+        log_path=OUT / "overhead-proxy.log",
+        ready_path="/healthz",
+        program=PROXY_PROGRAM,
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    counts = {1: 30, 16: 100} if args.quick else {1: 150, 16: 600}
-    env = {"GATEWAY_LOG_LEVEL": "warning"}
+    counts = {1: 40, 16: 200, 64: 400} if args.quick else {1: 150, 16: 800, 64: 1600}
+    env = {"GATEWAY_LOG_LEVEL": "warning", "GATEWAY_WORKERS": str(args.workers)}
+    if args.redis_url:
+        env["GATEWAY_REDIS_URL"] = args.redis_url
+        env["GATEWAY_CREDENTIAL_SECRET"] = "bench-secret-bench-secret-bench-secret"
+    OUT.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
-    results: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
+    results: list[dict[str, Any]] = []
     with (
-        sandbox(
-            latency_ms=args.latency_ms, processing_delay=3600, log="overhead-sandbox.log"
-        ) as up,
+        _sandbox(args.latency_ms) as up,
         gateway(up.url, env=env, log="overhead-gateway.log") as gw,
+        _proxy(up.url) as px,
     ):
-        gateway_proc = psutil.Process(gw.pid)
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        gw_procs, px_procs = _tree(gw.pid), _tree(px.pid)
         async with (
-            httpx.AsyncClient(base_url=gw.url, limits=limits, timeout=30) as gw_http,
-            httpx.AsyncClient(base_url=up.url, limits=limits, timeout=30) as up_http,
+            httpx.AsyncClient(base_url=gw.url, limits=limits, timeout=60) as gw_http,
+            httpx.AsyncClient(base_url=up.url, limits=limits, timeout=60) as up_http,
+            httpx.AsyncClient(base_url=px.url, limits=limits, timeout=60) as px_http,
+            httpx.AsyncClient(base_url=up.url, timeout=60) as control,
         ):
-            for op in operations():
-                for concurrency, count in counts.items():
-                    cells: dict[str, Cell] = {}
-                    for mode, fn, http in (
-                        ("gateway", op.via_gateway, gw_http),
-                        ("direct", op.direct, up_http),
-                    ):
-                        cells[mode] = await run_cell(
-                            fn,
-                            http,
-                            concurrency=concurrency,
-                            count=count,
-                            sandbox_url=up.url,
-                            gateway_proc=gateway_proc,
-                        )
-                    g, d = cells["gateway"], cells["direct"]
-                    g50, g99 = percentile(g.latencies, 50), percentile(g.latencies, 99)
-                    d50, d99 = percentile(d.latencies, 50), percentile(d.latencies, 99)
-                    n = len(g.latencies)
-                    calls_g = g.upstream_calls / n
-                    calls_d = d.upstream_calls / len(d.latencies)
-                    cpu_ms = g.gateway_cpu_s / n * 1000
-                    row = [
-                        op.name,
-                        concurrency,
-                        f"{n}/{len(d.latencies)}",
-                        fmt_ms(g50),
-                        fmt_ms(g99),
-                        fmt_ms(d50),
-                        fmt_ms(d99),
-                        f"{g50 / d50:.2f}x",
-                        f"{g99 / d99:.2f}x",
-                        f"+{(g50 - d50) * 1000:.1f}",
-                        f"{calls_g:.2f}/{calls_d:.2f}",
-                        f"{cpu_ms:.2f}",
-                        f"{n / g.elapsed:.0f}/{len(d.latencies) / d.elapsed:.0f}",
-                    ]
+            for shape in shapes():
+                for concurrency in CONCURRENCY:
+                    count = counts[concurrency]
+                    g = await run_cell(
+                        shape.gateway, gw_http, control, gw_procs,
+                        concurrency=concurrency, count=count,
+                    )  # fmt: skip
+                    d = await run_cell(
+                        shape.direct, up_http, control, [],
+                        concurrency=concurrency, count=count,
+                    )  # fmt: skip
+                    p: Cell | None = None
+                    if shape.proxy_path is not None:
+                        path = shape.proxy_path
+
+                        async def via_proxy(http: httpx.AsyncClient, path: str = path) -> None:
+                            await _rest(http, path)
+
+                        p = await run_cell(
+                            via_proxy, px_http, control, px_procs,
+                            concurrency=concurrency, count=count,
+                        )  # fmt: skip
+                    row = _row(shape.name, concurrency, g, d, p)
                     rows.append(row)
                     print("  ".join(str(c) for c in row), file=sys.stderr, flush=True)
                     results.append(
                         {
-                            "operation": op.name,
+                            "shape": shape.name,
                             "concurrency": concurrency,
                             "gateway": _summary(g),
                             "direct": _summary(d),
-                            "ratio_p50": g50 / d50,
-                            "ratio_p99": g99 / d99,
-                            "gateway_cpu_ms_per_request": cpu_ms,
+                            "proxy": _summary(p) if p else None,
                         }
                     )
-        gateway_mem = gateway_proc.memory_info().rss
+        rss = sum(proc.memory_info().rss for proc in gw_procs)
     load_after = os.getloadavg()
     print()
     print(
-        f"Gateway overhead: sandbox latency {args.latency_ms:g} ms per upstream call; "
-        f"{psutil.cpu_count()} CPUs shared by load generator, gateway and sandbox; "
-        f"1-min load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
-        "(anything above ~1 means other processes competed for the CPUs)."
+        f"Fan-out sweep: sandbox latency {args.latency_ms:g} ms per call, gateway workers "
+        f"{args.workers}; {psutil.cpu_count()} CPUs shared by load generator, gateway, proxy "
+        f"and sandbox; 1-min load average {load_before[0]:.1f} before, {load_after[0]:.1f} after."
     )
     headers = [
-        "operation",
-        "conc",
-        "n gw/dir",
-        "gw p50",
-        "gw p99",
-        "dir p50",
-        "dir p99",
+        "shape",
+        "c",
+        "gw it/s",
+        "direct it/s",
+        "gw/direct",
+        "gw p50/p99 ms",
+        "direct p50/p99 ms",
         "p50 ratio",
-        "p99 ratio",
-        "p50 +ms",
-        "calls gw/dir",
-        "gw CPU ms/req",
-        "req/s gw/dir",
+        "gw CPU ms/op",
+        "proxy it/s",
+        "proxy p50 ms",
+        "proxy CPU ms/op",
+        "calls gw/direct",
+        "errors",
     ]
     table = print_table(headers, rows)
-    print(
-        "Latencies in ms. 'calls' = upstream calls per request seen by the sandbox. "
-        "'gw CPU' = user+system CPU time of the gateway process per request "
-        f"(gateway RSS at the end: {gateway_mem / 2**20:.0f} MiB)."
-    )
+    print(f"Gateway RSS at the end: {rss / 2**20:.0f} MiB.")
     path = write_json(
         "overhead.json",
         {
             "latency_ms": args.latency_ms,
+            "workers": args.workers,
             "machine": machine(),
             "loadavg_before": load_before,
             "loadavg_after": load_after,
@@ -318,23 +361,47 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"JSON: {path}")
 
 
+def _row(name: str, concurrency: int, g: Cell, d: Cell, p: Cell | None) -> list[Any]:
+    g50, g99 = percentile(g.latencies, 50), percentile(g.latencies, 99)
+    d50, d99 = percentile(d.latencies, 50), percentile(d.latencies, 99)
+    return [
+        name,
+        concurrency,
+        f"{g.rate:.0f}",
+        f"{d.rate:.0f}",
+        f"{g.rate / d.rate:.2f}x",
+        f"{fmt_ms(g50)} / {fmt_ms(g99)}",
+        f"{fmt_ms(d50)} / {fmt_ms(d99)}",
+        f"{g50 / d50:.2f}x",
+        f"{g.cpu_ms():.2f}",
+        f"{p.rate:.0f}" if p else "-",
+        fmt_ms(percentile(p.latencies, 50)) if p else "-",
+        f"{p.cpu_ms():.2f}" if p else "-",
+        f"{g.upstream_calls / max(1, len(g.latencies)):.1f}"
+        f"/{d.upstream_calls / max(1, len(d.latencies)):.1f}",
+        g.errors + d.errors + (p.errors if p else 0),
+    ]
+
+
 def _summary(cell: Cell) -> dict[str, Any]:
     lat = cell.latencies
     return {
         "n": len(lat),
+        "per_s": cell.rate,
         "p50_ms": percentile(lat, 50) * 1000,
         "p99_ms": percentile(lat, 99) * 1000,
-        "mean_ms": statistics.fmean(lat) * 1000 if lat else math.nan,
-        "max_ms": max(lat) * 1000 if lat else math.nan,
         "elapsed_s": cell.elapsed,
         "upstream_calls": cell.upstream_calls,
-        "gateway_cpu_s": cell.gateway_cpu_s,
+        "cpu_ms_per_op": cell.cpu_ms(),
+        "errors": cell.errors,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--redis-url", help="needed by --workers > 1")
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     asyncio.run(main_async(parser.parse_args()))
 

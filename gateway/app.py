@@ -40,6 +40,7 @@ from gateway.drift import ContractDrift
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.logs import RequestIdMiddleware
 from gateway.metrics import CONTENT_TYPE, Metrics
+from gateway.resilience import Resilience
 from gateway.services import Services
 from gateway.tracing import Tracing, tracing_from_settings
 from gateway.upstream import UpstreamCall, UpstreamClient
@@ -221,6 +222,12 @@ def create_app(
             transport=transport,
             observer=observe,
             tracing=tracing,
+            resilience=Resilience(
+                settings.retry,
+                breaker_threshold=settings.breaker_threshold,
+                breaker_ttl=settings.breaker_ttl,
+                cache_ttl=settings.cache_ttl,
+            ),
         )
         broker = create_broker(settings.redis_url)
         if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:

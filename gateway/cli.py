@@ -7,12 +7,16 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import uvicorn
+import uvicorn.supervisors
 
 from gateway.config import DEFAULT_SANDBOX_PORT, Settings
+from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
 
@@ -44,13 +48,32 @@ def _parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("GATEWAY_SANDBOX_PORT", DEFAULT_SANDBOX_PORT)),
         help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
     )
+    serve.add_argument(
+        "--flavor",
+        choices=list(FLAVORS),
+        help=f"the sandbox's reading of the contract, with --sandbox [GATEWAY_SANDBOX_FLAVOR] "
+        f"({DEFAULT_FLAVOR})",
+    )
     serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port; more than 1 needs --redis-url "
+        "[GATEWAY_WORKERS] (1)",
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT)
     sandbox.add_argument("--latency-ms", type=float, default=0.0)
     sandbox.add_argument("--processing-delay", type=float, default=5.0)
+    sandbox.add_argument(
+        "--flavor",
+        choices=list(FLAVORS),
+        default=DEFAULT_FLAVOR,
+        help="which reading of the contract to serve: "
+        + "; ".join(f"{f.name}: {f.description}" for f in FLAVORS.values()),
+    )
 
     sub.add_parser("export-schema", help="print the schema's SDL")
     return parser
@@ -72,7 +95,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _run_sandbox(args: argparse.Namespace) -> None:
     from gateway.sandbox import SandboxConfig, create_sandbox_app
 
-    config = SandboxConfig(latency_ms=args.latency_ms, processing_delay_s=args.processing_delay)
+    config = SandboxConfig(
+        latency_ms=args.latency_ms, processing_delay_s=args.processing_delay, flavor=args.flavor
+    )
     uvicorn.run(create_sandbox_app(config), host=args.host, port=args.port, log_level="warning")
 
 
@@ -83,12 +108,22 @@ def _serve(args: argparse.Namespace) -> None:
         "redis_url": args.redis_url,
         "sandbox": args.sandbox,
         "log_level": args.log_level,
+        "workers": args.workers,
+        "sandbox_flavor": args.flavor,
     }
     overrides["upstream_url"] = args.upstream_url
     settings = Settings.from_env(None, **overrides)
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
         settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")
+    if settings.workers > 1:
+        _serve_workers(settings)
+        return
+    _configure_logging(settings)
+    asyncio.run(_serve_async(settings, args.sandbox_port))
+
+
+def _configure_logging(settings: Settings) -> None:
     from gateway.logs import configure_logging
 
     configure_logging(settings.log_level, settings.log_format)
@@ -100,7 +135,70 @@ def _serve(args: argparse.Namespace) -> None:
     # caller's key: never below INFO, whatever the gateway's own level.
     for name in ("websockets", "httpcore", "hpack"):
         logging.getLogger(name).setLevel(logging.INFO)
-    asyncio.run(_serve_async(settings, args.sandbox_port))
+
+
+# How a worker process finds the parent's settings: flags and environment are
+# parsed once, in the parent, and handed over whole.
+_WORKER_SETTINGS = "GATEWAY_WORKER_SETTINGS"
+
+
+def _serve_workers(settings: Settings) -> None:
+    """uvicorn's supervisor: N processes accepting on one socket, restarted if they die."""
+    if settings.redis_url is None:
+        sys.exit(
+            f"--workers {settings.workers} needs --redis-url (GATEWAY_REDIS_URL): workers are "
+            "separate processes, and subscriptions share their events and their one poller "
+            "per session through Redis. Run one worker per process without it."
+        )
+    if settings.sandbox:
+        sys.exit(
+            "--workers > 1 does not run the sandbox in-process: start it on its own "
+            "(session-gateway sandbox) and pass --upstream-url."
+        )
+    _configure_logging(settings)
+    if settings.metrics_multiproc_dir is None:
+        # prometheus-client's multiprocess mode: every worker writes its
+        # values here, a scrape of any one merges them (gateway/metrics.py).
+        # It reads the variable when first imported, so it is set before the
+        # workers start.
+        directory = tempfile.mkdtemp(prefix="session-gateway-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        settings = replace(settings, metrics_multiproc_dir=directory)
+    os.environ[_WORKER_SETTINGS] = settings.to_json()
+    config = _server_config("gateway.cli:worker_app", settings, factory=True)
+    config.workers = settings.workers
+    uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def worker_app() -> Any:
+    """The app of one ``--workers`` process (an import string for uvicorn)."""
+    from gateway.app import create_app
+
+    settings = Settings.from_json(os.environ[_WORKER_SETTINGS])
+    _configure_logging(settings)
+    return create_app(settings)
+
+
+def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        factory=factory,
+        host=settings.host,
+        port=settings.port,
+        # uvicorn hands its logger to the WebSocket protocol, which logs
+        # frames (connection_init holds the key) at debug: cap it.
+        log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
+        ws="websockets-sansio",
+        # A WebSocket message holds one operation: the same bound as
+        # an HTTP request's body, before anything parses it.
+        ws_max_size=settings.max_request_bytes,
+        timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
+        # The gateway writes its own access log (gateway.logs), with request
+        # ids and without query strings, and uvicorn's lines go through the
+        # gateway's log format.
+        access_log=False,
+        log_config=None,
+    )
 
 
 async def _serve_async(settings: Settings, sandbox_port: int) -> None:
@@ -109,34 +207,16 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
 
     app = create_app(settings)
     servers: list[uvicorn.Server] = [
-        DrainingServer(
-            uvicorn.Config(
-                app,
-                host=settings.host,
-                port=settings.port,
-                # uvicorn hands its logger to the WebSocket protocol, which logs
-                # frames (connection_init holds the key) at debug: cap it.
-                log_level=_SERVER_LOG_LEVEL.get(settings.log_level.lower(), "info"),
-                ws="websockets-sansio",
-                # A WebSocket message holds one operation: the same bound as
-                # an HTTP request's body, before anything parses it.
-                ws_max_size=settings.max_request_bytes,
-                timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
-                # The gateway writes its own access log (gateway.logs), with
-                # request ids and without query strings, and uvicorn's lines
-                # go through the gateway's log format.
-                access_log=False,
-                log_config=None,
-            ),
-            app.state.drain,
-            settings.drain_delay,
-        )
+        DrainingServer(_server_config(app, settings), app.state.drain, settings.drain_delay)
     ]
     if settings.sandbox:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 
         sandbox = create_sandbox_app(
-            SandboxConfig(processing_delay_s=settings.sandbox_processing_delay)
+            SandboxConfig(
+                processing_delay_s=settings.sandbox_processing_delay,
+                flavor=settings.sandbox_flavor,
+            )
         )
         servers.append(
             uvicorn.Server(

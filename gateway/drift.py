@@ -27,7 +27,7 @@ import orjson
 
 from gateway.contract import expected_schema
 from gateway.metrics import Metrics
-from gateway.rawjson import RawNumbers
+from gateway.rawjson import LazyBody, RawNumbers
 from gateway.upstream import UpstreamCall
 
 __all__ = ["ContractDrift", "first_mismatch"]
@@ -45,10 +45,17 @@ _PY_TYPES: dict[str, frozenset[type]] = {
     "integer": frozenset({int}),
     "boolean": frozenset({bool}),
     "null": frozenset({type(None)}),
-    "object": frozenset({dict}),
+    "object": frozenset({dict, LazyBody}),
     "array": frozenset({list, RawNumbers}),
 }
-_NAMES = {str: "string", int: "integer", float: "number", bool: "boolean", dict: "object"}
+_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
+    LazyBody: "object",
+}
 
 Mismatch = tuple[str, str] | None
 Check = Callable[[Any, str], Mismatch]
@@ -149,13 +156,19 @@ def _compile_object(schema: dict[str, Any]) -> Check:
     check_extra = _compile(extra) if isinstance(extra, dict) else None
 
     def check_object(value: Any, path: str) -> Mismatch:
-        if type(value) is not dict:
+        if type(value) is not dict and type(value) is not LazyBody:
             return None
         for name in required:
             if name not in value:
                 return f"{path}.{name}", "missing"
-        for name, item in value.items():
+        for name in value:
             check = properties.get(name)
+            try:
+                # A lazy body's member is decoded here, once, as a field
+                # reading it would (its series stay bytes).
+                item = value[name]
+            except ValueError:
+                return (f"{path}.{name}" if check is not None else f"{path}.*"), "not valid JSON"
             if check is not None:
                 found = check(item, f"{path}.{name}")
             elif refuse_extra:

@@ -39,6 +39,12 @@ class routes:
     FILTER = "/session-management/sessions/filter/"
 
 
+# Bodies made mostly of per-frame series: read lazily, so that a series stays
+# the upstream's bytes until a field needs its numbers (most never do: they
+# are passed on whole, or only their names are asked for).
+_LAZY_ROUTES = frozenset({routes.DETAILS, routes.EXPORT})
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One upstream resource: the unit of deduplication."""
@@ -49,8 +55,8 @@ class Resource:
     params: tuple[tuple[str, str | int | bool], ...] = ()
     # A method to try when the upstream answers 405 to ``method``.
     fallback_method: str | None = None
-    # Keep the body's numeric arrays as bytes (an export's series). Part of the
-    # key: a route is always loaded one way (only the export is lazy).
+    # Keep the body's numeric arrays as bytes (see ``_LAZY_ROUTES``). Part of
+    # the key: a route is always loaded one way.
     lazy: bool = False
 
     @classmethod
@@ -65,10 +71,9 @@ class Resource:
         return cls(method, route, tuple(sorted(path_params.items())), (), fallback_method)
 
     @classmethod
-    def session(
-        cls, route: str, activity: Activity, session_id: str, *, lazy: bool = False
-    ) -> Resource:
-        return replace(cls.of(route, activity=activity.path, session_id=session_id), lazy=lazy)
+    def session(cls, route: str, activity: Activity, session_id: str) -> Resource:
+        resource = cls.of(route, activity=activity.path, session_id=session_id)
+        return replace(resource, lazy=route in _LAZY_ROUTES)
 
 
 class OperationUpstream:

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from gateway.credentials import Credential
-from gateway.errors import BadRequest, UpstreamBadResponse
+from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
 from gateway.loaders import OperationUpstream, Resource, routes
 from gateway.model import Activity
 from gateway.upstream import UpstreamClient
@@ -78,8 +78,8 @@ class SessionRef:
     session_id: str
     summary: Mapping[str, Any] = field(default_factory=dict)
 
-    def _resource(self, route: str, *, lazy: bool = False) -> Resource:
-        return Resource.session(route, self.activity, self.session_id, lazy=lazy)
+    def _resource(self, route: str) -> Resource:
+        return Resource.session(route, self.activity, self.session_id)
 
     async def details(self, upstream: OperationUpstream) -> Mapping[str, Any]:
         body = await upstream.load(self._resource(routes.DETAILS))
@@ -94,7 +94,7 @@ class SessionRef:
 
     async def export(self, upstream: OperationUpstream) -> Mapping[str, Any]:
         # Most of an export is numbers passed on untouched: lazily decoded.
-        body = await upstream.load(self._resource(routes.EXPORT, lazy=True))
+        body = await upstream.load(self._resource(routes.EXPORT))
         if not isinstance(body, Mapping):
             raise UpstreamBadResponse("The session's export is not a JSON object.")
         return body
@@ -120,10 +120,12 @@ class SessionRef:
     async def video_state(self, upstream: OperationUpstream) -> VideoState:
         """From the payload at hand when it holds a URL; else the analyzed-video endpoint,
         which alone tells a video still processing from one that failed."""
+        # Reading the field proves the session exists (details or listing),
+        # so the endpoint's 404 after it means "not processed yet".
         state = video_state_of(await self.field(upstream, "analyzed_video_url"))
         if state is not None:
             return state
-        return await fetch_video_state(upstream, self.activity, self.session_id)
+        return await fetch_video_state(upstream, self.activity, self.session_id, known=True)
 
     async def exists(self, upstream: OperationUpstream) -> None:
         """Raise ``NotFound`` (or another error) unless this caller can see the session."""
@@ -131,7 +133,7 @@ class SessionRef:
 
 
 async def fetch_video_state(
-    upstream: OperationUpstream, activity: Activity, session_id: str
+    upstream: OperationUpstream, activity: Activity, session_id: str, *, known: bool = False
 ) -> VideoState:
     resource = Resource(
         "GET",
@@ -139,25 +141,49 @@ async def fetch_video_state(
         (("session_id", session_id),),
         tuple(sorted(analyzed_video_params(activity).items())),
     )
-    return await video_state_from(upstream.load(resource))
+    return await video_state_from(upstream.load(resource), known=known)
 
 
-async def video_state_from(answer: Awaitable[Any]) -> VideoState:
-    """What an analyzed-video answer (GET or POST) tells: a URL, none yet, or a
-    422, the video exists but could not be processed."""
+async def video_state_from(answer: Awaitable[Any], *, known: bool = False) -> VideoState:
+    """What an analyzed-video answer (GET or POST) tells. The one place that
+    decides readiness (the README's DESIGN note has the table):
+
+    - a URL (in ``analyzed_video_url``, or a bare JSON string): READY;
+    - 422: the video exists but could not be processed: FAILED;
+    - 200 with the URL empty, null or absent, or any 202: PROCESSING;
+    - 404 once the session is ``known`` to exist (its details or the listing
+      answered): PROCESSING, since the contract's 404 also covers "the
+      processed video is not there yet"; otherwise it stays NOT_FOUND.
+    """
     try:
         body = await answer
     except BadRequest as exc:
         if exc.upstream_status == 422:
             return VideoState(VideoStatus.FAILED)
         raise
+    except NotFound:
+        if known:
+            return VideoState(VideoStatus.PROCESSING)
+        raise
+    except UpstreamBadResponse as exc:
+        # "Accepted, still working" needs no body, and may come with any.
+        if exc.upstream_status == 202:
+            return VideoState(VideoStatus.PROCESSING)
+        raise
+    if isinstance(body, str):
+        return video_state_of(body) or VideoState(VideoStatus.PROCESSING)
     if not isinstance(body, Mapping):
         raise UpstreamBadResponse("The analyzed-video answer is not a JSON object.")
     return video_state_of(body.get("analyzed_video_url")) or VideoState(VideoStatus.PROCESSING)
 
 
 async def read_video_state(
-    client: UpstreamClient, credential: Credential, activity: Activity, session_id: str
+    client: UpstreamClient,
+    credential: Credential,
+    activity: Activity,
+    session_id: str,
+    *,
+    known: bool = False,
 ) -> VideoState:
     """The analyzed video's state, read afresh (no per-operation cache): for pollers."""
     return await video_state_from(
@@ -166,7 +192,8 @@ async def read_video_state(
             credential,
             path_params={"session_id": session_id},
             params=analyzed_video_params(activity),
-        )
+        ),
+        known=known,
     )
 
 
@@ -186,4 +213,4 @@ async def check_video_state(
     ready = video_state_of(details.get("analyzed_video_url"))
     if ready is not None:
         return ready
-    return await read_video_state(client, credential, activity, session_id)
+    return await read_video_state(client, credential, activity, session_id, known=True)

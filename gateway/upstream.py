@@ -9,16 +9,17 @@ Errors are translated here, once, at the edge::
     404 ──> NotFound              405 ──> MethodNotAllowed (the caller may fall back)
     a 2xx body that is not JSON ────────────────────────────> UpstreamBadResponse
 
-Only idempotent calls (GET, and POSTs the contract documents as pure reads)
-are retried. Every exception raised carries the upstream status, if any, in
+Only idempotent calls (GET, and POSTs the contract documents as pure reads;
+see :mod:`gateway.endpoints`) are retried, and only while the retry budget
+allows; breakers, singleflight and the cache are in :mod:`gateway.resilience`.
+Every exception raised carries the upstream status, if any, in
 ``upstream_status`` and never holds the caller's key.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
-import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ import orjson
 
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
+from gateway.endpoints import endpoint
 from gateway.errors import (
     BadRequest,
     Forbidden,
@@ -40,8 +42,10 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.model import Activity
-from gateway.rawjson import decode_lazy
+from gateway.rawjson import LazyBody
+from gateway.resilience import Resilience, RetryableAnswer
 from gateway.tracing import NO_TRACING, Tracing
+from gateway.transport import PooledTransport
 
 __all__ = ["MethodNotAllowed", "UpstreamCall", "UpstreamClient", "UpstreamResponse"]
 
@@ -99,20 +103,27 @@ class UpstreamClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: Observer | None = None,
+        resilience: Resilience | None = None,
         tracing: Tracing = NO_TRACING,
     ) -> None:
-        self._retry = retry or RetryPolicy()
+        self.resilience = resilience or Resilience(retry or RetryPolicy())
         self._observer = observer
         self._tracing = tracing
         self._closed = False
+        self._base_url = base_url.rstrip("/")
+        # httpx parses, quotes and merges a relative URL with the base on every
+        # request (a tenth of a fan-out's CPU). The same few hundred resources
+        # are asked for over and over: each URL is built once. Only paths and
+        # query parameters are cached here, never a key or a body.
+        self._url = functools.lru_cache(maxsize=4096)(self._build_url)
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
+            base_url=self._base_url,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
             ),
-            transport=transport,
+            transport=transport or PooledTransport(max_connections=max_connections),
             # The upstream's redirects are not part of the contract; following
             # one could send the caller's key to another host.
             follow_redirects=False,
@@ -147,57 +158,98 @@ class UpstreamClient:
 
         ``route`` is a template such as ``/jumping/sessions/{session_id}/``;
         ``path_params`` are percent-encoded into it, so caller input can
-        never change which path is requested. A ``lazy`` body keeps its
-        numeric arrays as bytes (:func:`gateway.rawjson.decode_lazy`).
+        never change which path is requested. A ``lazy`` body is decoded
+        member by member as fields read it (:class:`gateway.rawjson.LazyBody`).
         """
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
-        retryable = method == "GET" if idempotent is None else idempotent
-        headers = {"Authorization": credential.authorization, "Accept": "application/json"}
+        spec = endpoint(method, route)
+        retryable = spec.idempotent if idempotent is None else idempotent
+        # Metrics, spans and the contract check name the call by the
+        # contract's own template: ``{activity}`` filled in, nothing else.
         template = _contract_template(route, path_params)
-        span = self._tracing.upstream(method, template, headers)
+        call = functools.partial(
+            self._call,
+            method,
+            template,
+            path,
+            credential,
+            retryable,
+            params,
+            json,
+            data,
+            files,
+            lazy,
+        )
+        if method == "GET":
+            return await self.resilience.read(
+                credential, spec.family, path, _encode_params(params), lazy, call
+            )
+        return await self.resilience.write(spec.family, call)
+
+    async def _call(
+        self,
+        method: str,
+        route: str,
+        path: str,
+        credential: Credential,
+        retryable: bool,
+        params: Mapping[str, str | int | bool] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        files: Any,
+        lazy: bool,
+    ) -> UpstreamResponse:
+        headers = {"Authorization": credential.authorization, "Accept": "application/json"}
+        span = self._tracing.upstream(method, route, headers)
+        content = orjson.dumps(json) if json is not None else None
+        if content is not None:
+            # Declared, or an upstream that parses by media type answers 415.
+            headers["Content-Type"] = "application/json"
         attempts = 0
         started = time.monotonic()
         status: int | None = None
         body: Any = None
         try:
-            while True:
-                attempts += 1
-                try:
-                    response = await self._http.request(
-                        method,
-                        path,
-                        headers=headers,
-                        params=_encode_params(params),
-                        content=orjson.dumps(json) if json is not None else None,
-                        data=data,
-                        files=files,
-                    )
-                except httpx.InvalidURL as exc:
-                    # Caller input (a filter) too long for a URL.
-                    raise BadRequest("The request is too large for the session service.") from exc
-                except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    status = None
-                    failure: GatewayError = UpstreamUnavailable(
-                        f"The session service did not answer ({type(exc).__name__})."
-                    )
-                    if retryable and await self._backoff(attempts, started, None):
-                        continue
-                    raise failure from exc
-                status = response.status_code
-                if status in _RETRY_STATUSES and retryable:
-                    if await self._backoff(attempts, started, response):
-                        continue
-                result = _parse(response, credential, lazy=lazy)
-                body = result.data
-                return result
+            try:
+                async for attempt in self.resilience.retrying(retryable):
+                    with attempt:
+                        attempts += 1
+                        status = None
+                        response = await self._http.request(
+                            method,
+                            self._url(path, tuple(params.items()) if params else ()),
+                            headers=headers,
+                            content=content,
+                            data=data,
+                            files=files,
+                        )
+                        status = response.status_code
+                        if status in _RETRY_STATUSES:
+                            raise RetryableAnswer(response, _retry_after(response))
+                        self.resilience.budget.answered()
+            except RetryableAnswer as exc:
+                # No more tries: the last answer becomes its error below.
+                response = exc.response
+            except httpx.InvalidURL as exc:
+                # Caller input (a filter) too long for a URL.
+                raise BadRequest("The request is too large for the session service.") from exc
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                raise UpstreamUnavailable(
+                    f"The session service did not answer ({type(exc).__name__})."
+                ) from exc
+            result = _parse(response, credential, lazy=lazy)
+            body = result.data
+            return result
         finally:
             span.end(status, attempts)
             if self._observer is not None:
                 self._observer(
-                    UpstreamCall(
-                        method, template, status, time.monotonic() - started, attempts, body
-                    )
+                    UpstreamCall(method, route, status, time.monotonic() - started, attempts, body)
                 )
+
+    def _build_url(self, path: str, params: tuple[tuple[str, str | int | bool], ...]) -> httpx.URL:
+        url = httpx.URL(self._base_url + path)
+        return url.copy_merge_params({k: _param(v) for k, v in params}) if params else url
 
     async def get(
         self,
@@ -212,22 +264,9 @@ class UpstreamClient:
         )
         return response.data
 
-    async def _backoff(
-        self, attempts: int, started: float, response: httpx.Response | None
-    ) -> bool:
-        """Sleep before the next try; ``False`` when the retry budget is spent."""
-        policy = self._retry
-        if attempts >= policy.attempts:
-            return False
-        # Full jitter: spreads the retries of many concurrent callers.
-        delay = random.uniform(0, min(policy.max_delay, policy.base_delay * 2 ** (attempts - 1)))
-        retry_after = _retry_after(response)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        if time.monotonic() - started + delay > policy.total_budget:
-            return False
-        await asyncio.sleep(delay)
-        return True
+
+def _param(value: str | int | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 _ACTIVITY_PATHS = frozenset(a.path for a in Activity)
@@ -241,12 +280,7 @@ def _contract_template(route: str, path_params: Mapping[str, str] | None) -> str
 
 
 def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:
-    if not params:
-        return None
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return out
+    return {key: _param(value) for key, value in params.items()} if params else None
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:
@@ -262,7 +296,7 @@ def _retry_after(response: httpx.Response | None) -> float | None:
 def _parse(response: httpx.Response, credential: Credential, *, lazy: bool) -> UpstreamResponse:
     status = response.status_code
     ok = 200 <= status < 300
-    decode = decode_lazy if lazy and ok else orjson.loads
+    decode = LazyBody.parse if lazy and ok else orjson.loads
     body: Any = None
     try:
         body = decode(response.content) if response.content else None

@@ -57,6 +57,9 @@ _ERRORS: dict[str, type[GatewayError]] = {
 # At most this many watches prove access and learn their state at once: a
 # dashboard subscribing to hundreds of sessions must not starve the loop.
 _CONCURRENT_STARTS = 16
+# While the analyzed-video endpoint answers 404, every this many polls also
+# read the details, to tell a video still processing from a deleted session.
+_CONFIRM_EVERY = 4
 
 
 class SubscriptionClosing(GatewayError):
@@ -116,6 +119,7 @@ class _Watch:
         self._stack = AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Task[None] | None = None
+        self._not_found_polls = 0
 
     async def start(self) -> None:
         """Listen on the channel, learn the current state, start the poll loop.
@@ -133,9 +137,13 @@ class _Watch:
         )
         self._spawn(self._listen(subscription))
         cached = await registry.broker.get_state(self.key.state)
-        if cached is not None:
-            self.state = _decode_state(orjson.loads(cached))
+        known = _decode_state(orjson.loads(cached)) if cached is not None else None
+        if known is not None and not known.final:
+            # A poller (here or on another replica) is running and keeps it fresh.
+            self.state = known
         else:
+            # Nothing polls a final state any more, and the upstream may have
+            # started over (a video processed again): ask it, don't replay.
             # Also proves the caller may see this session, of this activity:
             # an unknown session or a bad key fails here, before anything is
             # streamed.
@@ -238,9 +246,7 @@ class _Watch:
             # ``wait_for``: before Python 3.12 it can swallow a cancellation
             # that lands as the call completes, and the loop would go on.)
             async with asyncio.timeout(registry.policy.lease_ttl / 2):
-                state = await read_video_state(
-                    registry.client, self.credential, self.key.activity, self.key.session_id
-                )
+                state = await self._read()
         except (UpstreamUnavailable, UpstreamBadResponse, TimeoutError) as exc:
             log.warning("poll of a session failed, will retry: %s", type(exc).__name__)
             return False
@@ -258,6 +264,23 @@ class _Watch:
                 await registry.broker.release_lease(self.key.lease, self.owner)
             return True
         return False
+
+    async def _read(self) -> VideoState:
+        """The state now. Some upstreams answer 404 while the video is processing,
+        which can't tell "not ready" from "session deleted": every few such
+        answers, the details decide (their 404 ends the watch)."""
+        registry, key = self.registry, self.key
+        try:
+            return await read_video_state(
+                registry.client, self.credential, key.activity, key.session_id
+            )
+        except NotFound:
+            self._not_found_polls += 1
+            if self._not_found_polls % _CONFIRM_EVERY:
+                return VideoState(VideoStatus.PROCESSING)
+            return await check_video_state(
+                registry.client, self.credential, key.activity, key.session_id
+            )
 
     async def _publish(self, message: dict[str, Any]) -> None:
         try:

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Annotated, Any, cast
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField, Selection
 
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
@@ -49,14 +49,37 @@ def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
 _WITHOUT_DETAILS = frozenset({"id", "sessionId", "activity", "__typename", "export"})
 
 
-def _selected_names(selections: list[Selection], type_name: str) -> set[str]:
-    """Field names selected on a session of type ``type_name``, through fragments."""
+_SESSION_CONDITIONS = frozenset({"Node", "Session"})
+
+
+def _selected_names(info: Ctx, type_name: str) -> set[str]:
+    """Field names selected on a session of type ``type_name``, through fragments.
+
+    Read off the operation's syntax tree, one level deep: Strawberry's
+    ``info.selected_fields`` would convert the whole subtree, arguments and
+    directives included, on every session resolved.
+    """
+    raw = info._raw_info  # graphql-core's own info: the field's nodes, the fragments
     names: set[str] = set()
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            names.add(selection.name)
-        elif selection.type_condition in (None, "Node", "Session", type_name):
-            names |= _selected_names(selection.selections, type_name)
+    conditions = _SESSION_CONDITIONS | {type_name}
+    seen: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode | None) -> None:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or condition.name.value in conditions:
+                    visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = raw.fragments.get(selection.name.value)
+                if fragment is not None and fragment.type_condition.name.value in conditions:
+                    visit(fragment.selection_set)
+
+    for node in raw.field_nodes:
+        visit(node.selection_set)
     return names
 
 
@@ -71,8 +94,7 @@ async def _load(info: Ctx, ref: SessionRef) -> Session:
     """
     session = session_type(ref)
     upstream = upstream_of(info)
-    selections = info.selected_fields[0].selections if info.selected_fields else []
-    names = _selected_names(selections, type(session).__name__)
+    names = _selected_names(info, type(session).__name__)
     reports = {name for name in names if (ref.activity, name) in SESSION_REPORTS}
     for name in reports:
         prefetch = asyncio.ensure_future(

@@ -36,7 +36,8 @@ def _view_body(
 def _details(activity: Activity, not_found: str) -> Handler:
     async def handler(call: Call) -> Response:
         view = call.view(activity, not_found)
-        return ORJSONResponse(bodies.details(view, call.state.frames(view)))
+        body = bodies.details(view, call.state.frames(view))
+        return ORJSONResponse(call.state.flavor.shape_url(body))
 
     return handler
 
@@ -44,7 +45,8 @@ def _details(activity: Activity, not_found: str) -> Handler:
 def _export(activity: Activity, not_found: str) -> Handler:
     async def handler(call: Call) -> Response:
         view = call.view(activity, not_found)
-        return ORJSONResponse(bodies.export(view, call.state.frames(view)))
+        body = bodies.export(view, call.state.frames(view))
+        return ORJSONResponse(call.state.flavor.shape_url(body))
 
     return handler
 

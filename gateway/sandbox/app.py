@@ -69,6 +69,10 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
     user = authenticate(request.headers.get("authorization"))
     if isinstance(user, Response):
         return user
+    if state.flavor.strict_media:
+        refused = await _check_media(endpoint, request)
+        if refused is not None:
+            return refused
     try:
         response = await endpoint.handler(Call(request, state, user))
     except SessionNotFound as exc:
@@ -76,6 +80,19 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
     if state.knobs.wrong_type is not None:
         response = with_wrong_type(response, state.knobs.wrong_type)
     return response
+
+
+async def _check_media(endpoint: Endpoint, request: Request) -> Response | None:
+    """415 for a body that doesn't declare the endpoint's media type, as Django
+    REST Framework answers (it parses bodies by their Content-Type). A request
+    without a body needs none; an upload is judged by its header alone, so that
+    its body is never read twice."""
+    declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if declared in endpoint.media:
+        return None
+    if "application/json" in endpoint.media and not (await request.body()).strip():
+        return None
+    return error_response(415, f'Unsupported media type "{declared}" in request.')
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

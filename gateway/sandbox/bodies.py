@@ -91,6 +91,8 @@ class SessionView:
     seed: str
     frames: int
     analyzed_video_url: str  # "" until the analyzed video is ready
+    # The flavor's date format: "contract" (per endpoint), "iso" or "dmy".
+    dates: str = "contract"
 
     @property
     def session_id(self) -> str:
@@ -160,7 +162,8 @@ def frame_data(view: SessionView) -> FrameData:
 
 def created_at(view: SessionView, *, iso_date: bool) -> Body:
     moment = view.record.created_at
-    return {"date": date_iso(moment) if iso_date else date_dmy(moment), "time": time_12h(moment)}
+    iso = iso_date if view.dates == "contract" else view.dates == "iso"
+    return {"date": date_iso(moment) if iso else date_dmy(moment), "time": time_12h(moment)}
 
 
 # --- jumping -----------------------------------------------------------------

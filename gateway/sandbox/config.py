@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gateway.sandbox.data import DEFAULT_SEED
+from gateway.sandbox.flavors import DEFAULT_FLAVOR
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +21,5 @@ class SandboxConfig:
     processing_delay_s: float = 5.0
     export_frames: int | None = None
     seed: str = DEFAULT_SEED
+    # Which reading of the contract to serve (gateway.sandbox.flavors).
+    flavor: str = DEFAULT_FLAVOR

@@ -7,7 +7,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     POST /__sandbox__/reset-stats
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next, wrong_type}
+                                                 export_frames, fail_next, fail_rate,
+                                                 wrong_type}
     GET  /__sandbox__/sessions/{id}             owner, activity, video_status
     POST /__sandbox__/sessions/{id}/ready       (also /failed, /processing)
 """
@@ -24,7 +25,7 @@ from starlette.routing import Route
 
 from gateway.sandbox.data import VideoState
 from gateway.sandbox.responses import ORJSONResponse, error_response
-from gateway.sandbox.state import FailureRule, SandboxState
+from gateway.sandbox.state import FailureRule, RandomFailure, SandboxState
 
 PREFIX = "/__sandbox__"
 
@@ -110,17 +111,37 @@ def _failure_rule(spec: object) -> FailureRule:
     )
 
 
+def _random_failure(spec: object) -> RandomFailure:
+    """``{"rate": 0.3, "status"?: 503, "path_contains"?: "", "seed"?: 0}``."""
+    if not isinstance(spec, dict):
+        raise ConfigError("fail_rate must be an object or null")
+    rate = spec.get("rate")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+        raise ConfigError("rate must be a number in [0, 1]")
+    path_contains = spec.get("path_contains", "")
+    if not isinstance(path_contains, str):
+        raise ConfigError("path_contains must be a string")
+    return RandomFailure(
+        rate=float(rate),
+        status=_int(spec, "status", 503, 200, 599),
+        path_contains=path_contains,
+        seed=_int(spec, "seed", 0, 0, 2**31),
+    )
+
+
 def apply_config(state: SandboxState, payload: object) -> None:
     """Validate everything first, so a bad request changes nothing."""
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
-    unknown = set(payload) - {
+    known = {
         "latency_ms",
         "processing_delay_s",
         "export_frames",
         "fail_next",
+        "fail_rate",
         "wrong_type",
     }
+    unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
     knobs = state.knobs
@@ -145,7 +166,12 @@ def apply_config(state: SandboxState, payload: object) -> None:
         spec = payload["fail_next"]
         specs = [] if spec is None else spec if isinstance(spec, list) else [spec]
         rules = [_failure_rule(s) for s in specs]
+    randomly: RandomFailure | None = state.random_failure
+    if "fail_rate" in payload:
+        spec = payload["fail_rate"]
+        randomly = None if spec is None else _random_failure(spec)
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
+    state.random_failure = randomly
     knobs.wrong_type = wrong_type
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
@@ -158,6 +184,8 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
         "fail_next": [rule.describe() for rule in state.failures],
+        "fail_rate": state.random_failure.describe() if state.random_failure else None,
+        "flavor": state.flavor.name,
         # Shown only while set: a drift test's flavor, not a usual knob.
         **({"wrong_type": state.knobs.wrong_type} if state.knobs.wrong_type else {}),
     }

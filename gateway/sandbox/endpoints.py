@@ -63,6 +63,8 @@ class Endpoint:
     template: str
     handler: Handler
     paths: tuple[str, ...] = ()
+    # The media types a body may declare under a flavor that enforces them.
+    media: tuple[str, ...] = ("application/json",)
 
     @property
     def served_paths(self) -> tuple[str, ...]:

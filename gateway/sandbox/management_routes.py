@@ -22,6 +22,8 @@ DEFAULT_LIMIT = 10
 _FILTERS = ("activity", "start_date", "end_date", "title", "user_id")
 
 _VIDEO_FAILED = ("Video could not be processed", "VIDEO_PROCESSING_FAILED")
+# As Django REST Framework's default parsers take a form: either encoding.
+_MULTIPART = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 # --- listing -----------------------------------------------------------------
@@ -35,7 +37,8 @@ async def _list_sessions(call: Call) -> Response:
 
 
 def _entries(call: Call, records: list[SessionRecord]) -> dict[str, Any]:
-    return {r.session_id: bodies.listing_entry(call.state.view(r)) for r in records}
+    shape = call.state.flavor.shape_url
+    return {r.session_id: shape(bodies.listing_entry(call.state.view(r))) for r in records}
 
 
 def _parse_day(value: str) -> datetime:
@@ -147,7 +150,7 @@ async def _get_analyzed_video(call: Call) -> Response:
         return ORJSONResponse({"analyzed_video_url": bodies.analyzed_url_for(call.session_id)})
     # The contract: "attempts to create it if it does not exist".
     call.state.start_processing(call.session_id)
-    return ORJSONResponse({"analyzed_video_url": ""})
+    return _flavored(*call.state.flavor.not_ready_body())
 
 
 async def _post_analyzed_video(call: Call) -> Response:
@@ -164,7 +167,14 @@ async def _post_analyzed_video(call: Call) -> Response:
     if state is VideoState.FAILED:
         return error_response(422, *_VIDEO_FAILED)
     call.state.start_processing(call.session_id)
-    return ORJSONResponse({"analyzed_video_url": ""})
+    return _flavored(*call.state.flavor.requested_body())
+
+
+def _flavored(status: int, body: Any) -> Response:
+    """A not-ready answer as the flavor gives it; ``None`` is an empty body."""
+    if body is None:
+        return Response(status_code=status)
+    return ORJSONResponse(body, status_code=status)
 
 
 # --- uploads -----------------------------------------------------------------
@@ -225,7 +235,9 @@ def management_endpoints() -> list[Endpoint]:
         # The contract spells this one path without its trailing slash.
         Endpoint("PUT", SESSION, _update_session, paths=slashed),
         Endpoint("DELETE", SESSION, _delete_session, paths=slashed),
-        Endpoint("POST", "/jumping/sessions/", _upload(Activity.JUMPING)),
-        Endpoint("POST", "/running/sessions/", _upload(Activity.RUNNING)),
-        Endpoint("POST", "/weightlifting/sessions/", _upload(Activity.WEIGHTLIFTING)),
+        Endpoint("POST", "/jumping/sessions/", _upload(Activity.JUMPING), media=_MULTIPART),
+        Endpoint("POST", "/running/sessions/", _upload(Activity.RUNNING), media=_MULTIPART),
+        Endpoint(
+            "POST", "/weightlifting/sessions/", _upload(Activity.WEIGHTLIFTING), media=_MULTIPART
+        ),
     ]

@@ -6,6 +6,7 @@ build several apps never see each other's uploads, deletions or counters.
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from gateway.sandbox.data import (
     session_id_for,
     user_by_name,
 )
+from gateway.sandbox.flavors import Flavor, flavor_named
 from gateway.sandbox.reports import default_report_comments
 
 # Enough for every seeded session at one frame count, plus a benchmark's sizes.
@@ -61,6 +63,34 @@ class FailureRule:
             "path_contains": self.path_contains,
             "method": self.method,
             "garbage": self.garbage,
+        }
+
+
+@dataclass(slots=True)
+class RandomFailure:
+    """Answer each matching contract request with `status` at probability `rate`,
+    drawn from a seeded generator so that a run can be repeated."""
+
+    rate: float
+    status: int = 503
+    path_contains: str = ""
+    seed: int = 0
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self, path: str) -> FailureRule | None:
+        if self.path_contains not in path or self.rng.random() >= self.rate:
+            return None
+        return FailureRule(remaining=1, status=self.status, path_contains=self.path_contains)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "rate": self.rate,
+            "status": self.status,
+            "path_contains": self.path_contains,
+            "seed": self.seed,
         }
 
 
@@ -111,10 +141,12 @@ class VideoJob:
 class SandboxState:
     def __init__(self, config: SandboxConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
+        self.flavor: Flavor = flavor_named(config.flavor)
         self.clock = clock
         self.knobs = Knobs(config.latency_ms, config.processing_delay_s, config.export_frames)
         self.stats = RequestStats()
         self.failures: list[FailureRule] = []
+        self.random_failure: RandomFailure | None = None
         self.sessions: dict[str, SessionRecord] = {}
         self.jobs: dict[str, VideoJob] = {}
         self.comments: dict[str, dict[str, Any]] = {}
@@ -152,12 +184,16 @@ class SandboxState:
 
     def view(self, record: SessionRecord) -> SessionView:
         ready = self.video_state(record.session_id) is VideoState.READY
+        if self.flavor.metrics != "mixed" and record.activity is Activity.RUNNING:
+            arrays = self.flavor.metrics == "arrays"
+            record = replace(record, metrics_as_arrays=arrays, calculated_as_objects=arrays)
         return SessionView(
             record=record,
             user=user_by_name(record.owner),
             seed=self.config.seed,
             frames=self.knobs.export_frames or record.frames,
             analyzed_video_url=analyzed_url_for(record.session_id) if ready else "",
+            dates=self.flavor.dates,
         )
 
     def frames(self, view: SessionView) -> FrameData:
@@ -251,4 +287,6 @@ class SandboxState:
                 if rule.remaining <= 0:
                     self.failures.remove(rule)
                 return rule
+        if self.random_failure is not None:
+            return self.random_failure.draw(path)
         return None

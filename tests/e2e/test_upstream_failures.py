@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.config import RetryPolicy
 from tests.conftest import GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import SubscriptionError, collect, ws_client
 
 LIST = "{ sessions(first: 3) { totalCount edges { node { title } } } }"
 FILTER = "GET /session-management/sessions/filter/"
+ATTEMPTS = RetryPolicy().attempts
 
 
 def codes(body: dict) -> list[str]:
@@ -30,7 +32,7 @@ async def test_persistent_failure_is_upstream_unavailable(
     sandbox.configure(fail_next={"status": 503, "count": 50, "path_contains": "/filter/"})
     body = await gql.execute(LIST)
     assert codes(body) == ["UPSTREAM_UNAVAILABLE"]
-    assert sandbox.calls(FILTER) == 3  # bounded: the default policy makes 3 tries
+    assert sandbox.calls(FILTER) == ATTEMPTS  # bounded by the default policy's tries
     sandbox.configure(fail_next=None)
     assert "errors" not in await gql.execute(LIST)
 
@@ -56,7 +58,7 @@ async def test_a_failing_item_fails_alone_on_a_page(
     page = "{ sessions(first: 4) { edges { node { sessionId angles { name } } } } }"
     before = await gql.execute(page)
     victim = before["data"]["sessions"]["edges"][1]["node"]["sessionId"]
-    sandbox.configure(fail_next={"status": 503, "count": 3, "path_contains": f"/{victim}/"})
+    sandbox.configure(fail_next={"status": 503, "count": ATTEMPTS, "path_contains": f"/{victim}/"})
     body = await gql.execute(page)
     nodes = [e["node"] for e in body["data"]["sessions"]["edges"]]
     assert [n is None for n in nodes] == [False, True, False, False]

@@ -9,6 +9,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
+from gateway.sandbox.flavors import DEFAULT_FLAVOR
 
 ALICE = {"Authorization": f"API-KEY {DEMO_KEYS['alice']}"}
 BOB = {"Authorization": f"API-KEY {DEMO_KEYS['bob']}"}
@@ -33,8 +34,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(clock: FakeClock) -> Starlette:
-    return create_sandbox_app(SandboxConfig(processing_delay_s=5.0), clock=clock)
+def flavor() -> str:
+    """The sandbox's flavor; a test parametrizes ``flavor`` to run under others."""
+    return DEFAULT_FLAVOR
+
+
+@pytest.fixture
+def app(clock: FakeClock, flavor: str) -> Starlette:
+    return create_sandbox_app(SandboxConfig(processing_delay_s=5.0, flavor=flavor), clock=clock)
 
 
 @pytest.fixture

@@ -138,6 +138,8 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         "processing_delay_s": 0.5,
         "export_frames": None,
         "fail_next": [],
+        "fail_rate": None,
+        "flavor": "strict",
     }
     assert (await client.get("/__sandbox__/config")).json() == body
 
@@ -151,6 +153,9 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         {"fail_next": {"status": 99}},
         {"fail_next": {"count": 0}},
         {"fail_next": "soon"},
+        {"fail_rate": {"rate": 1.5}},
+        {"fail_rate": {"rate": 0.5, "status": 99}},
+        {"fail_rate": 0.5},
         {"unknown": 1},
     ],
 )

@@ -166,7 +166,9 @@ async def test_bad_update(client: httpx.AsyncClient, body: object) -> None:
     url = f"/session-management/sessions/{ALICE_IDS[0]}/"
     content = body if isinstance(body, str) else None
     json_body = None if isinstance(body, str) else body
-    response = await client.put(url, headers=ALICE, json=json_body, content=content)
+    # Declared as JSON: the default flavor refuses an undeclared body with 415.
+    headers = {**ALICE, "Content-Type": "application/json"}
+    response = await client.put(url, headers=headers, json=json_body, content=content)
     assert response.status_code == 400
 
 

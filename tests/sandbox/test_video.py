@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from gateway.sandbox.data import Activity, SessionRecord, VideoState
+from gateway.sandbox.flavors import FLAVORS
 from tests.sandbox.conftest import ALICE, FakeClock
 
 RECORDS = seed_sessions("alice")
@@ -56,20 +57,26 @@ async def test_failed_video(client: httpx.AsyncClient) -> None:
         assert response.json() == VIDEO_FAILED
 
 
+def _answer(response: httpx.Response) -> tuple[int, object]:
+    return response.status_code, response.json() if response.content else None
+
+
+@pytest.mark.parametrize("flavor", list(FLAVORS))
 @pytest.mark.parametrize("method", ["GET", "POST"])
 async def test_not_requested_video_starts_on_request(
-    client: httpx.AsyncClient, clock: FakeClock, method: str
+    client: httpx.AsyncClient, clock: FakeClock, method: str, flavor: str
 ) -> None:
     record = NOT_REQUESTED[0]
     details = (await client.get(_details(record), headers=ALICE)).json()
-    assert details.get("analyzed_video_url", "") == ""
+    assert details.get("analyzed_video_url") in ("", None)
+    not_ready = FLAVORS[flavor].not_ready_body()
+    requested = FLAVORS[flavor].requested_body()
     first = await client.request(method, _video(record), headers=ALICE)
-    assert first.status_code == 200
-    assert first.json() == {"analyzed_video_url": ""}
+    assert _answer(first) == (not_ready if method == "GET" else requested)
     clock.advance(4.9)
-    assert (await client.get(_video(record), headers=ALICE)).json() == {"analyzed_video_url": ""}
+    assert _answer(await client.get(_video(record), headers=ALICE)) == not_ready
     # A second POST while processing neither fails nor restarts the clock.
-    assert (await client.post(_video(record), headers=ALICE)).status_code == 200
+    assert _answer(await client.post(_video(record), headers=ALICE)) == requested
     clock.advance(0.2)
     ready = (await client.get(_video(record), headers=ALICE)).json()["analyzed_video_url"]
     assert ready.endswith("analyzed_video.mp4")
@@ -105,9 +112,8 @@ async def test_upload_then_processing_with_a_real_delay() -> None:
         assert body["title"] == "Evening run"
         session_id = body["session_id"]
         assert len(session_id) == 32 and int(session_id, 16) >= 0
-        assert (await client.get(_video(session_id), headers=ALICE)).json() == {
-            "analyzed_video_url": ""
-        }
+        # The default flavor: 404 while processing.
+        assert (await client.get(_video(session_id), headers=ALICE)).status_code == 404
         details = await client.get(f"/running/sessions/{session_id}/", headers=ALICE)
         assert details.status_code == 200
         assert "analyzed_video_url" not in details.json()
@@ -154,7 +160,7 @@ async def test_weightlifting_upload(client: httpx.AsyncClient) -> None:
 
 async def test_an_empty_video_fails_processing(client: httpx.AsyncClient, clock: FakeClock) -> None:
     session_id = (await _upload(client, "/jumping/sessions/", video=b"")).json()["session_id"]
-    assert (await client.get(_video(session_id), headers=ALICE)).status_code == 200
+    assert (await client.get(_video(session_id), headers=ALICE)).status_code == 404
     clock.advance(6)
     response = await client.get(_video(session_id), headers=ALICE)
     assert response.status_code == 422

@@ -148,3 +148,13 @@ async def test_a_bug_is_masked_as_internal(monkeypatch: pytest.MonkeyPatch) -> N
     assert body["errors"][0]["message"] == "Internal error."
     assert body["errors"][0]["extensions"] == {"code": "INTERNAL"}
     assert "secret" not in str(body)
+
+
+def test_settings_reach_worker_processes_whole() -> None:
+    settings = Settings(
+        upstream_url="http://upstream:1",
+        workers=3,
+        retry=RetryPolicy(attempts=5),
+        redis_url="redis://r:6379/0",
+    )
+    assert Settings.from_json(settings.to_json()) == settings

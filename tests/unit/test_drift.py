@@ -13,7 +13,7 @@ import pytest
 from gateway.contract import expected_schema
 from gateway.drift import ContractDrift, first_mismatch
 from gateway.metrics import Metrics
-from gateway.rawjson import RawNumbers, decode_lazy
+from gateway.rawjson import LazyBody, RawNumbers, decode_lazy
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from gateway.upstream import UpstreamCall
 
@@ -52,6 +52,7 @@ async def test_sandbox_bodies_conform_and_agree_with_jsonschema() -> None:
         body = orjson.loads(raw)
         assert first_mismatch(body, schema) is None, key
         assert first_mismatch(decode_lazy(raw), schema) is None, f"{key} (lazy)"
+        assert first_mismatch(LazyBody.parse(raw), schema) is None, f"{key} (LazyBody)"
         jsonschema.Draft4Validator(schema).validate(body)
 
 
@@ -127,3 +128,14 @@ def test_lazy_arrays_and_json_types() -> None:
     assert check([1, 2.5], {"type": "number"}) is None
     assert check([None], {"type": ["number", "null"]}) is None
     assert check([None], {"type": "number"}) == ("$.a[]", "expected number, got null")
+
+
+def test_a_lazy_body_is_checked_member_by_member() -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}}
+    assert first_mismatch(LazyBody.parse(b'{"n": 1, "s": "x"}'), schema) is None
+    assert first_mismatch(LazyBody.parse(b'{"n": "1", "s": "x"}'), schema) == (
+        "$.n",
+        "expected integer, got string",
+    )
+    # Valid JSON syntax that orjson refuses (no float holds it).
+    assert first_mismatch(LazyBody.parse(b'{"n": 1e999}'), schema) == ("$.n", "not valid JSON")

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from gateway.model import Activity, encode_global_id
-from gateway.rawjson import RawNumbers, decode_lazy
+from gateway.rawjson import InvalidMember, LazyBody, RawNumbers, decode_lazy
 from tests.unit.conftest import gateway_client, run
 
 ODD_EXPORT = b"""{
@@ -130,3 +130,39 @@ async def test_an_export_with_odd_series_through_the_gateway() -> None:
     assert metrics["curve"] == {"value": None, "values": [1, 2, 3], "avg": 2, "min": 1, "max": 3}
     assert metrics["range"] == {"value": None, "values": None, "avg": 2, "min": 1, "max": 3}
     assert metrics["speed"]["value"] == 1.5
+
+
+def test_members_are_decoded_only_when_read() -> None:
+    # The angles hold a number no float can hold: orjson refuses it, but only
+    # a field that reads the angles finds out.
+    body = LazyBody.parse(b'{"title": "Snatch", "angles": {"knee": [1e999]}, "n": 2}')
+    assert isinstance(body, LazyBody)
+    assert body["title"] == "Snatch" and body.get("n") == 2 and len(body) == 3
+    assert "angles" in body and list(body) == ["title", "angles", "n"]
+    with pytest.raises(InvalidMember) as info:
+        body["angles"]
+    assert info.value.code == "UPSTREAM_BAD_RESPONSE"
+    # A bad body is still refused whole, before any field reads it.
+    with pytest.raises(ValueError):
+        LazyBody.parse(b'{"title": "x", "angles": {"knee": [1,, 2]}}')
+
+
+async def test_details_with_a_bad_member_fail_only_the_fields_that_read_it() -> None:
+    def upstream(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/jumping/sessions/s1/"
+        return httpx.Response(
+            200,
+            content=b'{"title": "Jump", "angles": {"knee": [10, 20]}, "metrics": {"h": 1e999}}',
+        )
+
+    query = """query ($id: ID!) {
+      a: session(id: $id) { title angles { name values } }
+      b: session(id: $id) { metrics { name } }
+    }"""
+    gid = encode_global_id(Activity.JUMPING, "s1")
+    async with gateway_client(transport=httpx.MockTransport(upstream)) as client:
+        body = await run(client, query, id=gid)
+    assert body["data"]["a"] == {"title": "Jump", "angles": [{"name": "knee", "values": [10, 20]}]}
+    assert body["data"]["b"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["UPSTREAM_BAD_RESPONSE"]
+    assert body["errors"][0]["path"] == ["b", "metrics"]

@@ -1,0 +1,35 @@
+"""No stale replays: a new watch after a final state asks the upstream first."""
+
+from __future__ import annotations
+
+from gateway.model import Activity, encode_global_id
+from tests.conftest import ALICE, upload
+from tests.servers import SandboxControl, ServerProcess
+from tests.wsclient import collect, ws_client
+
+SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
+VIDEO = "GET /session-management/sessions/{session_id}/analyzed-video/"
+
+
+async def test_a_video_processed_again_is_not_replayed_as_ready(
+    gateway_server: ServerProcess, sandbox: SandboxControl
+) -> None:
+    session_id = upload(sandbox.url)
+    variables = {"id": encode_global_id(Activity.JUMPING, session_id)}
+    sandbox.set_video(session_id, "ready")
+    async with ws_client(gateway_server.url, ALICE) as client:
+        first = await collect(client.subscribe(SUBSCRIPTION, variables))
+    assert [e["analyzedVideo"]["status"] for e in first] == ["READY"]
+
+    # The upstream starts over, well within the broker's state_ttl.
+    sandbox.set_video(session_id, "processing")
+    details = "GET /jumping/sessions/{session_id}/"
+    before = sandbox.stats()["by_session"].get(session_id, {}).get(details, 0)
+    async with ws_client(gateway_server.url, ALICE) as client:
+        events = client.subscribe(SUBSCRIPTION, variables)
+        again = await anext(events)
+        assert again["analyzedVideo"] == {"status": "PROCESSING", "url": None}
+        rest = await collect(events)
+    assert rest[-1]["analyzedVideo"]["status"] == "READY"
+    # It asked the upstream (details first: it also proves access) before answering.
+    assert sandbox.stats()["by_session"][session_id][details] == before + 1

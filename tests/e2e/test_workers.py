@@ -1,0 +1,92 @@
+"""``serve --workers N``: several processes on one port, sharing events through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from gateway.model import Activity, encode_global_id
+from tests.conftest import ALICE, start_gateway, upload
+from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
+from tests.wsclient import collect, ws_client
+
+SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
+
+
+def test_more_than_one_worker_without_redis_refuses_to_start() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--workers", "2", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "--workers 2 needs --redis-url" in done.stderr
+
+
+@pytest.fixture
+def workers(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: `make test` installs it")
+    redis = RedisServer(free_port(), logs_dir / "redis-workers.log").start()
+    gateway = start_gateway(
+        sandbox_server.url,
+        logs_dir / "gateway-workers.log",
+        "--workers",
+        "2",
+        "--redis-url",
+        redis.url,
+        env={"GATEWAY_CREDENTIAL_SECRET": "workers-test-secret-0123456789abcdef"},
+    )
+    yield gateway
+    gateway.stop()
+    redis.stop()
+
+
+async def test_two_workers_serve_queries_and_subscriptions(
+    workers: ServerProcess, sandbox: SandboxControl
+) -> None:
+    # Besides multiprocessing's resource tracker, the supervisor's children
+    # are its workers.
+    children = psutil.Process(workers.pid).children()
+    spawned = [c for c in children if "spawn_main" in " ".join(c.cmdline())]
+    assert len(spawned) == 2, "a supervisor and two worker processes"
+
+    query = "{ sessions(first: 3) { edges { node { title } } } }"
+    async with httpx.AsyncClient(base_url=workers.url, timeout=30) as http:
+        # Each request on a connection of its own, so the kernel spreads them.
+        bodies = await asyncio.gather(
+            *(
+                http.post(
+                    "/graphql",
+                    json={"query": query},
+                    headers={"Authorization": ALICE, "Connection": "close"},
+                )
+                for _ in range(20)
+            )
+        )
+    assert all(len(b.json()["data"]["sessions"]["edges"]) == 3 for b in bodies)
+
+    session_id = upload(sandbox.url)
+    variables = {"id": encode_global_id(Activity.JUMPING, session_id)}
+    # Four connections: whichever worker each lands on, every one hears READY.
+    async with (
+        ws_client(workers.url, ALICE) as c1,
+        ws_client(workers.url, ALICE) as c2,
+        ws_client(workers.url, ALICE) as c3,
+        ws_client(workers.url, ALICE) as c4,
+    ):
+        results = await asyncio.gather(
+            *(collect(c.subscribe(SUBSCRIPTION, variables)) for c in (c1, c2, c3, c4))
+        )
+    for events in results:
+        assert events[-1]["analyzedVideo"]["status"] == "READY"
+        assert events[-1]["analyzedVideo"]["url"]
