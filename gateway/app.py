@@ -213,6 +213,14 @@ def create_app(
             metrics.observe_upstream(call)
             drift.observe(call)
 
+        resilience = Resilience(
+            settings.retry,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_ttl=settings.breaker_ttl,
+            cache_ttl=settings.cache_ttl,
+        )
+        resilience.breakers.on_change = metrics.observe_breaker
+        resilience.on_cache = metrics.observe_cache
         client = UpstreamClient(
             settings.upstream_url,
             connect_timeout=settings.connect_timeout,
@@ -222,12 +230,7 @@ def create_app(
             transport=transport,
             observer=observe,
             tracing=tracing,
-            resilience=Resilience(
-                settings.retry,
-                breaker_threshold=settings.breaker_threshold,
-                breaker_ttl=settings.breaker_ttl,
-                cache_ttl=settings.cache_ttl,
-            ),
+            resilience=resilience,
         )
         broker = create_broker(settings.redis_url)
         if settings.redis_url and settings.credential_secret == DEFAULT_CREDENTIAL_SECRET:

@@ -37,6 +37,7 @@ _OPERATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 1
 # Attempts beyond this share one label value: the retry policy's bound is a
 # setting, and a label set must not grow with it.
 _MAX_ATTEMPT_LABEL = 5
+_BREAKER_STATES = {"closed": 0, "half-opened": 1, "opened": 2}
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 
 
@@ -91,6 +92,25 @@ class Metrics:
             ["route", "path"],
             registry=r,
         )
+        self.breaker_state = Gauge(
+            "gateway_upstream_breaker_state",
+            "Each route family's circuit breaker: 0 closed, 1 half-open, 2 open.",
+            ["family"],
+            multiprocess_mode="livemax",
+            registry=r,
+        )
+        self.breaker_opened = Counter(
+            "gateway_upstream_breaker_opened",
+            "Times a route family's circuit breaker opened.",
+            ["family"],
+            registry=r,
+        )
+        self.cache_lookups = Counter(
+            "gateway_upstream_cache_lookups",
+            "Reads looked up in the upstream response cache, by result (hit, miss).",
+            ["result"],
+            registry=r,
+        )
         self.subscriptions_active = Gauge(
             "gateway_subscriptions_active",
             "GraphQL subscriptions being served, by root field.",
@@ -137,6 +157,14 @@ class Metrics:
         self.upstream_seconds.labels(call.route, status).observe(call.seconds)
         if call.attempts > 1:
             self.upstream_retries.labels(call.route).inc(call.attempts - 1)
+
+    def observe_breaker(self, family: str, state: str) -> None:
+        self.breaker_state.labels(family).set(_BREAKER_STATES.get(state, 2))
+        if state == "opened":
+            self.breaker_opened.labels(family).inc()
+
+    def observe_cache(self, hit: bool) -> None:
+        self.cache_lookups.labels("hit" if hit else "miss").inc()
 
     def observe_operation(self, kind: str, operation: str, outcome: str, seconds: float) -> None:
         self.operations.labels(kind, operation, outcome).inc()

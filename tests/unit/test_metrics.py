@@ -76,3 +76,59 @@ def test_workers_share_one_exposition_in_multiprocess_mode(tmp_path: Path) -> No
     # first one exited without being marked, so its 3 still count).
     watchers = families["gateway_readiness_watchers"]
     assert sum(watchers.values()) == 3.0 + 4.0
+
+
+async def test_breaker_state_and_cache_lookups_are_exposed() -> None:
+    import httpx
+
+    from gateway.config import RetryPolicy, Settings
+    from gateway.sandbox import SandboxConfig, create_sandbox_app
+    from tests.conftest import global_id, seeded
+    from tests.unit.conftest import gateway_client, run
+
+    sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
+    failing = True
+
+    async def upstream(request: httpx.Request) -> httpx.Response:
+        if failing and "/filter/" in request.url.path:
+            return httpx.Response(503, json={"error": "down"})
+        return await sandbox.handle_async_request(request)
+
+    class Transport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await upstream(request)
+
+    settings = Settings(
+        upstream_url="http://sandbox",
+        retry=RetryPolicy(attempts=1),
+        breaker_threshold=2,
+        breaker_ttl=60.0,
+        cache_ttl=30.0,
+    )
+    page = "{ sessions(first: 2) { edges { node { title } } } }"
+    one = seeded("alice", "Vertical Jump")[0]
+    detail = f'{{ session(id: "{global_id(one)}") {{ title }} }}'
+    async with gateway_client(settings, transport=Transport()) as client:
+        for _ in range(2):
+            assert "errors" not in await run(client, detail)
+        for _ in range(3):
+            assert (await run(client, page))["errors"]
+        failing = False
+        assert (await run(client, page))["errors"], "the breaker is open: fails fast"
+        text = (await client.get("/metrics")).text
+    families = _families(text)
+    assert (
+        families["gateway_upstream_breaker_state"][
+            ("gateway_upstream_breaker_state", (("family", "listing"),))
+        ]
+        == 2.0
+    )
+    assert (
+        families["gateway_upstream_breaker_opened"][
+            ("gateway_upstream_breaker_opened_total", (("family", "listing"),))
+        ]
+        == 1.0
+    )
+    lookups = families["gateway_upstream_cache_lookups"]
+    assert lookups[("gateway_upstream_cache_lookups_total", (("result", "hit"),))] == 1
+    assert lookups[("gateway_upstream_cache_lookups_total", (("result", "miss"),))] >= 3
