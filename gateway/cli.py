@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -156,18 +157,23 @@ def _serve_workers(settings: Settings) -> None:
             "(session-gateway sandbox) and pass --upstream-url."
         )
     _configure_logging(settings)
+    own_directory = None
     if settings.metrics_multiproc_dir is None:
         # prometheus-client's multiprocess mode: every worker writes its
         # values here, a scrape of any one merges them (gateway/metrics.py).
         # It reads the variable when first imported, so it is set before the
         # workers start.
-        directory = tempfile.mkdtemp(prefix="session-gateway-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
-        settings = replace(settings, metrics_multiproc_dir=directory)
+        own_directory = tempfile.mkdtemp(prefix="session-gateway-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_directory
+        settings = replace(settings, metrics_multiproc_dir=own_directory)
     os.environ[_WORKER_SETTINGS] = settings.to_json()
     config = _server_config("gateway.cli:worker_app", settings, factory=True)
     config.workers = settings.workers
-    uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+    try:
+        uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+    finally:
+        if own_directory is not None:
+            shutil.rmtree(own_directory, ignore_errors=True)
 
 
 def worker_app() -> Any:
