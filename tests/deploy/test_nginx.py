@@ -40,7 +40,11 @@ PROCESSING_S = 8.0
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status } }"
 QUERY = "{ sessions(first: 2) { edges { node { title } } } }"
 # Queries counted once the kill has happened, at least.
-QUERIES_AFTER_KILL = 150
+QUERIES_AFTER_KILL = 300
+# Clients sending queries at once: each may have one in flight on the replica
+# when it dies, and nginx does not resend a POST that reached it.
+QUERY_LOOPS = 4
+VIDEO = "GET /session-management/sessions/{session_id}/analyzed-video/"
 
 
 @dataclass
@@ -206,7 +210,9 @@ async def test_subscribers_and_queries_survive_a_replica_killed_behind_nginx(
         tally = Tally()
         stop = asyncio.Event()
         async with httpx.AsyncClient(base_url=stack.nginx.url, timeout=30) as http:
-            loops = [asyncio.create_task(_query_loop(http, tally, stop)) for _ in range(6)]
+            loops = [
+                asyncio.create_task(_query_loop(http, tally, stop)) for _ in range(QUERY_LOOPS)
+            ]
             await tally.until(30)
             victim = stack.replicas[0]
             victim.kill()
@@ -225,25 +231,23 @@ async def test_subscribers_and_queries_survive_a_replica_killed_behind_nginx(
     ready = sum(s.ready for s in subscribers)
     reconnected = sum(s.connections > 1 for s in subscribers)
     calls = stack.sandbox.stats()["by_session"]
-    polls = [
-        sum(n for route, n in calls[sid].items() if route.startswith("GET ")) for sid in sessions
-    ]
+    polls = [calls[sid].get(VIDEO, 0) for sid in sessions]
+    reads = [sum(n for r, n in calls[sid].items() if r.startswith("GET ")) for sid in sessions]
     success = tally.ok / tally.sent
     single = _single_poller_polls(elapsed)
     print(
         f"\nsubscribers READY: {ready}/{SUBSCRIBERS} (spread {spread}, "
         f"{reconnected} reconnected after the kill)\n"
-        f"upstream polls per session: min {min(polls)}, max {max(polls)}, "
+        f"upstream polls (analyzed-video GETs) per session: min {min(polls)}, max {max(polls)}, "
         f"mean {sum(polls) / len(polls):.1f} over {elapsed:.1f} s "
-        f"(one poller: at most {single}, three: about {3 * single})\n"
+        f"(one poller: at most {single}, three: about {3 * single}); "
+        f"all GETs per session: {min(reads)} to {max(reads)}\n"
         f"queries during the kill: {tally.ok}/{tally.sent} succeeded "
         f"({100 * success:.2f} %); failures: {tally.failures[:5]}"
     )
     assert ready == SUBSCRIBERS
     assert reconnected >= spread[0] - 1, "the killed replica's subscribers came back"
     # One poller per session, plus each replica's first look when it starts
-    # watching (up to two calls: the video's state, the details), not one
-    # poller per replica.
-    assert max(polls) <= single + 2 * len(stack.replicas) + 2, polls
-    assert max(polls) < 2 * single, polls
+    # watching, not one poller per replica.
+    assert max(polls) <= single + len(stack.replicas) + 1, polls
     assert success >= 0.99, tally.failures
