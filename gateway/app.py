@@ -24,7 +24,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -42,14 +42,18 @@ from gateway.broker.signed import SignedBroker
 from gateway.config import Settings
 from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
+from gateway.drain import Drain
+from gateway.drift import ContractDrift
 from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.graphql_http import GraphQLOverHTTP
 from gateway.guards import RequestGuard
-from gateway.metrics import Metrics
+from gateway.logs import RequestIdMiddleware
+from gateway.metrics import CONTENT_TYPE, Metrics
 from gateway.resilience import Resilience
 from gateway.services import Services
-from gateway.upstream import UpstreamClient
+from gateway.tracing import Tracing, tracing_from_settings
+from gateway.upstream import UpstreamCall, UpstreamClient
 from gateway.watchers import ReadinessWatchers
 from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
 from gateway.wsguard import WebSocketGuard, WebSocketLimits
@@ -245,12 +249,27 @@ class _ServicesRef:
         return self._services
 
 
+class _GatewayApp(Starlette):
+    """Starlette, with the request id and tracing outside everything else, so
+    that even the 500 of an unhandled error carries its X-Request-ID."""
+
+    tracing: Tracing
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return self.tracing.wrap(RequestIdMiddleware(super().build_middleware_stack()))
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    tracing: Tracing | None = None,
 ) -> Starlette:
-    """The gateway app. ``transport`` replaces the network in unit tests."""
+    """The gateway app. ``transport`` replaces the network in unit tests, and
+    ``tracing`` the one ``OTEL_TRACES_EXPORTER`` asks for.
+
+    ``app.state.drain`` is the app's :class:`~gateway.drain.Drain`: started,
+    ``/readyz`` answers 503."""
     settings = settings or Settings()
     try:
         origins = OriginPolicy.of(settings.cors_origins, sandbox=settings.sandbox)
@@ -264,10 +283,26 @@ def create_app(
         max_pending_bytes=settings.ws_max_pending_bytes,
     )
     graphql = GatewayGraphQL(ref, settings, origins, ws_limits)
+    tracing = tracing or tracing_from_settings(settings.traces_exporter)
+    drain = Drain()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        metrics = Metrics()
+        metrics = Metrics(settings.metrics_multiproc_dir)
+        drift = ContractDrift(metrics, settings.contract_sample_rate)
+
+        def observe(call: UpstreamCall) -> None:
+            metrics.observe_upstream(call)
+            drift.observe(call)
+
+        resilience = Resilience(
+            settings.retry,
+            breaker_threshold=settings.breaker_threshold,
+            breaker_ttl=settings.breaker_ttl,
+            cache_ttl=settings.cache_ttl,
+        )
+        resilience.breakers.on_change = metrics.observe_breaker
+        resilience.on_cache = metrics.observe_cache
         client = UpstreamClient(
             settings.upstream_url,
             connect_timeout=settings.connect_timeout,
@@ -275,23 +310,28 @@ def create_app(
             max_connections=settings.max_connections,
             retry=settings.retry,
             transport=transport,
-            observer=metrics.observe_upstream,
-            resilience=Resilience(
-                settings.retry,
-                breaker_threshold=settings.breaker_threshold,
-                breaker_ttl=settings.breaker_ttl,
-                cache_ttl=settings.cache_ttl,
-            ),
+            observer=observe,
+            tracing=tracing,
+            resilience=resilience,
         )
         # Settings refuse Redis without a real secret (gateway/config.py).
         broker = create_broker(settings.redis_url, secret=settings.credential_secret.encode())
         async with client:
             await broker.connect()
             watchers = ReadinessWatchers(
-                client, broker, settings.watch, secret=settings.credential_secret.encode()
+                client,
+                broker,
+                settings.watch,
+                secret=settings.credential_secret.encode(),
+                metrics=metrics,
             )
             services = Services(
-                settings=settings, client=client, metrics=metrics, watchers=watchers, broker=broker
+                settings=settings,
+                client=client,
+                metrics=metrics,
+                watchers=watchers,
+                broker=broker,
+                tracing=tracing,
             )
             ref.set(services)
             try:
@@ -309,6 +349,9 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         services = ref.get()
+        if drain.draining:
+            services.metrics.ready.set(0)
+            return JSONResponse({"status": "draining"}, status_code=503)
         checks: dict[str, str] = {"upstream": await _probe_upstream(services.client)}
         if services.broker is not None:
             checks["broker"] = "ok" if await services.broker.healthy() else "unreachable"
@@ -326,13 +369,13 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         services = ref.get()
-        if services.watchers is not None:
-            services.metrics.gauges["gateway_readiness_watchers"] = services.watchers.active
-            services.metrics.gauges["gateway_readiness_polls_total"] = services.watchers.polls
+        if services.broker is not None:
+            services.metrics.broker_up.set(1 if await services.broker.healthy() else 0)
         if isinstance(services.broker, SignedBroker):
             # Broker messages and states dropped for a bad signature.
-            services.metrics.gauges["gateway_broker_rejected_total"] = services.broker.rejected
-        return PlainTextResponse(services.metrics.render(), media_type="text/plain; version=0.0.4")
+            services.metrics.observe_broker_rejected(services.broker.rejected)
+        services.metrics.ready.set(0 if drain.draining else 1)
+        return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -349,7 +392,10 @@ def create_app(
         Middleware(RequestGuard, max_header_bytes=settings.max_header_bytes),
         Middleware(WebSocketGuard, limits=ws_limits),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app = _GatewayApp(routes=routes, lifespan=lifespan, middleware=middleware)
+    app.tracing = tracing
+    app.state.drain = drain
+    return app
 
 
 def _optional_routes(settings: Settings) -> list[BaseRoute]:

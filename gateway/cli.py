@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -142,9 +144,9 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    from gateway.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     if settings.log_level.lower() != "debug":
         # One line per upstream call is debugging detail, not an event.
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -174,10 +176,23 @@ def _serve_workers(settings: Settings) -> None:
             "(session-gateway sandbox) and pass --upstream-url."
         )
     _configure_logging(settings)
+    own_directory = None
+    if settings.metrics_multiproc_dir is None:
+        # prometheus-client's multiprocess mode: every worker writes its
+        # values here, a scrape of any one merges them (gateway/metrics.py).
+        # It reads the variable when first imported, so it is set before the
+        # workers start.
+        own_directory = tempfile.mkdtemp(prefix="session-gateway-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_directory
+        settings = replace(settings, metrics_multiproc_dir=own_directory)
     os.environ[_WORKER_SETTINGS] = settings.to_json()
     config = _server_config("gateway.cli:worker_app", settings, factory=True)
     config.workers = settings.workers
-    uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+    try:
+        uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+    finally:
+        if own_directory is not None:
+            shutil.rmtree(own_directory, ignore_errors=True)
 
 
 def worker_app() -> Any:
@@ -202,14 +217,23 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
         # A WebSocket message holds one operation: the same bound as
         # an HTTP request's body, before anything parses it.
         ws_max_size=settings.max_request_bytes,
-        timeout_graceful_shutdown=5,
+        timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
+        # The gateway writes its own access log (gateway.logs), with request
+        # ids and without query strings, and uvicorn's lines go through the
+        # gateway's log format.
+        access_log=False,
+        log_config=None,
     )
 
 
 async def _serve_async(settings: Settings, sandbox_port: int) -> None:
     from gateway.app import create_app
+    from gateway.drain import DrainingServer
 
-    servers = [uvicorn.Server(_server_config(create_app(settings), settings))]
+    app = create_app(settings)
+    servers: list[uvicorn.Server] = [
+        DrainingServer(_server_config(app, settings), app.state.drain, settings.drain_delay)
+    ]
     if settings.sandbox:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 

@@ -132,6 +132,18 @@ class Settings:
     # When set, /metrics answers only `Authorization: Bearer <token>`.
     metrics_token: str | None = None
     log_level: str = "info"
+    # "json" (one object per line) or "text"; unset: text on a terminal, else json.
+    log_format: str | None = None
+    # On SIGTERM: /readyz answers 503 at once; new requests are still taken for
+    # drain_delay seconds (for load balancers to notice), then in-flight ones
+    # get drain_seconds to finish before the process exits.
+    drain_delay: float = 0.0
+    drain_seconds: float = 10.0
+    # The share of upstream 200 bodies checked against the contract (0 to 1).
+    contract_sample_rate: float = 1.0
+    # Read from the standard variables named in _FOREIGN_ENV, not GATEWAY_*.
+    traces_exporter: str | None = None
+    metrics_multiproc_dir: str | None = None
     # Server processes sharing the port; more than one needs Redis (``--workers``).
     workers: int = 1
     # Seconds between keep-alive messages on a legacy graphql-ws socket
@@ -166,7 +178,7 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(f"GATEWAY_{f.name.upper()}")
-            if raw is None or f.name in ("retry", "watch"):
+            if raw is None or f.name in ("retry", "watch", *_FOREIGN_ENV):
                 continue
             values[f.name] = _parse(raw, f.type)
         watch: dict[str, Any] = {
@@ -178,6 +190,9 @@ class Settings:
             values["watch"] = WatchPolicy(
                 **{k: int(v) if k.startswith("max_") else v for k, v in watch.items()}
             )
+        for name, variable in _FOREIGN_ENV.items():
+            if env.get(variable):
+                values[name] = env[variable]
         settings = cls(**values)
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -198,6 +213,14 @@ class Settings:
 def split_list(raw: str) -> tuple[str, ...]:
     """A comma-separated setting, blanks dropped."""
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+# Settings that other tools define the variables of: OpenTelemetry's SDK reads
+# the rest of OTEL_*, prometheus-client reads PROMETHEUS_MULTIPROC_DIR itself.
+_FOREIGN_ENV = {
+    "traces_exporter": "OTEL_TRACES_EXPORTER",
+    "metrics_multiproc_dir": "PROMETHEUS_MULTIPROC_DIR",
+}
 
 
 def _parse(raw: str, annotation: object) -> Any:

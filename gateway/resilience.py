@@ -141,11 +141,15 @@ class Breakers:
         )
         # How often a breaker opened (from closed or half-open), for metrics and tests.
         self.opened = 0
+        # Told (family, new state) at each change: the metrics' hook.
+        self.on_change: Callable[[str, str], None] | None = None
         self._factory.add_listener(self._on_event)
 
     def _on_event(self, name: str, kind: str, event: Event) -> None:
         if isinstance(event, ContextChanged) and event.state == "opened":
             self.opened += 1
+        if isinstance(event, ContextChanged) and self.on_change is not None:
+            self.on_change(name, str(event.state))
 
     async def state(self, family: str) -> str:
         breaker = await self._factory.get_breaker(family)
@@ -272,6 +276,8 @@ class Resilience:
         self.breakers = Breakers(breaker_threshold, breaker_ttl)
         self.singleflight = Singleflight()
         self.cache = ResponseCache(cache_ttl) if cache_ttl > 0 else None
+        # Told whether each cached read was a hit: the metrics' hook.
+        self.on_cache: Callable[[bool], None] | None = None
 
     async def read(
         self,
@@ -294,6 +300,8 @@ class Resilience:
         cache = self.cache if family not in _NEVER_CACHED else None
         if cache is not None:
             hit = cache.get(key)
+            if self.on_cache is not None:
+                self.on_cache(hit is not None)
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
         result = await self.singleflight.do(key, lambda: self.breakers.call(family, call))

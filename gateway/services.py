@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from gateway.broker import Broker
 from gateway.config import Settings
 from gateway.metrics import Metrics
+from gateway.tracing import NO_TRACING, Tracing
 from gateway.upstream import UpstreamClient
 from gateway.watchers import ReadinessWatchers
 
@@ -21,3 +22,4 @@ class Services:
     # The readiness watchers and their event broker (see gateway.watchers).
     watchers: ReadinessWatchers | None = None
     broker: Broker | None = None
+    tracing: Tracing = NO_TRACING

@@ -48,8 +48,10 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
+from gateway.model import Activity
 from gateway.rawjson import LazyBody
 from gateway.resilience import Resilience
+from gateway.tracing import NO_TRACING, Tracing
 from gateway.transport import PooledTransport
 
 __all__ = [
@@ -78,7 +80,9 @@ class UpstreamCall:
     """What one finished upstream call looked like, for metrics and tests.
 
     ``route`` is the path template, never the filled-in path, so that a
-    metric label cannot explode in cardinality nor carry caller input.
+    metric label cannot explode in cardinality nor carry caller input; only
+    an ``{activity}`` is filled in (from a fixed set), which makes it the
+    contract's own path. ``body`` is a 2xx answer's decoded body.
     """
 
     method: str
@@ -86,6 +90,7 @@ class UpstreamCall:
     status: int | None
     seconds: float
     attempts: int
+    body: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +120,12 @@ class UpstreamClient:
         transport: httpx.AsyncBaseTransport | None = None,
         observer: Observer | None = None,
         resilience: Resilience | None = None,
+        tracing: Tracing = NO_TRACING,
     ) -> None:
         self._retry = retry or RetryPolicy()
         self.resilience = resilience or Resilience(self._retry)
         self._observer = observer
+        self._tracing = tracing
         self._closed = False
         self._base_url = base_url.rstrip("/")
         # httpx parses, quotes and merges a relative URL with the base on every
@@ -174,8 +181,21 @@ class UpstreamClient:
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
         spec = endpoint(method, route)
         retryable = spec.idempotent if idempotent is None else idempotent
+        # Metrics, spans and the contract check name the call by the
+        # contract's own template: ``{activity}`` filled in, nothing else.
+        template = _contract_template(route, path_params)
         call = functools.partial(
-            self._call, method, route, path, credential, retryable, params, json, data, files, lazy
+            self._call,
+            method,
+            template,
+            path,
+            credential,
+            retryable,
+            params,
+            json,
+            data,
+            files,
+            lazy,
         )
         if method == "GET":
             return await self.resilience.read(
@@ -197,6 +217,7 @@ class UpstreamClient:
         lazy: bool,
     ) -> UpstreamResponse:
         headers = {"Authorization": credential.authorization, "Accept": "application/json"}
+        span = self._tracing.upstream(method, route, headers)
         content = orjson.dumps(json) if json is not None else None
         if content is not None:
             # Declared, or an upstream that parses by media type answers 415.
@@ -204,6 +225,7 @@ class UpstreamClient:
         attempts = 0
         started = time.monotonic()
         status: int | None = None
+        body: Any = None
         try:
             while True:
                 attempts += 1
@@ -233,11 +255,14 @@ class UpstreamClient:
                         continue
                 else:
                     self.resilience.budget.answered()
-                return _parse(response, credential, lazy=lazy, route=route)
+                result = _parse(response, credential, lazy=lazy, route=route)
+                body = result.data
+                return result
         finally:
+            span.end(status, attempts)
             if self._observer is not None:
                 self._observer(
-                    UpstreamCall(method, route, status, time.monotonic() - started, attempts)
+                    UpstreamCall(method, route, status, time.monotonic() - started, attempts, body)
                 )
 
     async def get(
@@ -275,6 +300,16 @@ class UpstreamClient:
             return False
         await asyncio.sleep(delay)
         return True
+
+
+_ACTIVITY_PATHS = frozenset(a.path for a in Activity)
+
+
+def _contract_template(route: str, path_params: Mapping[str, str] | None) -> str:
+    activity = (path_params or {}).get("activity")
+    if activity in _ACTIVITY_PATHS and "{activity}" in route:
+        return route.replace("{activity}", str(activity))
+    return route
 
 
 def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:

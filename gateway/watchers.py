@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -41,6 +41,9 @@ from gateway.errors import (
 from gateway.model import Activity
 from gateway.sessions import VideoState, VideoStatus, check_video_state, read_video_state
 from gateway.upstream import UpstreamClient
+
+if TYPE_CHECKING:
+    from gateway.metrics import Metrics
 
 __all__ = ["ReadinessWatchers", "SubscriptionClosing", "WatchFailed"]
 
@@ -235,6 +238,8 @@ class _Watch:
         """One upstream poll; ``True`` when the watch has reached its end."""
         registry = self.registry
         registry.polls += 1
+        if registry.metrics is not None:
+            registry.metrics.polls.inc()
         try:
             # Within half the lease, so that no other replica takes over
             # while this poll is still waiting for the upstream. (Not
@@ -314,7 +319,9 @@ class ReadinessWatchers:
         *,
         secret: bytes,
         replica_id: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.client = client
         self.broker = broker
         self.policy = policy
@@ -359,6 +366,7 @@ class ReadinessWatchers:
             watch = _Watch(self, key, credential)
             self._watches[key] = watch
             self._per_credential[key.shared] += 1
+            self._count()
         queue: asyncio.Queue[VideoState | GatewayError] = asyncio.Queue()
         watch.queues.add(queue)
         self._subscribers_per_credential[key.shared] += 1
@@ -376,6 +384,11 @@ class ReadinessWatchers:
         if self._watches.get(watch.key) is watch:
             del self._watches[watch.key]
             self._per_credential[watch.key.shared] -= 1
+            self._count()
+
+    def _count(self) -> None:
+        if self.metrics is not None:
+            self.metrics.watchers_active.set(len(self._watches))
 
     async def _stream(
         self, watch: _Watch, queue: asyncio.Queue[VideoState | GatewayError]
@@ -410,6 +423,7 @@ class ReadinessWatchers:
     async def aclose(self) -> None:
         watches = list(self._watches.values())
         self._watches.clear()
+        self._count()
         for watch in watches:
             watch._deliver(SubscriptionClosing("The gateway is shutting down."))
         await asyncio.gather(*(w.stop() for w in watches), return_exceptions=True)

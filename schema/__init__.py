@@ -25,6 +25,7 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
 from schema.subscription import Subscription
+from schema.telemetry import TelemetryExtension
 from schema.types import JumpingSession, RunningSession, WeightliftingSession
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -52,7 +53,7 @@ class GatewaySchema(strawberry.Schema):
             if self.hide_suggestions and error.original_error is None:
                 error.message = _SUGGESTION.sub("", error.message)
             if isinstance(context, GatewayContext):
-                context.services.metrics.errors[code] += 1
+                context.services.metrics.observe_error(code)
             log.debug("%s: %s", code, error.message)
 
 
@@ -78,6 +79,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             OperationScopeExtension,
             WebSocketOperationLimit,
+            TelemetryExtension,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             # Clients send the same few operations over and over: parse and
             # validate each text once; the operation bounds come first.

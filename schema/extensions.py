@@ -44,13 +44,6 @@ class OperationScopeExtension(SchemaExtension):
         finally:
             if token is not None:
                 var.reset(token)
-        if isinstance(context, GatewayContext):
-            # Known once the document is parsed; an unparsable one is "invalid".
-            try:
-                kind = self.execution_context.operation_type.value
-            except RuntimeError:
-                kind = "invalid"
-            context.services.metrics.operations[kind] += 1
 
 
 class WebSocketOperationLimit(SchemaExtension):

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from gateway.sandbox.activity_routes import activity_endpoints
 from gateway.sandbox.config import SandboxConfig
-from gateway.sandbox.control import control_routes, failure_response
+from gateway.sandbox.control import control_routes, failure_response, with_wrong_type
 from gateway.sandbox.data import DemoUser, user_by_key
 from gateway.sandbox.endpoints import Call, Endpoint, SessionNotFound
 from gateway.sandbox.management_routes import management_endpoints
@@ -77,9 +77,12 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
         if refused is not None:
             return refused
     try:
-        return await endpoint.handler(Call(request, state, user))
+        response = await endpoint.handler(Call(request, state, user))
     except SessionNotFound as exc:
         return exc.response()
+    if state.knobs.wrong_type is not None:
+        response = with_wrong_type(response, state.knobs.wrong_type)
+    return response
 
 
 async def _check_media(endpoint: Endpoint, request: Request) -> Response | None:

@@ -9,7 +9,7 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
                                                  export_frames, fail_next, fail_rate,
-                                                 gate, deviations}
+                                                 gate, deviations, wrong_type}
                                                 (fail_next: {status, count, path_contains,
                                                  method, garbage, retry_after, message,
                                                  error_code})
@@ -64,6 +64,30 @@ def failure_response(rule: FailureRule) -> Response:
         return HTMLResponse("<html>oops</html>", status_code=rule.status, headers=injected)
     message = rule.message or _FAILURE_MESSAGES.get(rule.status) or HTTPStatus(rule.status).phrase
     return error_response(rule.status, message, rule.error_code, headers=injected)
+
+
+def with_wrong_type(response: Response, name: str) -> Response:
+    """``response`` with every value of the property ``name`` of the wrong JSON
+    type (a number becomes a string, anything else a number): an upstream
+    that no longer matches its contract."""
+    if response.status_code != 200 or response.media_type != "application/json":
+        return response
+
+    def corrupt(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: (_wrong(v) if k == name else corrupt(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [corrupt(item) for item in node]
+        return node
+
+    body = corrupt(orjson.loads(bytes(response.body)))
+    return ORJSONResponse(body, status_code=response.status_code)
+
+
+def _wrong(value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return 12345
 
 
 def _number(payload: dict[str, Any], name: str) -> float:
@@ -128,7 +152,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
     known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "fail_rate"}
-    known |= {"gate", "deviations"}
+    known |= {"gate", "deviations", "wrong_type"}
     unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
@@ -152,6 +176,9 @@ def apply_config(state: SandboxState, payload: object) -> None:
     deviations = payload.get("deviations", knobs.deviations)
     if not isinstance(deviations, bool):
         raise ConfigError("deviations must be a boolean")
+    wrong_type = payload.get("wrong_type", knobs.wrong_type)
+    if wrong_type is not None and not (isinstance(wrong_type, str) and 0 < len(wrong_type) <= 64):
+        raise ConfigError("wrong_type must be a property name or null")
     rules: list[FailureRule] | None = None
     if "fail_next" in payload:
         spec = payload["fail_next"]
@@ -164,6 +191,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
     state.random_failure = randomly
     knobs.gate, knobs.deviations = gate, deviations
+    knobs.wrong_type = wrong_type
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -179,6 +207,8 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "fail_next": [rule.describe() for rule in state.failures],
         "fail_rate": state.random_failure.describe() if state.random_failure else None,
         "flavor": state.flavor.name,
+        # Shown only while set: a drift test's flavor, not a usual knob.
+        **({"wrong_type": state.knobs.wrong_type} if state.knobs.wrong_type else {}),
     }
 
 

@@ -45,6 +45,9 @@ class Knobs:
     # Send what validation.DEVIATIONS names (422 for a failed video); off, the
     # sandbox answers only what the contract documents.
     deviations: bool = True
+    # Contract drift on demand: every value of this property, in every 200
+    # body, is sent with the wrong JSON type (see control.with_wrong_type).
+    wrong_type: str | None = None
 
 
 @dataclass(slots=True)

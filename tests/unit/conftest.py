@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.sandbox import SandboxConfig, create_sandbox_app
+from gateway.tracing import Tracing
 
 
 @asynccontextmanager
@@ -20,13 +21,16 @@ async def gateway_client(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     sandbox: Starlette | None = None,
+    tracing: Tracing | None = None,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An httpx client on the gateway app, whose upstream is ``transport`` or a sandbox app."""
     checked = None
     if transport is None:
         checked = sandbox or create_sandbox_app(SandboxConfig(validate_contract=True))
         transport = httpx.ASGITransport(app=checked)
-    app = create_app(settings or Settings(upstream_url="http://sandbox"), transport=transport)
+    app = create_app(
+        settings or Settings(upstream_url="http://sandbox"), transport=transport, tracing=tracing
+    )
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://gateway"

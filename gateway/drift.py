@@ -1,0 +1,266 @@
+"""Contract drift, live: do the upstream's answers still match its contract?
+
+A sample of the upstream's 200 bodies (``Settings.contract_sample_rate``) is
+checked against the contract's schema for its route (:mod:`gateway.contract`,
+known deviations included). A mismatch is counted in
+``gateway_upstream_contract_violations_total{route, path}`` and logged once
+per new shape; the answer itself is served as well as it can be, as always.
+
+The check runs after the call has returned (``loop.call_soon``), not inside
+the request's own chain of awaits, and it only reads the body. Its paths
+are built from the schema's own property names (``$.metrics.*.avg``:
+``[]`` for an array's items, ``*`` for a map's values or a property the
+schema doesn't know), so a label never holds a key or a value the upstream
+chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from gateway.contract import expected_schema
+from gateway.metrics import Metrics
+from gateway.rawjson import LazyBody, RawNumbers
+from gateway.upstream import UpstreamCall
+
+__all__ = ["ContractDrift", "first_mismatch"]
+
+log = logging.getLogger("gateway.contract")
+
+# New shapes logged per process, at most: after that they are only counted.
+_MAX_SHAPES = 1000
+
+# JSON types as the Python types orjson and msgspec produce (exactly: a bool
+# is not a number here, as in JSON Schema).
+_PY_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+    "object": frozenset({dict, LazyBody}),
+    "array": frozenset({list, RawNumbers}),
+}
+_NAMES = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    dict: "object",
+    LazyBody: "object",
+}
+
+Mismatch = tuple[str, str] | None
+Check = Callable[[Any, str], Mismatch]
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list | RawNumbers):
+        return "array"
+    return _NAMES.get(type(value), type(value).__name__)
+
+
+def first_mismatch(value: Any, schema: dict[str, Any], path: str = "$") -> Mismatch:
+    """The first place where ``value`` breaks ``schema`` (the draft-4 subset the
+    contract uses), as (path, what was wrong); ``None`` when it conforms."""
+    return compile_schema(schema)(value, path)
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], Check]] = {}
+
+
+def compile_schema(schema: dict[str, Any]) -> Check:
+    """``schema`` as one function, built once per schema object: a body is
+    then checked without interpreting the schema again (a session's details
+    hold thousands of numbers)."""
+    cached = _COMPILED.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    check = _compile(schema)
+    _COMPILED[id(schema)] = (schema, check)
+    return check
+
+
+def _compile(schema: dict[str, Any]) -> Check:
+    steps: list[Check] = []
+    kinds = schema.get("type")
+    if kinds is not None:
+        names = kinds if isinstance(kinds, list) else [kinds]
+        allowed = frozenset().union(*(_PY_TYPES.get(n, frozenset()) for n in names))
+        expected = "|".join(names)
+
+        def check_type(value: Any, path: str) -> Mismatch:
+            if type(value) in allowed:
+                return None
+            return path, f"expected {expected}, got {_type_name(value)}"
+
+        steps.append(check_type)
+    if "anyOf" in schema:
+        branches = [_compile(b) for b in schema["anyOf"]]
+        n = len(branches)
+
+        def check_any(value: Any, path: str) -> Mismatch:
+            for branch in branches:
+                if branch(value, path) is None:
+                    return None
+            return path, f"matches none of {n} alternatives"
+
+        steps.append(check_any)
+    if "enum" in schema:
+        choices = list(schema["enum"])
+
+        def check_enum(value: Any, path: str) -> Mismatch:
+            return None if value in choices else (path, "not one of the documented values")
+
+        steps.append(check_enum)
+    if "pattern" in schema:
+        pattern = re.compile(schema["pattern"])
+
+        def check_pattern(value: Any, path: str) -> Mismatch:
+            if isinstance(value, str) and pattern.search(value) is None:
+                return path, "does not match the documented pattern"
+            return None
+
+        steps.append(check_pattern)
+    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
+        steps.append(_compile_object(schema))
+    if "items" in schema:
+        steps.append(_compile_items(schema["items"]))
+    if len(steps) == 1:
+        return steps[0]
+
+    def check_all(value: Any, path: str) -> Mismatch:
+        for step in steps:
+            found = step(value, path)
+            if found is not None:
+                return found
+        return None
+
+    return check_all
+
+
+def _compile_object(schema: dict[str, Any]) -> Check:
+    properties = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
+    required = list(schema.get("required", ()))
+    extra = schema.get("additionalProperties", True)
+    refuse_extra = extra is False
+    check_extra = _compile(extra) if isinstance(extra, dict) else None
+
+    def check_object(value: Any, path: str) -> Mismatch:
+        if type(value) is not dict and type(value) is not LazyBody:
+            return None
+        for name in required:
+            if name not in value:
+                return f"{path}.{name}", "missing"
+        for name in value:
+            check = properties.get(name)
+            try:
+                # A lazy body's member is decoded here, once, as a field
+                # reading it would (its series stay bytes).
+                item = value[name]
+            except ValueError:
+                return (f"{path}.{name}" if check is not None else f"{path}.*"), "not valid JSON"
+            if check is not None:
+                found = check(item, f"{path}.{name}")
+            elif refuse_extra:
+                return f"{path}.*", "a property the contract does not list"
+            elif check_extra is not None:
+                found = check_extra(item, f"{path}.*")
+            else:
+                continue
+            if found is not None:
+                return found
+        return None
+
+    return check_object
+
+
+def _compile_items(items: dict[str, Any]) -> Check:
+    kinds = items.get("type")
+    names = kinds if isinstance(kinds, list) else [kinds]
+    plain = set(items) <= {"type", "description", "format"} and kinds is not None
+    allowed = frozenset().union(*(_PY_TYPES.get(str(n), frozenset()) for n in names))
+    expected = "|".join(str(n) for n in names)
+    check_item = _compile(items)
+
+    def check_items(value: Any, path: str) -> Mismatch:
+        item_path = path + "[]"
+        if isinstance(value, RawNumbers):
+            # Plain numbers by construction (see gateway.rawjson).
+            raw = value.raw
+            if not plain:
+                return check_items(orjson.loads(raw), path)
+            if float in allowed or raw.strip(b" \t\r\n[]") == b"":
+                return None
+            if int in allowed and b"." not in raw and b"e" not in raw.lower():
+                return None
+            return item_path, f"expected {expected}, got number"
+        if type(value) is not list:
+            return None
+        if plain:
+            # The common case, thousands of numbers: one pass in C.
+            if set(map(type, value)) <= allowed:
+                return None
+        for item in value:
+            found = check_item(item, item_path)
+            if found is not None:
+                return found
+        return None
+
+    return check_items
+
+
+class ContractDrift:
+    """Checks a sample of upstream bodies; an upstream observer."""
+
+    def __init__(self, metrics: Metrics, sample_rate: float) -> None:
+        self._metrics = metrics
+        self._rate = min(max(sample_rate, 0.0), 1.0)
+        self._shapes: set[tuple[str, str, str]] = set()
+
+    def observe(self, call: UpstreamCall) -> None:
+        if call.status != 200 or call.body is None or self._rate == 0.0:
+            return
+        if self._rate < 1.0 and random.random() >= self._rate:
+            return
+        key = f"{call.method} {call.route}"
+        schema = expected_schema(key)
+        if schema is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.check(call.route, schema, call.body)
+            return
+        loop.call_soon(self.check, call.route, schema, call.body)
+
+    def check(self, route: str, schema: dict[str, Any], body: Any) -> None:
+        try:
+            self._metrics.contract_checks.labels(route).inc()
+            found = first_mismatch(body, schema)
+            if found is None:
+                return
+            path, problem = found
+            self._metrics.contract_violations.labels(route, path).inc()
+            shape = (route, path, problem)
+            if shape not in self._shapes and len(self._shapes) < _MAX_SHAPES:
+                self._shapes.add(shape)
+                log.warning(
+                    "upstream answer does not match the contract: %s at %s: %s",
+                    route,
+                    path,
+                    problem,
+                    extra={"contract_route": route, "contract_path": path},
+                )
+        except Exception:
+            # A checker bug must not become the caller's problem.
+            log.exception("contract check failed")

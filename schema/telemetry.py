@@ -1,0 +1,150 @@
+"""What each operation did: its metrics, its span and its log fields.
+
+An operation is named, for metrics and spans, by its root field (``session``,
+``sessions``, ``analyzedVideo``...): a fixed set, the schema's own, where the
+``operationName`` a caller chose is not. Several root fields are ``multiple``,
+a document that did not validate ``invalid``. Logs also get the caller's
+``operationName``, bounded and stripped to a GraphQL name.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_operation_ast,
+)
+from strawberry.extensions import SchemaExtension
+
+from gateway.logs import current_request
+from gateway.tracing import NO_SPAN, LifeSpan
+from schema.context import GatewayContext
+
+__all__ = ["TelemetryExtension", "root_field"]
+
+_INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
+_NAME = re.compile(r"[^_0-9A-Za-z]")
+_MAX_NAME = 64
+
+
+def root_field(
+    schema: GraphQLSchema, document: DocumentNode | None, operation_name: str | None
+) -> tuple[str, str]:
+    """(operation type, root field label) of ``document``'s chosen operation."""
+    operation = get_operation_ast(document, operation_name) if document is not None else None
+    if operation is None:
+        return "invalid", "invalid"
+    kind = operation.operation.value
+    root = schema.get_root_type(operation.operation)
+    known = set(root.fields) if root is not None else set()
+    names = _root_names(document, operation.selection_set, set())
+    if not names:
+        return kind, "invalid"
+    if len(names) > 1:
+        return kind, "multiple"
+    (name,) = names
+    # Only the schema's own field names: anything else was never validated.
+    return kind, name if name in known or name in _INTROSPECTION else "invalid"
+
+
+def _root_names(
+    document: DocumentNode | None, selections: SelectionSetNode, seen: set[str]
+) -> set[str]:
+    names: set[str] = set()
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            names |= _root_names(document, selection.selection_set, seen)
+        elif isinstance(selection, FragmentSpreadNode) and document is not None:
+            fragment = selection.name.value
+            if fragment in seen:
+                continue
+            seen.add(fragment)
+            for definition in document.definitions:
+                if getattr(definition, "name", None) is not None and not isinstance(
+                    definition, OperationDefinitionNode
+                ):
+                    if definition.name.value == fragment:  # type: ignore[attr-defined]
+                        names |= _root_names(document, definition.selection_set, seen)  # type: ignore[attr-defined]
+    return names
+
+
+class TelemetryExtension(SchemaExtension):
+    """Times and counts each operation, traces it and names it in the logs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kind = "invalid"
+        self._root = "invalid"
+        self._subscription_span: LifeSpan = NO_SPAN
+
+    def _context(self) -> GatewayContext | None:
+        context = self.execution_context.context
+        return context if isinstance(context, GatewayContext) else None
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self._context()
+        if context is None:
+            return
+        seconds = time.perf_counter() - started
+        ec = self.execution_context
+        result = ec.result
+        errors = (result.errors if result is not None else None) or ec.pre_execution_errors
+        data = result.data if result is not None else None
+        outcome = "ok" if not errors else "partial" if data else "error"
+        metrics = context.services.metrics
+        metrics.observe_operation(self._kind, self._root, outcome, seconds)
+        if self._kind == "subscription":
+            metrics.subscriptions_active.labels(self._root).dec()
+            metrics.subscriptions.labels(self._root, outcome).inc()
+            self._subscription_span.end(outcome)
+        request = current_request()
+        if request is not None:
+            request.operation_seconds = seconds
+
+    def on_execute(self) -> Iterator[None]:
+        context = self._context()
+        ec = self.execution_context
+        self._kind, self._root = root_field(
+            ec.schema._schema, ec.graphql_document, ec.operation_name
+        )
+        request = current_request()
+        if request is not None:
+            request.operation = _operation_label(ec.operation_name, self._root)
+        if context is None:
+            yield
+            return
+        tracing = context.services.tracing
+        if self._kind == "subscription":
+            # It lives as long as the subscription; not made current, since
+            # the watches it reads are shared with other subscribers.
+            context.services.metrics.subscriptions_active.labels(self._root).inc()
+            self._subscription_span = tracing.start_subscription(self._root)
+            yield
+            return
+        with tracing.operation(self._kind, self._root):
+            yield
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        errors = getattr(result, "errors", None)
+        self._subscription_span.event("graphql.subscription.update", errors=len(errors or ()))
+        yield
+
+
+def _operation_label(name: str | None, root: str) -> str:
+    if not name:
+        return root
+    return _NAME.sub("", name)[:_MAX_NAME] or root

@@ -1,0 +1,135 @@
+"""Metrics: exposition by prometheus-client, one registry per app, and the
+multiprocess mode several workers share."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from prometheus_client.multiprocess import mark_process_dead
+from prometheus_client.parser import text_string_to_metric_families
+
+from gateway.metrics import Metrics
+from gateway.upstream import UpstreamCall
+
+WORKER = """
+import sys
+from gateway.metrics import Metrics
+from gateway.upstream import UpstreamCall
+metrics = Metrics(sys.argv[1])
+metrics.observe_error("NOT_FOUND")
+metrics.observe_upstream(UpstreamCall("GET", "/r/", 200, 0.02, 1))
+metrics.watchers_active.set(int(sys.argv[2]))
+if sys.argv[3] == "render":
+    sys.stdout.write(metrics.render().decode())
+"""
+
+
+def _families(text: str) -> dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
+    out: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out.setdefault(family.name, {})[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_each_app_has_its_own_registry() -> None:
+    a, b = Metrics(), Metrics()
+    a.observe_error("BAD_REQUEST")
+    assert 'gateway_errors_total{code="BAD_REQUEST"} 1.0' in a.render().decode()
+    assert "BAD_REQUEST" not in b.render().decode()
+
+
+def test_labels_are_escaped_and_attempts_bounded() -> None:
+    metrics = Metrics()
+    metrics.observe_upstream(UpstreamCall("BREW", '/odd"route\\/', None, 0.5, 9))
+    families = _families(metrics.render().decode())
+    samples = families["gateway_upstream_requests"]
+    ((_, labels),) = [k for k in samples if k[0] == "gateway_upstream_requests_total"]
+    assert dict(labels) == {
+        "method": "OTHER",
+        "route": '/odd"route\\/',
+        "status": "error",
+        "attempts": "5",
+    }
+
+
+def test_workers_share_one_exposition_in_multiprocess_mode(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
+    run = [sys.executable, "-c", WORKER, str(tmp_path)]
+    first = subprocess.run([*run, "3", "quiet"], env=env, check=True)
+    assert first.returncode == 0
+    dead = subprocess.Popen([*run, "5", "quiet"], env=env)
+    assert dead.wait() == 0
+    # What a supervisor does when a worker exits: its live gauges go.
+    mark_process_dead(dead.pid, str(tmp_path))
+    out = subprocess.run([*run, "4", "render"], env=env, check=True, capture_output=True, text=True)
+    families = _families(out.stdout)
+    assert families["gateway_errors"][("gateway_errors_total", (("code", "NOT_FOUND"),))] == 3.0
+    seconds = families["gateway_upstream_request_seconds"]
+    count = seconds[
+        ("gateway_upstream_request_seconds_count", (("route", "/r/"), ("status", "2xx")))
+    ]
+    assert count == 3.0
+    # livesum: the workers' watchers added up, less the one marked dead (the
+    # first one exited without being marked, so its 3 still count).
+    watchers = families["gateway_readiness_watchers"]
+    assert sum(watchers.values()) == 3.0 + 4.0
+
+
+async def test_breaker_state_and_cache_lookups_are_exposed() -> None:
+    import httpx
+
+    from gateway.config import RetryPolicy, Settings
+    from gateway.sandbox import SandboxConfig, create_sandbox_app
+    from tests.conftest import global_id, seeded
+    from tests.unit.conftest import gateway_client, run
+
+    sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
+    failing = True
+
+    async def upstream(request: httpx.Request) -> httpx.Response:
+        if failing and "/filter/" in request.url.path:
+            return httpx.Response(503, json={"error": "down"})
+        return await sandbox.handle_async_request(request)
+
+    class Transport(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return await upstream(request)
+
+    settings = Settings(
+        upstream_url="http://sandbox",
+        retry=RetryPolicy(attempts=1),
+        breaker_threshold=2,
+        breaker_ttl=60.0,
+        cache_ttl=30.0,
+    )
+    page = "{ sessions(first: 2) { edges { node { title } } } }"
+    one = seeded("alice", "Vertical Jump")[0]
+    # Exports are cacheable (details, listings and the video status never are).
+    detail = f'{{ session(id: "{global_id(one)}") {{ export {{ timestamps }} }} }}'
+    async with gateway_client(settings, transport=Transport()) as client:
+        for _ in range(2):
+            assert "errors" not in await run(client, detail)
+        for _ in range(3):
+            assert (await run(client, page))["errors"]
+        failing = False
+        assert (await run(client, page))["errors"], "the breaker is open: fails fast"
+        text = (await client.get("/metrics")).text
+    families = _families(text)
+    assert (
+        families["gateway_upstream_breaker_state"][
+            ("gateway_upstream_breaker_state", (("family", "listing"),))
+        ]
+        == 2.0
+    )
+    assert (
+        families["gateway_upstream_breaker_opened"][
+            ("gateway_upstream_breaker_opened_total", (("family", "listing"),))
+        ]
+        == 1.0
+    )
+    lookups = families["gateway_upstream_cache_lookups"]
+    assert lookups[("gateway_upstream_cache_lookups_total", (("result", "hit"),))] == 1
+    assert lookups[("gateway_upstream_cache_lookups_total", (("result", "miss"),))] == 1
