@@ -81,7 +81,10 @@ def with_wrong_type(response: Response, name: str) -> Response:
         return node
 
     body = corrupt(orjson.loads(bytes(response.body)))
-    return ORJSONResponse(body, status_code=response.status_code)
+    # Broken on purpose, at a test's request: not the sandbox's own answer.
+    return ORJSONResponse(
+        body, status_code=response.status_code, headers={INJECTED_HEADER: "wrong_type"}
+    )
 
 
 def _wrong(value: Any) -> Any:

@@ -71,7 +71,9 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_grace_period_covers_the_drain_and_probes_use_the_endpoints() -> None:
     config = _kind("ConfigMap")["data"]
-    settings = Settings.from_env(config)
+    # The credential secret comes from the Secret (a placeholder there): with
+    # Redis configured, settings refuse to start without a real one.
+    settings = Settings.from_env({**config, "GATEWAY_CREDENTIAL_SECRET": "k" * 32})
     assert settings.log_format == "json" and settings.redis_url
     pod = _kind("Deployment")["spec"]["template"]["spec"]
     assert pod["terminationGracePeriodSeconds"] > settings.drain_delay + settings.drain_seconds
