@@ -76,3 +76,8 @@ def test_redact_leaves_short_tokens_alone() -> None:
     four = Credential("API-KEY abcd")
     assert four.redact("xabcdx") == "x[redacted]x"
     assert Credential("nospace").redact("nospace here") == "[redacted] here"
+
+
+def test_redact_takes_everything_after_the_scheme_as_the_key() -> None:
+    credential = Credential("API-KEY two part key")
+    assert credential.redact("got two part key") == "got [redacted]"

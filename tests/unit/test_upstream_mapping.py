@@ -233,3 +233,12 @@ def test_resources_are_keyed_by_what_is_fetched() -> None:
     lazy = Resource.session("/{activity}/x/{session_id}/", Activity.JUMPING, "s", lazy=True)
     assert lazy.path_params == (("activity", "jumping"), ("session_id", "s")) and lazy.lazy
     assert lazy != Resource.session("/{activity}/x/{session_id}/", Activity.JUMPING, "s")
+
+
+async def test_a_wait_that_exactly_fills_the_budget_is_allowed(fake_time: FakeTime) -> None:
+    # 0.25 + 0.5 is exactly 0.75 in binary floating point: within, not past, the budget.
+    policy = RetryPolicy(attempts=5, base_delay=0.25, max_delay=1.0, total_budget=0.75)
+    async with client(failing(5), policy) as upstream:
+        with pytest.raises(UpstreamUnavailable):
+            await upstream.get("/x/", KEY)
+    assert fake_time.sleeps == [0.25, 0.5]
