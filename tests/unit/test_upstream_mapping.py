@@ -16,6 +16,7 @@ from gateway.errors import (
     BadRequest,
     Forbidden,
     GatewayError,
+    LimitExceeded,
     NotFound,
     Unauthenticated,
     UpstreamBadResponse,
@@ -50,6 +51,7 @@ def client(handler: Any, retry: RetryPolicy | None = None) -> UpstreamClient:
         (429, UpstreamUnavailable, "The session service failed (HTTP 429)."),
         (500, UpstreamUnavailable, "The session service failed (HTTP 500)."),
         (503, UpstreamUnavailable, "The session service failed (HTTP 503)."),
+        (300, UpstreamBadResponse, "The session service answered HTTP 300."),
         (302, UpstreamBadResponse, "The session service answered HTTP 302."),
         (418, UpstreamBadResponse, "The session service answered HTTP 418."),
     ],
@@ -278,3 +280,20 @@ async def test_loaded_reads_are_retried_and_carry_their_params() -> None:
     # Kept as bytes, not parsed into a list of floats.
     assert not isinstance(lazy["keypoints"]["a"], list)
     assert list(lazy["keypoints"]["a"]) == [1.0, 2.5]
+
+
+async def test_a_base_url_with_a_slash_and_the_call_bound_exactly() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    upstream = UpstreamClient("http://upstream/v1/", transport=httpx.MockTransport(handler))
+    async with upstream:
+        op = OperationUpstream(upstream, KEY, max_calls=2, max_concurrency=1)
+        await op.call("GET", "/a/")
+        await op.call("GET", "/b/")  # the second of two allowed
+        with pytest.raises(LimitExceeded):
+            await op.call("GET", "/c/")
+    assert seen == ["/v1/a/", "/v1/b/"]
