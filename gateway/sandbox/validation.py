@@ -17,8 +17,10 @@ dependency): it is imported only when validation is switched on.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -416,6 +418,11 @@ class ContractValidation:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.report = _Report()
+        # Checks still running: the report waits for them (see __call__).
+        self._pending = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._lock = threading.Lock()
         _templates()  # fail at start-up, not on the first request, if the contract is bad
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -424,6 +431,7 @@ class ContractValidation:
             return
         path: str = scope["path"]
         if path == REPORT_PATH:
+            await self._idle.wait()
             await _send_json(send, self.report.snapshot_and_clear())
             return
         method: str = scope["method"]
@@ -431,21 +439,25 @@ class ContractValidation:
         if found is None:
             await self.app(scope, receive, send)
             return
-        held: list[Message] = []
+        sent: list[Message] = []
 
-        async def hold(message: Message) -> None:
-            # Held back until checked: the test that reads the report next has
-            # then seen the verdict on everything it was answered.
-            held.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                self._check(found, held)
-                for m in held:
-                    await send(m)
-                held.clear()
+        async def keep(message: Message) -> None:
+            sent.append(message)
+            await send(message)
 
-        await self.app(scope, receive, hold)
-        for m in held:
-            await send(m)
+        # Counted before the answer leaves, so a report asked for after it
+        # waits for its verdict; checked off the event loop and after the
+        # answer, so that a large body's validation never delays the caller.
+        self._pending += 1
+        self._idle.clear()
+        try:
+            await self.app(scope, receive, keep)
+            if sent:
+                await asyncio.to_thread(self._check, found, sent)
+        finally:
+            self._pending -= 1
+            if not self._pending:
+                self._idle.set()
 
     def _check(self, found: tuple[str, bool], messages: list[Message]) -> None:
         operation, documented = found
@@ -454,8 +466,8 @@ class ContractValidation:
         if INJECTED_HEADER in headers:
             return
         status = int(start["status"])
-        self.report.checked += 1
         problems: list[str] = []
+        has_body = False
         if not documented:
             # A method the contract has not on this path: only the 405 deviation may answer.
             if status not in _ANY_OPERATION:
@@ -466,7 +478,7 @@ class ContractValidation:
             body_bytes = b"".join(m.get("body", b"") for m in _bodies(messages))
             media = headers.get("content-type", b"").decode("latin-1")
             if _validator(operation, status) is not None:
-                self.report.bodies += 1
+                has_body = True
                 if not media.startswith("application/json"):
                     problems.append(f"content-type {media!r} where the contract has JSON")
                 else:
@@ -476,10 +488,14 @@ class ContractValidation:
                         problems.append("the body is not JSON")
                     else:
                         problems += body_violations(operation, status, body)
-        if problems:
-            self.report.violations.append(
-                {"operation": operation, "status": status, "problems": problems}
-            )
+        # Checks run in worker threads: one at a time through the report.
+        with self._lock:
+            self.report.checked += 1
+            self.report.bodies += has_body
+            if problems:
+                self.report.violations.append(
+                    {"operation": operation, "status": status, "problems": problems}
+                )
 
 
 def _bodies(messages: list[Message]) -> Iterator[Message]:

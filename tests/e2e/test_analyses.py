@@ -29,7 +29,9 @@ TOTALS = "GET /running/sessions/metrics/total/"
 @pytest.fixture
 async def rest(sandbox: SandboxControl) -> AsyncIterator[httpx.AsyncClient]:
     """The upstream straight, as a partner would call it without the gateway."""
-    async with httpx.AsyncClient(base_url=sandbox.url, headers={"Authorization": ALICE}) as http:
+    async with httpx.AsyncClient(
+        base_url=sandbox.url, headers={"Authorization": ALICE}, timeout=60
+    ) as http:
         yield http
 
 

@@ -57,14 +57,18 @@ async def test_event_seen_by_one_replica_reaches_the_other(
     replicas: tuple[ServerProcess, ServerProcess], sandbox: SandboxControl
 ) -> None:
     a, b = replicas
-    sandbox.configure(processing_delay_s=1.5)
+    sandbox.configure(processing_delay_s=3600.0)  # ready when the test says so
     session_id = upload(sandbox.url)
     async with ws_client(b.url, ALICE) as on_b, ws_client(a.url, ALICE) as on_a:
         # B subscribes first and takes the lease; A then only listens.
         b_events = on_b.subscribe(SUBSCRIPTION, {"id": gid(session_id)})
         assert (await anext(b_events))["analyzedVideo"]["status"] == "PROCESSING"
-        a_events = await collect(on_a.subscribe(SUBSCRIPTION, {"id": gid(session_id)}))
-        await collect(b_events)
+        a_stream = on_a.subscribe(SUBSCRIPTION, {"id": gid(session_id)})
+        first = await anext(a_stream)
+        await until(lambda: polls(b) > 0, "B, the lease holder, polled")
+        sandbox.set_video(session_id, "ready")
+        a_events = [first, *await collect(a_stream, timeout=30)]
+        await collect(b_events, timeout=30)
     assert a_events[-1]["analyzedVideo"]["status"] == "READY"
     assert a_events[-1]["analyzedVideo"]["url"]
     assert polls(b) > 0
@@ -99,7 +103,7 @@ async def test_another_replica_takes_over_when_the_poller_dies(
     replicas: tuple[ServerProcess, ServerProcess], sandbox: SandboxControl
 ) -> None:
     a, b = replicas
-    sandbox.configure(processing_delay_s=6.0)
+    sandbox.configure(processing_delay_s=3600.0)  # ready when the test says so
     session_id = upload(sandbox.url)
     async with ws_client(a.url, ALICE) as on_a:
         async with ws_client(b.url, ALICE) as on_b:
@@ -113,6 +117,7 @@ async def test_another_replica_takes_over_when_the_poller_dies(
         # The lease (2 s in tests) runs out and A takes over the polling: the
         # event is A's first poll (how soon is a figure for bench/, not a test).
         await until(lambda: polls(a) > 0, "A took over the polling")
+        sandbox.set_video(session_id, "ready")
         rest = await collect(a_events, timeout=30)
     assert rest[-1]["analyzedVideo"]["status"] == "READY"
 

@@ -30,6 +30,7 @@ def jumping(session_id: str) -> str:
 async def test_gql_client_gets_ready_event_then_completion(
     gateway_server: ServerProcess, sandbox: SandboxControl, subprotocol: str
 ) -> None:
+    sandbox.configure(processing_delay_s=3600.0)  # ready when the test says so
     session_id = upload(sandbox.url)
     transport = WebsocketsTransport(
         url=gateway_server.url.replace("http", "ws") + "/graphql",
@@ -41,6 +42,8 @@ async def test_gql_client_gets_ready_event_then_completion(
         request = GraphQLRequest(SUBSCRIPTION, variable_values={"id": jumping(session_id)})
         async for event in session.subscribe(request):
             events.append(event["analyzedVideo"])
+            if len(events) == 1:
+                sandbox.set_video(session_id, "ready")
     # The generator ended on its own: the server completed the subscription.
     statuses = [e["status"] for e in events]
     assert statuses[0] == "PROCESSING"
@@ -53,6 +56,7 @@ async def test_http_multipart_subscription(
     gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     """Clients without WebSockets subscribe over plain HTTP (multipart/mixed)."""
+    sandbox.configure(processing_delay_s=3600.0)  # ready when the test says so
     session_id = upload(sandbox.url)
     async with httpx.AsyncClient(base_url=gateway_server.url, timeout=15) as http:
         async with http.stream(
@@ -69,6 +73,8 @@ async def test_http_multipart_subscription(
             body = ""
             async for chunk in response.aiter_text():
                 body += chunk
+                if '"PROCESSING"' in body and not body.count('"READY"'):
+                    sandbox.set_video(session_id, "ready")
     assert '"status":"PROCESSING"' in body.replace(" ", "")
     assert '"status":"READY"' in body.replace(" ", "")
 

@@ -77,3 +77,8 @@ def test_redact_masks_short_keys_wholesale() -> None:
     credential = Credential("API-KEY abc")
     assert "abc" not in credential.redact("abcdef API-KEY abc")
     assert "nospace" not in Credential("nospace").redact("nospace here")
+
+
+def test_redact_takes_everything_after_the_scheme_as_the_key() -> None:
+    credential = Credential("API-KEY two part key")
+    assert "two part key" not in credential.redact("got two part key")

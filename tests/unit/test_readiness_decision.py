@@ -93,8 +93,9 @@ async def test_other_refusals_and_odd_bodies_are_errors_not_states() -> None:
     with pytest.raises(NotFound):
         await video_state_from(_answer(NotFound("gone")))
     for body in ([URL], 1):
-        with pytest.raises(UpstreamBadResponse):
+        with pytest.raises(UpstreamBadResponse) as info:
             await video_state_from(_answer(body))
+        assert str(info.value) == "The analyzed-video answer is not a JSON object."
     # A bare JSON string is one reading of the contract: the URL itself.
     assert await video_state_from(_answer(URL)) == VideoState(VideoStatus.READY, URL)
 
@@ -143,9 +144,11 @@ async def test_check_stops_at_details_that_refuse_or_break_the_contract() -> Non
     ):
         upstream = Upstream(details, httpx.Response(200, json={"analyzed_video_url": URL}))
         async with upstream.client() as client:
-            with pytest.raises(error):
+            with pytest.raises(error) as info:
                 await check_video_state(client, KEY, Activity.JUMPING, "s3")
         assert len(upstream.calls) == 1, upstream.calls
+        if error is UpstreamBadResponse:
+            assert str(info.value) == "The session's details are not a JSON object."
 
 
 async def test_read_polls_the_video_endpoint_only() -> None:

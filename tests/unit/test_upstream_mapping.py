@@ -4,6 +4,7 @@ mutants that survived the first mutation run: see pyproject's [tool.mutmut])."""
 from __future__ import annotations
 
 import types
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from gateway.errors import (
     BadRequest,
     Forbidden,
     GatewayError,
+    LimitExceeded,
     NotFound,
     Unauthenticated,
     UpstreamBadResponse,
@@ -52,6 +54,7 @@ def client(handler: Any, retry: RetryPolicy | None = None) -> UpstreamClient:
         (429, UpstreamUnavailable, "The session service failed (HTTP 429)."),
         (500, UpstreamUnavailable, "The session service failed (HTTP 500)."),
         (503, UpstreamUnavailable, "The session service failed (HTTP 503)."),
+        (300, UpstreamBadResponse, "The session service answered HTTP 300."),
         (302, UpstreamBadResponse, "The session service answered HTTP 302."),
         (418, UpstreamBadResponse, "The session service answered HTTP 418."),
     ],
@@ -246,3 +249,58 @@ async def test_a_wait_that_exactly_fills_the_budget_is_allowed(fake_time: FakeTi
         with pytest.raises(UpstreamUnavailable):
             await upstream.get("/x/", KEY)
     assert fake_time.sleeps == [0.25, 0.5]
+
+
+async def test_loaded_reads_are_retried_and_carry_their_params() -> None:
+    """A resource is a read: retried on 503 even when its method is POST (a report),
+    with its query params; an uncached call passes on exactly what it is given."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) in (1, 3):
+            return httpx.Response(503, json={"error": "busy"})
+        return httpx.Response(200, json={"keypoints": {"a": [1.0, 2.5]}})
+
+    policy = RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.001, total_budget=1.0)
+    async with client(handler, policy) as upstream:
+        op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=2)
+        report = Resource("POST", "/r/{session_id}/", (("session_id", "s1"),), (("lang", "ru"),))
+        assert await op.load(report) == {"keypoints": {"a": [1.0, 2.5]}}
+        body = await op.call(
+            "POST", "/w/", json={"title": "t"}, params={"is_jump": True}, idempotent=True
+        )
+        assert body == {"keypoints": {"a": [1.0, 2.5]}}  # parsed whole: lazy only if asked
+        lazy = await op.load(
+            replace(
+                Resource.session("/{activity}/e/{session_id}/", Activity.JUMPING, "s"), lazy=True
+            )
+        )
+    assert [(r.method, r.url.path, r.url.query) for r in seen] == [
+        ("POST", "/r/s1/", b"lang=ru"),
+        ("POST", "/r/s1/", b"lang=ru"),
+        ("POST", "/w/", b"is_jump=true"),
+        ("POST", "/w/", b"is_jump=true"),
+        ("GET", "/jumping/e/s/", b""),
+    ]
+    assert seen[2].content == b'{"title":"t"}'
+    # Kept as bytes, not parsed into a list of floats.
+    assert not isinstance(lazy["keypoints"]["a"], list)
+    assert list(lazy["keypoints"]["a"]) == [1.0, 2.5]
+
+
+async def test_a_base_url_with_a_slash_and_the_call_bound_exactly() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={})
+
+    upstream = UpstreamClient("http://upstream/v1/", transport=httpx.MockTransport(handler))
+    async with upstream:
+        op = OperationUpstream(upstream, KEY, max_calls=2, max_concurrency=1)
+        await op.call("GET", "/a/")
+        await op.call("GET", "/b/")  # the second of two allowed
+        with pytest.raises(LimitExceeded):
+            await op.call("GET", "/c/")
+    assert seen == ["/v1/a/", "/v1/b/"]
