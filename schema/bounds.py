@@ -31,6 +31,7 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -247,6 +248,13 @@ def create_bounds_rule(limits: OperationLimits) -> type[ValidationRule]:
     return OperationBounds
 
 
+@functools.cache
+def _validation_cache(maxsize: int | None) -> Any:
+    """One validation cache per size, shared by every operation (as Strawberry's
+    ``ParserCache`` shares its parse cache)."""
+    return functools.lru_cache(maxsize=maxsize)(validate_document)
+
+
 class BoundsFirstValidation(SchemaExtension):
     """Validation with the bounds checked first, each text validated once.
 
@@ -258,7 +266,8 @@ class BoundsFirstValidation(SchemaExtension):
 
     def __init__(self, limits: OperationLimits, maxsize: int | None = None) -> None:
         self._limits = limits
-        self._validate = functools.lru_cache(maxsize=maxsize)(validate_document)
+        # Strawberry builds an extension per operation: the cache must outlive it.
+        self._validate = _validation_cache(maxsize)
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
