@@ -252,7 +252,11 @@ def create_bounds_rule(limits: OperationLimits) -> type[ValidationRule]:
 def _validation_cache(maxsize: int | None) -> Any:
     """One validation cache per size, shared by every operation (as Strawberry's
     ``ParserCache`` shares its parse cache)."""
-    return functools.lru_cache(maxsize=maxsize)(validate_document)
+
+    def validate(schema: Any, document: Any, rules: Any) -> Any:
+        return validate_document(schema, document, rules)
+
+    return functools.lru_cache(maxsize=maxsize)(validate)
 
 
 class BoundsFirstValidation(SchemaExtension):
