@@ -99,7 +99,10 @@ async def test_an_upload_is_bounded_as_it_streams(
         )
         sent, head = await _stream_until_answered(gateway.port, headers, prefix)
         assert head.startswith(b"HTTP/1.1 413"), head
-        assert 2 * LIMIT <= sent < TOTAL // 4, sent
+        # What the client managed to write before it read the answer includes the
+        # kernel's socket buffers and, on a busy machine, whatever it wrote before
+        # it was scheduled to read: well short of the whole, not a tight figure.
+        assert 2 * LIMIT <= sent < TOTAL // 2, sent
         # Nothing reached the upstream.
         assert sandbox.calls() == 0
         assert gateway.alive()
