@@ -29,32 +29,39 @@ def _load(name: str) -> dict[str, Any] | None:
 
 def _overhead(ax: Any, data: dict[str, Any]) -> None:
     results = data["results"]
-    labels = [f"{r['operation'].split(' (')[0]}\nc={r['concurrency']}" for r in results]
+    short = {"one": "1 session", "one of": "3 kinds", "10-session": "list of 10", "session": "page"}
+    short["full"] = "export"
+
+    def label(shape: str) -> str:
+        key = "one of" if shape.startswith("one of") else shape.split()[0]
+        return short.get(key, shape[:10])
+
+    labels = [f"{label(r['shape'])}\nc={r['concurrency']}" for r in results]
     xs = range(len(results))
     width = 0.38
     ax.bar(
         [x - width / 2 for x in xs],
-        [r["direct"]["p50_ms"] for r in results],
+        [r["direct"]["per_s"] for r in results],
         width,
         label="direct REST (httpx)",
     )
     ax.bar(
         [x + width / 2 for x in xs],
-        [r["gateway"]["p50_ms"] for r in results],
+        [r["gateway"]["per_s"] for r in results],
         width,
         label="through the gateway",
     )
     for x, r in zip(xs, results, strict=True):
         ax.annotate(
-            f"{r['ratio_p50']:.2f}x",
-            (x + width / 2, r["gateway"]["p50_ms"]),
+            f"{r['gateway']['per_s'] / r['direct']['per_s']:.2f}x",
+            (x + width / 2, r["gateway"]["per_s"]),
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=7,
         )
-    ax.set_xticks(list(xs), labels, fontsize=8)
-    ax.set_ylabel("median latency (ms)")
-    ax.set_title(f"Overhead (upstream latency {data['latency_ms']:.0f} ms)")
+    ax.set_xticks(list(xs), labels, fontsize=6, rotation=45)
+    ax.set_ylabel("operations per second")
+    ax.set_title(f"Fan-out sweep (upstream latency {data['latency_ms']:.0f} ms)")
     ax.legend(fontsize=8)
 
 
