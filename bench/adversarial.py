@@ -18,8 +18,9 @@ validated off the event loop by the gateway: their time is CPU, not a stall.
     wide aliases        `a0: __typename a1: __typename ...`
     many directives     `__typename @skip(if: false) @skip(if: false) ...`
     long variable lists `query ($v0: Int, $v1: Int, ...)`
-    repeated fields     `{ __typename __typename ... }`: within every bound, and
-                        quadratic in graphql-core's OverlappingFieldsCanBeMerged
+    repeated fields     `{ __typename __typename ... }`, `{ session { id } session { id } ... }`
+                        and fragments spread side by side: quadratic in graphql-core's
+                        OverlappingFieldsCanBeMerged, bounded by the merge-cost estimate
 
 It prints the maximum (and median) milliseconds per family, the largest
 document, and how the documents ended (valid, or refused with which code).
@@ -89,6 +90,17 @@ def repeated_fields(n: int) -> str:
     return f"{{ s{next(_salt)}: __typename " + "__typename " * n + "}"
 
 
+def repeated_nested_fields(n: int) -> str:
+    return f"{{ s{next(_salt)}: __typename " + 'node(id: "x") { id } ' * n + "}"
+
+
+def fragments_side_by_side(n: int) -> str:
+    salt = next(_salt)
+    spreads = " ".join(f"...F{i}_{salt}" for i in range(n))
+    fragments = " ".join(f"fragment F{i}_{salt} on Query {{ __typename }}" for i in range(n))
+    return f"{{ {spreads} }} {fragments}"
+
+
 FAMILIES: dict[str, list[Callable[[], str]]] = {
     "fragment fan-out": [lambda n=n: fan_out(n) for n in (4, 8, 12, 16, 20, 30, 40, 60, 100)],
     "deep nesting": [
@@ -100,7 +112,11 @@ FAMILIES: dict[str, list[Callable[[], str]]] = {
     "long variable lists": [
         lambda n=n: long_variable_lists(n) for n in (10, 50, 100, 101, 200, 400, 600, 2000)
     ],
-    "repeated fields": [lambda n=n: repeated_fields(n) for n in (10, 50, 100, 200, 400, 999)],
+    "repeated fields": [
+        *(lambda n=n: repeated_fields(n) for n in (10, 50, 100, 200, 400, 999)),
+        *(lambda n=n: repeated_nested_fields(n) for n in (10, 20, 30, 40, 80, 140)),
+        *(lambda n=n: fragments_side_by_side(n) for n in (10, 20, 30, 40, 80)),
+    ],
 }
 
 

@@ -18,11 +18,15 @@ definitions are bounded too, since those rules' work grows with them.
 
 One of those rules can't be made linear: graphql-core's
 OverlappingFieldsCanBeMerged compares fields that share a response name
-pairwise, so a 10 KB document of a thousand `__typename` within every bound
-takes a tenth of a second. A document of more than :data:`INLINE_FIELDS`
-fields is therefore validated in a worker thread, under a deadline, so that
-the event loop keeps serving meanwhile (the GIL is handed back every few
-milliseconds); past the deadline it is refused.
+pairwise (and each pair's sub-selections, and every pair of fragments spread
+side by side), so a 10 KB document of a thousand `__typename` takes a tenth
+of a second, and 240 `session { id }` a quarter. Its work is therefore
+estimated here, in one pass over the merged selections, as the number of
+pairs it will compare (:func:`merge_cost`), and bounded like the rest. A
+document of more than :data:`INLINE_FIELDS` fields is also validated in a
+worker thread, under a deadline, so that the event loop keeps serving
+meanwhile (the GIL is handed back every few milliseconds); past the deadline
+it is refused.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 __all__ = [
+    "DEFAULT_MERGE_COST",
     "INLINE_FIELDS",
     "VALIDATION_DEADLINE",
     "BoundsFirstValidation",
@@ -56,6 +61,7 @@ __all__ = [
     "OperationLimits",
     "bound_errors",
     "create_bounds_rule",
+    "merge_cost",
     "operation_costs",
 ]
 
@@ -65,6 +71,13 @@ _LIMIT = {"code": "LIMIT_EXCEEDED"}
 # loop, and refused if that takes longer than the deadline (seconds).
 INLINE_FIELDS = 100
 VALIDATION_DEADLINE = 2.0
+
+DEFAULT_MERGE_COST = 3000
+# What one compared pair costs, relative to two leaf fields of one name: a pair
+# with sub-selections collects and compares those too, and a pair of fragments
+# compares their field maps.
+_NESTED_PAIR = 10
+_FRAGMENT_PAIR = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,11 @@ class OperationLimits:
     max_directives: int
     max_variables: int
     max_nesting: int
+    # Pairs OverlappingFieldsCanBeMerged compares (see merge_cost), weighted:
+    # the default keeps a document within it near 10 ms of validation at
+    # worst (bench/adversarial.py). Selecting one field seventy times in one
+    # place, or spreading twenty fragments side by side, stays within it.
+    max_merge_cost: int = DEFAULT_MERGE_COST
 
 
 class _Costing:
@@ -169,6 +187,79 @@ def operation_costs(document: DocumentNode) -> dict[str, OperationCost]:
     }
 
 
+class _Merging:
+    """The merged form of selection sets, as OverlappingFieldsCanBeMerged sees it.
+
+    Fields of one response name in one place (directly, in inline fragments or
+    in spread fragments) are compared pairwise, and their sub-selections are
+    merged and compared in turn; fragments spread side by side are compared
+    pairwise. The walk spreads fragments wherever they're used, so it is only
+    run on an operation whose expanded size is already within bounds.
+    """
+
+    def __init__(self, fragments: dict[str, FragmentDefinitionNode], budget: int) -> None:
+        self._fragments = fragments
+        self._budget = budget
+        self.cost = 0
+
+    def sets(self, selection_sets: list[SelectionSetNode]) -> None:
+        groups: dict[str, list[SelectionSetNode | None]] = {}
+        spread: set[str] = set()
+        for selection_set in selection_sets:
+            self._collect(selection_set, groups, spread, set())
+        pairs = len(spread) * (len(spread) - 1) // 2
+        self.cost += _FRAGMENT_PAIR * pairs
+        for subs in groups.values():
+            nested = [sub for sub in subs if sub is not None]
+            pairs = len(subs) * (len(subs) - 1) // 2
+            self.cost += (_NESTED_PAIR if nested else 1) * pairs
+            if self.cost > self._budget:
+                return  # refused already: no need to know by how much
+            if nested:
+                self.sets(nested)
+
+    def _collect(
+        self,
+        node: SelectionSetNode,
+        groups: dict[str, list[SelectionSetNode | None]],
+        spread: set[str],
+        open_fragments: set[str],
+    ) -> None:
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                name = (selection.alias or selection.name).value
+                groups.setdefault(name, []).append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                self._collect(selection.selection_set, groups, spread, open_fragments)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                definition = self._fragments.get(name)
+                spread.add(name)
+                # Unknown fragments and cycles are other rules' errors.
+                if definition is not None and name not in open_fragments:
+                    open_fragments.add(name)
+                    self._collect(definition.selection_set, groups, spread, open_fragments)
+                    open_fragments.discard(name)
+
+
+def merge_cost(document: DocumentNode, budget: int | None = None) -> int:
+    """About how many pairs OverlappingFieldsCanBeMerged compares in ``document``
+    (weighted: see ``_NESTED_PAIR``), counting stopped once past ``budget``.
+
+    The walk spreads fragments: call it only on a document whose expanded field
+    count (:func:`operation_costs`) is already bounded.
+    """
+    definitions = document.definitions
+    merging = _Merging(
+        {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)},
+        budget if budget is not None else 2**62,
+    )
+    for definition in definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            merging.sets([definition.selection_set])
+    return merging.cost
+
+
 def bound_errors(document: DocumentNode, limits: OperationLimits) -> list[GraphQLError]:
     """What ``document`` exceeds, as ``LIMIT_EXCEEDED`` errors (none: within bounds)."""
     try:
@@ -205,6 +296,17 @@ def _bound_errors(
             f"fragments are spread. Allowed: {limits.max_fields}",
             extensions=_LIMIT,
         )
+    # Only within the field bound: the walk spreads fragments, so it is as
+    # large as the expansion.
+    if total.fields <= limits.max_fields:
+        merging = merge_cost(document, limits.max_merge_cost)
+        if merging > limits.max_merge_cost:
+            yield GraphQLError(
+                "The operation selects the same response names (or spreads fragments) "
+                "side by side too often to be merged cheaply: select each field once "
+                f"per place. Merge cost over {limits.max_merge_cost}",
+                extensions=_LIMIT,
+            )
     # Directives where they are written (a fragment's once), and variables.
     written = sum(
         len(getattr(node, "directives", None) or ())

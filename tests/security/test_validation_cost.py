@@ -75,3 +75,32 @@ async def test_directives_and_variables_are_bounded_before_the_rules(
     for document in (directives, variables, inline):
         body = await gql.execute(document, key=None)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"], body
+
+
+async def test_fields_merged_pairwise_are_bounded(gql: GraphQLClient) -> None:
+    # graphql-core compares fields of one response name pairwise: a thousand
+    # `__typename` (10 KB, within every other bound) cost a tenth of a second,
+    # 240 `session { id }` a quarter. Both are refused before that rule runs.
+    repeated = "{ " + "__typename " * 900 + "}"
+    nested = "{ " + "session { id } " * 120 + "}"
+    side_by_side = (
+        "{ "
+        + " ".join(f"...F{i}" for i in range(60))
+        + " } "
+        + " ".join(f"fragment F{i} on Query {{ __typename }}" for i in range(60))
+    )
+    for document in (repeated, nested, side_by_side):
+        body = await gql.execute(document, key=None)
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"], body
+        assert "merged" in body["errors"][0]["message"]
+
+
+async def test_fragments_side_by_side_as_clients_write_them_still_run(
+    gql: GraphQLClient,
+) -> None:
+    # Apollo adds `__typename` to every selection set, and an app spreads a
+    # fragment per component: twelve side by side merge as before.
+    fragments = " ".join(f"fragment F{i} on Query {{ __typename }}" for i in range(12))
+    spreads = " ".join(f"...F{i}" for i in range(12))
+    body = await gql.execute(f"{{ __typename {spreads} }} {fragments}")
+    assert body == {"data": {"__typename": "Query"}}
