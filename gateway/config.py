@@ -110,6 +110,12 @@ class Settings:
     # One operation's answer: estimated as its heavy parts are built, and
     # checked as it is written (a full 10,000-frame export is about 4 MB).
     max_response_bytes: int = 16 * 1024 * 1024
+    # The same answer estimated before the operation runs (schema/estimate.py),
+    # from assumed frame and series counts: above this, refused before any
+    # upstream call. Generous, as the assumptions are.
+    max_response_estimate: int = 64 * 1024 * 1024
+    # Pairs of fields graphql-core's merging rule compares (schema/bounds.py).
+    max_merge_cost: int = 3000
     # A GraphQL request's body; an upload's (multipart) has its own bound.
     max_request_bytes: int = 1024 * 1024
     max_upload_bytes: int = 512 * 1024 * 1024

@@ -66,6 +66,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_directives=settings.max_directives,
         max_variables=settings.max_variables,
         max_nesting=settings.max_nesting,
+        max_merge_cost=settings.max_merge_cost,
+        max_response_estimate=settings.max_response_estimate,
     )
     # Built once, so that the validation cache's key (which holds them) is stable.
     rules: list[type[ASTValidationRule]] = []

@@ -52,6 +52,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from schema.estimate import ASSUMED_FRAMES, estimate_bytes
+
 __all__ = [
     "DEFAULT_MERGE_COST",
     "INLINE_FIELDS",
@@ -123,6 +125,8 @@ class OperationLimits:
     # worst (bench/adversarial.py). Selecting one field seventy times in one
     # place, or spreading twenty fragments side by side, stays within it.
     max_merge_cost: int = DEFAULT_MERGE_COST
+    # The answer's size estimated before execution (schema/estimate.py); None: unchecked.
+    max_response_estimate: int | None = None
 
 
 class _Costing:
@@ -407,8 +411,31 @@ class BoundsFirstValidation(SchemaExtension):
                             extensions=_LIMIT,
                         )
                     ]
+        if not errors and self._limits.max_response_estimate is not None:
+            errors = self._estimate_errors(self._limits.max_response_estimate)
         context.pre_execution_errors = errors
         yield
+
+    def _estimate_errors(self, limit: int) -> list[GraphQLError]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        estimated = estimate_bytes(
+            context.schema._schema,
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+        )
+        if estimated <= limit:
+            return []
+        return [
+            GraphQLError(
+                f"This operation's answer is estimated at {estimated / 2**20:.1f} MiB, over "
+                f"the {limit / 2**20:.0f} MiB one operation may answer (where `frames` "
+                f"doesn't say, an export is assumed to have {ASSUMED_FRAMES} frames): "
+                "select fewer sessions, series (`names`) or frames (`frames`).",
+                extensions=_LIMIT,
+            )
+        ]
 
 
 def _count(n: int) -> str:

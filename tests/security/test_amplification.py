@@ -3,9 +3,11 @@
 Ten aliases of `nodes(36 ids) { export { keypoints angles } }` over
 1,000-frame exports made 36 upstream calls (well within the call budget) and
 a 138 MB answer; fifteen made 207 MB with an RSS peak of 849 MB. Now the
-answer's size is charged as its series are built: past
-GATEWAY_MAX_RESPONSE_BYTES (16 MiB) the fields that would cross it fail with
-LIMIT_EXCEEDED and nothing more is built.
+answer's size is estimated before the operation runs (355 MiB for those ten
+aliases, over GATEWAY_MAX_RESPONSE_ESTIMATE's 64 MiB: refused before any
+upstream call), and what the estimate lets through is charged as its series
+are built: past GATEWAY_MAX_RESPONSE_BYTES (16 MiB) the fields that would
+cross it fail with LIMIT_EXCEEDED and nothing more is built.
 """
 
 from __future__ import annotations
@@ -45,18 +47,19 @@ def gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerPro
     server.stop()
 
 
-async def test_an_amplified_answer_stops_at_the_budget(
-    gateway: ServerProcess, sandbox: SandboxControl
-) -> None:
-    sandbox.configure(export_frames=FRAMES)
+def nodes_query(aliases: int) -> str:
     ids = ", ".join(f'"{global_id(r)}"' for r in seeded("alice"))
-    query = (
+    return (
         "{ "
         + " ".join(
-            f"a{i}: nodes(ids: [{ids}]) {{ ... on Session {{ {EXPORT} }} }}" for i in range(ALIASES)
+            f"a{i}: nodes(ids: [{ids}]) {{ ... on Session {{ {EXPORT} }} }}" for i in range(aliases)
         )
         + " }"
     )
+
+
+async def answer_with_peak_rss(gateway: ServerProcess, query: str) -> tuple[httpx.Response, int]:
+    """The gateway's answer, and how much its resident memory grew meanwhile."""
     process = psutil.Process(gateway.pid)
     baseline = process.memory_info().rss
     peak = baseline
@@ -80,11 +83,35 @@ async def test_an_amplified_answer_stops_at_the_budget(
         f"answer {len(response.content) / 2**20:.1f} MB, "
         f"RSS {baseline / 2**20:.0f} MB -> peak {peak / 2**20:.0f} MB"
     )
+    return response, peak - baseline
+
+
+async def test_an_amplified_operation_is_refused_before_any_call(
+    gateway: ServerProcess, sandbox: SandboxControl
+) -> None:
+    sandbox.configure(export_frames=FRAMES)
+    response, growth = await answer_with_peak_rss(gateway, nodes_query(ALIASES))
+    body = response.json()
+    assert "data" not in body  # a request error: refused before execution
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"]
+    assert "estimated" in body["errors"][0]["message"]
+    assert sandbox.calls() == 0
+    assert growth < RSS_GROWTH_BOUND
+    sandbox.configure(export_frames=None)
+
+
+async def test_an_answer_the_estimate_lets_through_stops_at_the_budget(
+    gateway: ServerProcess, sandbox: SandboxControl
+) -> None:
+    # One alias is estimated at 35 MiB (1,000 frames assumed), within the
+    # estimate's bound; at 2,000 real frames its answer would be about 30 MB.
+    sandbox.configure(export_frames=FRAMES * 2)
+    response, growth = await answer_with_peak_rss(gateway, nodes_query(1))
     assert len(response.content) <= Settings().max_response_bytes
     codes = {e["extensions"]["code"] for e in response.json()["errors"]}
     assert codes == {"LIMIT_EXCEEDED"}
     assert sandbox.calls() == len(seeded("alice"))  # each export once: it proves the session
-    assert peak - baseline < RSS_GROWTH_BOUND
+    assert growth < RSS_GROWTH_BOUND
     sandbox.configure(export_frames=None)
 
 
