@@ -142,6 +142,7 @@ def run(repeat: int) -> Iterator[dict[str, object]]:
         max_directives=settings.max_directives,
         max_variables=settings.max_variables,
         max_nesting=settings.max_nesting,
+        max_merge_cost=settings.max_merge_cost,
     )
     check(schema, limits, "{ __typename }", settings.max_tokens)  # warm up
     for family, makers in FAMILIES.items():
