@@ -13,8 +13,9 @@ Three guards sit around each upstream call, outermost first::
   :mod:`gateway.endpoints`), from ``purgatory``. It opens after ``threshold``
   consecutive calls failed as unavailable (after their retries), fails fast
   with :class:`CircuitOpen` (``UPSTREAM_UNAVAILABLE`` with
-  ``extensions.retryAfter``) for ``ttl`` seconds, then lets calls through
-  half-open: the first success closes it, a failure opens it again.
+  ``extensions.retryAfter``) for ``ttl`` seconds, then lets one call through
+  half-open (the others fail fast meanwhile, as if still open): its success
+  closes it, its failure opens it again.
 - :class:`Singleflight`: identical GETs (same credential, path, parameters)
   in flight at once share one upstream call, across operations.
 - :class:`ResponseCache`: answers kept ``ttl`` seconds per credential
@@ -141,6 +142,10 @@ class Breakers:
         )
         # How often a breaker opened (from closed or half-open), for metrics and tests.
         self.opened = 0
+        # Families whose half-open probe is in flight: purgatory would let
+        # every call through half-open, so a recovering upstream would meet
+        # the whole backlog at once.
+        self._probing: set[str] = set()
         # Told (family, new state) at each change: the metrics' hook.
         self.on_change: Callable[[str, str], None] | None = None
         self._factory.add_listener(self._on_event)
@@ -157,17 +162,31 @@ class Breakers:
 
     async def call(self, family: str, call: Callable[[], Awaitable[T]]) -> T:
         breaker = await self._factory.get_breaker(family)
+        context = breaker.context
+        probe = context.state == "half-opened" or (
+            context.state == "opened" and time.time() > (context.opened_at or 0) + context.ttl
+        )
+        if probe and family in self._probing:
+            raise _open(0.0)
+        if probe:
+            self._probing.add(family)
         try:
             async with breaker:
                 result = await call()
         except OpenedState as exc:
-            retry_after = exc.opened_at + breaker.context.ttl - time.time()
-            raise CircuitOpen(
-                "The session service is failing; the gateway stopped calling it for a "
-                "moment. Try again later.",
-                retry_after=max(0.0, retry_after),
-            ) from None
+            raise _open(exc.opened_at + context.ttl - time.time()) from None
+        finally:
+            if probe:
+                self._probing.discard(family)
         return result
+
+
+def _open(retry_after: float) -> CircuitOpen:
+    return CircuitOpen(
+        "The session service is failing; the gateway stopped calling it for a "
+        "moment. Try again later.",
+        retry_after=max(0.0, retry_after),
+    )
 
 
 class _LeaderGone(Exception):

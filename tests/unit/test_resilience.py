@@ -22,6 +22,7 @@ from tests.sandbox.contract import contract, operations
 
 ALICE = Credential("API-KEY alice-key-1")
 BOB = Credential("API-KEY bob-key-22")
+CAROL = Credential("API-KEY carol-key-333")
 FAST = RetryPolicy(attempts=5, base_delay=0.0005, max_delay=0.001, total_budget=2.0)
 LISTING = "/session-management/sessions/"
 EXPORT = routes.EXPORT
@@ -159,6 +160,43 @@ async def test_breaker_opens_fails_fast_then_probes_and_closes() -> None:
         await asyncio.sleep(0.35)  # past the ttl: half-open, the next call probes
         assert await upstream.get(LISTING, ALICE) == {"ok": True}
         assert await upstream.resilience.breakers.state("listing") == "closed"
+
+
+async def test_half_open_lets_one_probe_through_and_the_rest_fail_fast() -> None:
+    calls = 0
+    up = False
+    release = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if not up:
+            return httpx.Response(503)
+        await release.wait()
+        return httpx.Response(200, json={"ok": True})
+
+    async with client(handler, breaker_threshold=2, breaker_ttl=0.3) as upstream:
+        for _ in range(2):
+            with pytest.raises(UpstreamUnavailable):
+                await upstream.get(LISTING, ALICE)
+        assert await upstream.resilience.breakers.state("listing") == "opened"
+        up = True
+        await asyncio.sleep(0.35)
+        before = calls
+        # The probe (Alice) waits on the recovering upstream; Bob and Carol's
+        # reads of the same family meanwhile fail fast, with no call.
+        probe = asyncio.create_task(upstream.get(LISTING, ALICE))
+        await asyncio.sleep(0.05)
+        for key in (BOB, CAROL):
+            with pytest.raises(CircuitOpen):
+                await upstream.get(LISTING, key)
+        assert calls == before + 1
+        release.set()
+        assert await probe == {"ok": True}
+        assert await upstream.resilience.breakers.state("listing") == "closed"
+        # Closed again: everyone's calls go out.
+        assert await upstream.get(LISTING, BOB) == {"ok": True}
+        assert calls == before + 2
 
 
 async def test_errors_of_the_caller_do_not_open_the_breaker() -> None:
