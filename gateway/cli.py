@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the gateway")
     for knob in knobs():
         if knob.flag is not None:
-            options = {"choices": list(FLAVORS)} if knob is _FLAVOR else {}
+            options = {"choices": list(FLAVORS)} if knob.name == _FLAVOR.name else {}
             _add_setting_flag(serve, knob, **options)
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
@@ -116,7 +116,7 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings.from_env(None, **flags)
     except InvalidSetting as exc:
         # The message names the variable or flag; a traceback would bury it.
-        sys.exit(f"session-gateway: {exc}")
+        sys.exit("\n".join(f"session-gateway: {line}" for line in str(exc).splitlines()))
     if settings.sandbox and settings.sandbox_flavor not in FLAVORS:
         sys.exit(f"GATEWAY_SANDBOX_FLAVOR: expected one of {', '.join(FLAVORS)}")
     if settings.sandbox and args.upstream_url is None:

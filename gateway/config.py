@@ -358,8 +358,8 @@ class Settings(BaseSettings):
     ws_max_per_address: int = Field(
         100,
         ge=0,
-        description="open WebSockets per client address (`0`: no bound); behind a proxy "
-        "every client has the proxy's address: raise it there",
+        description="open WebSockets per client address (`0`: no bound); behind a proxy, "
+        "where every client has the proxy's address, raise it or set `0`",
     )
     ws_max_per_key: int = Field(50, ge=0, description="open WebSockets per key (`0`: no bound)")
     ws_init_timeout: float = Field(
