@@ -523,9 +523,15 @@ class _Environment(EnvSettingsSource):
         super().__init__(Settings)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        parts = {f"{ENV_PREFIX}{name}".lower() for name in _PARTS}
-        # GATEWAY_WATCH itself was never a setting (only its fields are).
-        return {k.lower(): v for k, v in self._given.items() if k.lower() not in parts}
+        # Not settings: GATEWAY_WATCH and GATEWAY_RETRY themselves (only
+        # their fields are), and GATEWAY_TRACES_EXPORTER and the like (read
+        # from the other tool's variable only).
+        ignored = {
+            f"{ENV_PREFIX}{name}".lower()
+            for name, field in Settings.model_fields.items()
+            if name in _PARTS or field.validation_alias is not None
+        }
+        return {k.lower(): v for k, v in self._given.items() if k.lower() not in ignored}
 
     def __call__(self) -> dict[str, Any]:
         values = super().__call__()
