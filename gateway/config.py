@@ -300,11 +300,15 @@ class Settings(BaseSettings):
     # Several replicas.
     redis_url: OptionalText = Field(
         None,
+        # A repr goes to logs and tracebacks: never the secret (or a URL's password).
+        repr=False,
         description="Redis shared by replicas, e.g. `redis://127.0.0.1:6379/0`",
         json_schema_extra=_shown("none (in-memory)", flag="--redis-url"),
     )
     credential_secret: str = Field(
         DEFAULT_CREDENTIAL_SECRET,
+        # A repr goes to logs and tracebacks: never the secret (or a URL's password).
+        repr=False,
         description="keys broker names to credentials and signs broker messages; with Redis, "
         f"required: {MIN_CREDENTIAL_SECRET_LENGTH}+ random characters, the same on every replica",
         json_schema_extra=_shown("a built-in value"),
@@ -403,7 +407,10 @@ class Settings(BaseSettings):
         description="automatic persisted queries kept per process (shared through Redis when set)",
     )
     metrics_token: OptionalText = Field(
-        None, description="when set, `/metrics` answers only `Authorization: Bearer <token>`"
+        None,
+        # A repr goes to logs and tracebacks: never the secret (or a URL's password).
+        repr=False,
+        description="when set, `/metrics` answers only `Authorization: Bearer <token>`",
     )
 
     # Shutdown: on SIGTERM /readyz answers 503 at once; new requests are still

@@ -260,8 +260,12 @@ def test_the_secret_is_never_echoed() -> None:
         "GATEWAY_PORT": "abc",
     }
     message = refusal(env)
-    for value in ("hunter2", "too-short-to-use", "metrics-token-value"):
+    shown = repr(
+        Settings.from_env({**env, "GATEWAY_PORT": "1", "GATEWAY_CREDENTIAL_SECRET": SECRET})
+    )
+    for value in ("hunter2", "too-short-to-use", "metrics-token-value", SECRET):
         assert value not in message
+        assert value not in shown
 
 
 def test_settings_survive_the_hand_over_to_workers() -> None:
