@@ -95,8 +95,8 @@ _BOOLEAN_WORDS = "true/false, 1/0, yes/no or on/off"
 
 
 def _boolean(value: object) -> object:
-    # Pydantic also takes t/f/y/n; Starlette's Config and the README promise
-    # these eight words, and anything else ("enabled") is refused, not guessed.
+    # Pydantic alone also takes t/f/y/n; the README lists these eight words,
+    # and anything else ("enabled") is refused, not guessed.
     if isinstance(value, str):
         word = value.strip().lower()
         if word not in _BOOLEANS:
