@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PY_SRC := gateway schema tests $(wildcard bench)
 
-.PHONY: run test install lint typecheck schema bench bench-plot clean
+.PHONY: run test install lint typecheck schema settings-doc bench bench-plot clean
 
 # Fragments under mk/ add their own targets and append to TEST_DEPS / RUN_DEPS
 # (GraphiQL assets, redis-server, chromium), so each concern stays in one file.
@@ -35,6 +35,11 @@ typecheck: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/session-gateway export-schema > schema/schema.graphql
+
+# The README's settings table, rendered from gateway/config.py (a unit test
+# fails when the two differ).
+settings-doc: $(STAMP)
+	$(BIN)/python -m gateway.settings_doc README.md
 
 test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check $(PY_SRC)

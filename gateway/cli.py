@@ -10,19 +10,44 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import uvicorn
 import uvicorn.supervisors
 
-from gateway.config import DEFAULT_SANDBOX_PORT, Settings, split_list
+from gateway.config import (
+    DEFAULT_SANDBOX_PORT,
+    WORKER_SETTINGS,
+    InvalidSetting,
+    Knob,
+    Settings,
+    knobs,
+)
 from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
 
 
 _SERVER_LOG_LEVEL = {"critical": "critical", "error": "error", "warning": "warning"}
+
+
+def _add_setting_flag(parser: argparse.ArgumentParser, knob: Knob, **options: Any) -> None:
+    """A setting's flag: name, help and default come from the settings model.
+
+    Values stay text (``None`` when not given, so the variable applies): the
+    model parses flags and variables alike, and names the flag when one is wrong.
+    """
+    if knob.field.annotation is bool:
+        options["action"] = "store_true"
+    elif "choices" not in options:
+        options["metavar"] = knob.name.upper()
+    default = knob.default.replace("`", "")
+    options.setdefault("help", f"{knob.description} [{knob.variable}] ({default})")
+    parser.add_argument(knob.flag or "", dest=knob.name, default=None, **options)
+
+
+# The setting behind the one flag both commands take.
+_FLAVOR = next(k for k in knobs() if k.name == "sandbox_flavor")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,51 +58,21 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the gateway")
-    serve.add_argument("--upstream-url", help="upstream base URL [GATEWAY_UPSTREAM_URL]")
-    serve.add_argument("--host", help="address to listen on [GATEWAY_HOST] (127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on [GATEWAY_PORT] (8000)")
-    serve.add_argument("--redis-url", help="Redis for several replicas [GATEWAY_REDIS_URL]")
-    serve.add_argument(
-        "--sandbox",
-        action="store_true",
-        default=None,
-        help="also run the sandbox upstream in this process and use it [GATEWAY_SANDBOX]",
-    )
-    serve.add_argument(
-        "--sandbox-port",
-        type=int,
-        default=int(os.environ.get("GATEWAY_SANDBOX_PORT", DEFAULT_SANDBOX_PORT)),
-        help=f"the sandbox's port with --sandbox [GATEWAY_SANDBOX_PORT] ({DEFAULT_SANDBOX_PORT})",
-    )
-    serve.add_argument(
-        "--flavor",
-        choices=list(FLAVORS),
-        help=f"the sandbox's reading of the contract, with --sandbox [GATEWAY_SANDBOX_FLAVOR] "
-        f"({DEFAULT_FLAVOR})",
-    )
-    serve.add_argument("--log-level", help="debug, info, warning [GATEWAY_LOG_LEVEL]")
-    serve.add_argument(
-        "--workers",
-        type=int,
-        help="server processes sharing the port; more than 1 needs --redis-url "
-        "[GATEWAY_WORKERS] (1)",
-    )
-    serve.add_argument(
-        "--cors-origins",
-        help="comma-separated web origins allowed to call cross-origin, e.g. "
-        "'https://app.example.com,http://localhost:*' [GATEWAY_CORS_ORIGINS] (same-origin only)",
-    )
+    for knob in knobs():
+        if knob.flag is not None:
+            options = {"choices": list(FLAVORS)} if knob.name == _FLAVOR.name else {}
+            _add_setting_flag(serve, knob, **options)
 
     sandbox = sub.add_parser("sandbox", help="run the sandbox upstream alone")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=DEFAULT_SANDBOX_PORT)
     sandbox.add_argument("--latency-ms", type=float, default=0.0)
     sandbox.add_argument("--processing-delay", type=float, default=5.0)
-    sandbox.add_argument(
-        "--flavor",
+    _add_setting_flag(
+        sandbox,
+        _FLAVOR,
         choices=list(FLAVORS),
-        default=DEFAULT_FLAVOR,
-        help="which reading of the contract to serve: "
+        help=f"which reading of the contract to serve ({DEFAULT_FLAVOR}): "
         + "; ".join(f"{f.name}: {f.description}" for f in FLAVORS.values()),
     )
     sandbox.add_argument(
@@ -107,7 +102,7 @@ def _run_sandbox(args: argparse.Namespace) -> None:
     from gateway.sandbox import SandboxConfig, create_sandbox_app
 
     config = SandboxConfig(
-        flavor=args.flavor,
+        flavor=args.sandbox_flavor or DEFAULT_FLAVOR,
         latency_ms=args.latency_ms,
         processing_delay_s=args.processing_delay,
         validate_contract=args.validate_contract,
@@ -116,31 +111,24 @@ def _run_sandbox(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    overrides: dict[str, object] = {
-        "host": args.host,
-        "port": args.port,
-        "redis_url": args.redis_url,
-        "sandbox": args.sandbox,
-        "log_level": args.log_level,
-        "workers": args.workers,
-        "sandbox_flavor": args.flavor,
-        "cors_origins": None if args.cors_origins is None else split_list(args.cors_origins),
-    }
-    overrides["upstream_url"] = args.upstream_url
+    flags = {k.name: getattr(args, k.name) for k in knobs() if k.flag is not None}
     try:
-        settings = Settings.from_env(None, **overrides)
-    except ValueError as exc:
-        sys.exit(f"session-gateway: {exc}")
+        settings = Settings.from_env(None, **flags)
+    except InvalidSetting as exc:
+        # The message names the variable or flag; a traceback would bury it.
+        sys.exit("\n".join(f"session-gateway: {line}" for line in str(exc).splitlines()))
     if settings.sandbox and settings.sandbox_flavor not in FLAVORS:
         sys.exit(f"GATEWAY_SANDBOX_FLAVOR: expected one of {', '.join(FLAVORS)}")
     if settings.sandbox and args.upstream_url is None:
         # Sandbox mode (flag or GATEWAY_SANDBOX) talks to its own sandbox.
-        settings = replace(settings, upstream_url=f"http://127.0.0.1:{args.sandbox_port}")
+        settings = settings.model_copy(
+            update={"upstream_url": f"http://127.0.0.1:{settings.sandbox_port}"}
+        )
     if settings.workers > 1:
         _serve_workers(settings)
         return
     _configure_logging(settings)
-    asyncio.run(_serve_async(settings, args.sandbox_port))
+    asyncio.run(_serve_async(settings))
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -157,24 +145,10 @@ def _configure_logging(settings: Settings) -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-# How a worker process finds the parent's settings: flags and environment are
-# parsed once, in the parent, and handed over whole.
-_WORKER_SETTINGS = "GATEWAY_WORKER_SETTINGS"
-
-
 def _serve_workers(settings: Settings) -> None:
-    """uvicorn's supervisor: N processes accepting on one socket, restarted if they die."""
-    if settings.redis_url is None:
-        sys.exit(
-            f"--workers {settings.workers} needs --redis-url (GATEWAY_REDIS_URL): workers are "
-            "separate processes, and subscriptions share their events and their one poller "
-            "per session through Redis. Run one worker per process without it."
-        )
-    if settings.sandbox:
-        sys.exit(
-            "--workers > 1 does not run the sandbox in-process: start it on its own "
-            "(session-gateway sandbox) and pass --upstream-url."
-        )
+    """uvicorn's supervisor: N processes accepting on one socket, restarted if they die.
+
+    Settings refuse more than one worker without Redis, or with the sandbox."""
     _configure_logging(settings)
     own_directory = None
     if settings.metrics_multiproc_dir is None:
@@ -184,8 +158,9 @@ def _serve_workers(settings: Settings) -> None:
         # workers start.
         own_directory = tempfile.mkdtemp(prefix="session-gateway-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_directory
-        settings = replace(settings, metrics_multiproc_dir=own_directory)
-    os.environ[_WORKER_SETTINGS] = settings.to_json()
+        settings = settings.model_copy(update={"metrics_multiproc_dir": own_directory})
+    # Written for the children, which read it back through Settings.from_parent.
+    os.environ[WORKER_SETTINGS] = settings.to_json()
     config = _server_config("gateway.cli:worker_app", settings, factory=True)
     config.workers = settings.workers
     try:
@@ -199,7 +174,7 @@ def worker_app() -> Any:
     """The app of one ``--workers`` process (an import string for uvicorn)."""
     from gateway.app import create_app
 
-    settings = Settings.from_json(os.environ[_WORKER_SETTINGS])
+    settings = Settings.from_parent()
     _configure_logging(settings)
     return create_app(settings)
 
@@ -226,7 +201,7 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
     )
 
 
-async def _serve_async(settings: Settings, sandbox_port: int) -> None:
+async def _serve_async(settings: Settings) -> None:
     from gateway.app import create_app
     from gateway.drain import DrainingServer
 
@@ -246,7 +221,9 @@ async def _serve_async(settings: Settings, sandbox_port: int) -> None:
         )
         servers.append(
             uvicorn.Server(
-                uvicorn.Config(sandbox, host="127.0.0.1", port=sandbox_port, log_level="warning")
+                uvicorn.Config(
+                    sandbox, host="127.0.0.1", port=settings.sandbox_port, log_level="warning"
+                )
             )
         )
         url = f"http://{settings.host}:{settings.port}/graphql"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.config import Settings
+from gateway.config import Settings, knobs
 from tests.deploy.nginx import Nginx, nginx_binary
 from tests.servers import free_port
 
@@ -83,7 +83,7 @@ def test_grace_period_covers_the_drain_and_probes_use_the_endpoints() -> None:
     assert container["resources"]["requests"] and container["resources"]["limits"]
     assert container["ports"][0]["containerPort"] == settings.port
     # Every key the ConfigMap sets is a setting the gateway reads.
-    known = {f"GATEWAY_{name.upper()}" for name in Settings.__dataclass_fields__}
+    known = {knob.variable for knob in knobs()}
     assert {k for k in config if k.startswith("GATEWAY_")} <= known
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from graphql import get_introspection_query
 
 import schema.bounds
 from gateway.broker import MemoryBroker
@@ -101,10 +102,11 @@ async def test_large_documents_are_validated_off_the_event_loop(
     monkeypatch.setattr(schema.bounds, "validate_document", recording)
     gateway_schema = build_schema()
     small = "{ " + "__typename " * 10 + "}"
-    large = "{ " + "__typename " * (schema.bounds.INLINE_FIELDS + 50) + "}"
+    # GraphiQL's introspection query: over 200 fields once spread.
+    large = get_introspection_query()
     for document in (small, large):
         result = await gateway_schema.execute(document)
-        assert result.errors is None and result.data == {"__typename": "Query"}
+        assert result.errors is None and result.data is not None
     loop_thread = threading.get_ident()
     assert threads[0] == loop_thread
     assert threads[1] != loop_thread
