@@ -30,11 +30,11 @@ import orjson
 import psutil
 from common import ALICE, gateway, machine, print_table, sandbox, write_json
 
-from gateway.contract import expected_schema
 from gateway.drift import first_mismatch
 from gateway.model import Activity, encode_global_id
 from gateway.rawjson import decode_lazy
 from gateway.sandbox import seed_sessions
+from gateway.sandbox.contract import expected_schema
 
 CONCURRENCY = 16
 SESSION = next(r for r in seed_sessions("alice") if r.activity == "Vertical Jump")
