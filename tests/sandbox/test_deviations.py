@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,15 @@ def test_the_contract_is_loaded_in_one_place() -> None:
 
 def test_the_extractor_and_the_contract_list_the_same_paths() -> None:
     assert set(SERVED_PATHS) == set(contract()["paths"])
+
+
+def test_documents_cited_in_the_code_exist() -> None:
+    """A `.md` named in gateway/ or schema/ is in the repository (the upstream's
+    own guides, quoted by the contract extractor, excepted)."""
+    upstream_docs = {"retrieval-api-endpoints.md"}
+    for folder in ("gateway", "schema"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for cited in re.findall(r"[\w./-]+\.md\b", path.read_text(encoding="utf-8")):
+                if cited in upstream_docs:
+                    continue
+                assert (ROOT / cited).is_file(), (path, cited)
