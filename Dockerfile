@@ -16,7 +16,6 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY gateway/ gateway/
 COPY schema/ schema/
-COPY examples/ examples/
 COPY --from=graphiql /src/gateway/static/graphiql/ gateway/static/graphiql/
 # With the [otel] extra: tracing is then one OTEL_TRACES_EXPORTER away. (The
 # project itself, not a registry package: its dependencies are bounded in

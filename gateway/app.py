@@ -353,8 +353,7 @@ def create_app(
             services.metrics.ready.set(0)
             return JSONResponse({"status": "draining"}, status_code=503)
         checks: dict[str, str] = {"upstream": await _probe_upstream(services.client)}
-        if services.broker is not None:
-            checks["broker"] = "ok" if await services.broker.healthy() else "unreachable"
+        checks["broker"] = "ok" if await services.broker.healthy() else "unreachable"
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "degraded", "checks": checks},
@@ -369,8 +368,7 @@ def create_app(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         services = ref.get()
-        if services.broker is not None:
-            services.metrics.broker_up.set(1 if await services.broker.healthy() else 0)
+        services.metrics.broker_up.set(1 if await services.broker.healthy() else 0)
         if isinstance(services.broker, SignedBroker):
             # Broker messages and states dropped for a bad signature.
             services.metrics.observe_broker_rejected(services.broker.rejected)
@@ -417,7 +415,8 @@ def _metrics_allowed(request: Request, token: str | None) -> bool:
 
 
 async def _probe_upstream(client: UpstreamClient) -> str:
-    """Reachability only: no key is sent, so the upstream's 401 means it's up."""
+    """Reachability only: the key sent is a fixed one no caller has (never a caller's),
+    so the upstream's 401 means it's up."""
     probe = Credential("API-KEY readiness-probe")
     try:
         async with asyncio.timeout(3.0):

@@ -1,8 +1,9 @@
 """Contract drift, live: do the upstream's answers still match its contract?
 
 A sample of the upstream's 200 bodies (``Settings.contract_sample_rate``) is
-checked against the contract's schema for its route (:mod:`gateway.contract`,
-known deviations included). A mismatch is counted in
+checked against the contract's schema for its route, known deviations
+included: :mod:`gateway.sandbox.contract`, whose one table the sandbox's own
+contract validation reads too. A mismatch is counted in
 ``gateway_upstream_contract_violations_total{route, path}`` and logged once
 per new shape; the answer itself is served as well as it can be, as always.
 
@@ -25,13 +26,14 @@ from typing import Any
 
 import orjson
 
-from gateway.contract import expected_schema
 from gateway.metrics import Metrics
 from gateway.rawjson import LazyBody, RawNumbers
+from gateway.sandbox.contract import expected_schema
 from gateway.upstream import UpstreamCall
 
 __all__ = ["ContractDrift", "first_mismatch"]
 
+# The logger's name predates the module's: dashboards and alerts filter on it.
 log = logging.getLogger("gateway.contract")
 
 # New shapes logged per process, at most: after that they are only counted.

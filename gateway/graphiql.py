@@ -43,10 +43,10 @@ from starlette.staticfiles import StaticFiles
 __all__ = [
     "CONFIG_PATH",
     "CONTENT_SECURITY_POLICY",
+    "DASHBOARD_DIR",
     "DASHBOARD_PATH",
     "DEFAULT_EXAMPLES",
     "EXAMPLES_CONTENT_SECURITY_POLICY",
-    "EXAMPLES_DIR",
     "STATIC_DIR",
     "STATIC_PATH",
     "ExampleOperation",
@@ -59,14 +59,13 @@ __all__ = [
     "graphiql_routes",
     "sandbox_session_ids",
     "security_headers",
-    "wants_graphiql",
 ]
 
 STATIC_DIR: Final[Path] = Path(__file__).resolve().parent / "static" / "graphiql"
 """Where ``make graphiql-assets`` writes the bundle (gitignored)."""
 
-EXAMPLES_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "examples"
-"""The repository's ``examples/`` folder (present in a checkout / editable install)."""
+DASHBOARD_DIR: Final[Path] = Path(__file__).resolve().parent / "static" / "dashboard"
+"""The example dashboard's files: package data, so an installed wheel serves them too."""
 
 STATIC_PATH: Final[str] = "/static/graphiql"
 CONFIG_PATH: Final[str] = "/graphiql/config.json"
@@ -202,15 +201,6 @@ def security_headers(csp: str = CONTENT_SECURITY_POLICY) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-cache",
     }
-
-
-def wants_graphiql(request: Request) -> bool:
-    """True for a browser navigating to the GraphQL endpoint (GET, ``Accept: text/html``)."""
-    if request.method not in ("GET", "HEAD"):
-        return False
-    if "query" in request.query_params:
-        return False
-    return "text/html" in request.headers.get("accept", "")
 
 
 def graphiql_page_html(
@@ -364,19 +354,19 @@ def graphiql_routes(
     return routes
 
 
-def example_routes(examples_dir: Path = EXAMPLES_DIR) -> list[BaseRoute]:
+def example_routes(dashboard_dir: Path = DASHBOARD_DIR) -> list[BaseRoute]:
     """``/examples/dashboard`` (page) and ``/examples/dashboard/dashboard.js`` (script).
 
     The dashboard is plain JavaScript using the graphql-ws client from the same
     bundle as GraphiQL (``/static/graphiql/graphql-ws.js``). Its API key
     defaults to the one in ``/graphiql/config.json`` (the sandbox demo key).
     """
-    dashboard = examples_dir / "dashboard"
 
     def serve(name: str, media_type: str) -> Response:
-        path = dashboard / name
+        path = dashboard_dir / name
         if not path.is_file():
-            return JSONResponse({"error": f"{path} not found"}, status_code=404)
+            # The URL, never where the process looks on disk.
+            return JSONResponse({"error": f"{DASHBOARD_PATH}/{name} not found"}, status_code=404)
         headers = security_headers(EXAMPLES_CONTENT_SECURITY_POLICY)
         return FileResponse(path, media_type=media_type, headers=headers)
 

@@ -15,7 +15,6 @@ only give by sending everything: that is done up to ``max_scan`` sessions.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from typing import Any
 
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
 from gateway.loaders import OperationUpstream, routes
-from gateway.model import Activity, is_session_id
+from gateway.model import Activity, b64_decode, b64_encode, is_session_id
 
 __all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
 
@@ -81,13 +80,12 @@ class Page:
 
 
 def _encode(kind: str, value: str) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+    return b64_encode(f"{kind}:{value}")
 
 
 def _decode(cursor: str, kind: str, name: str) -> str:
     try:
-        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode("ascii"))
-        got, _, value = raw.decode().partition(":")
+        got, _, value = b64_decode(cursor).partition(":")
     except (ValueError, UnicodeError, binascii.Error):
         got, value = "", ""
     if got != kind or not value or (kind == "id" and not is_session_id(value)):

@@ -11,6 +11,8 @@ from gateway.errors import BadRequest
 
 __all__ = [
     "Activity",
+    "b64_decode",
+    "b64_encode",
     "decode_global_id",
     "encode_global_id",
     "is_session_id",
@@ -69,9 +71,20 @@ def validate_session_id(session_id: str) -> str:
     return session_id
 
 
+def b64_encode(text: str) -> str:
+    """``text`` as unpadded URL-safe base64: the spelling of global ids and cursors."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def b64_decode(token: str) -> str:
+    """The text :func:`b64_encode` wrote; ``ValueError`` (``binascii.Error``,
+    ``UnicodeError``) when ``token`` isn't base64 of UTF-8. Lenient as base64's
+    decoder is: callers that need the canonical spelling re-encode and compare."""
+    return base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode("ascii")).decode()
+
+
 def encode_global_id(activity: Activity, session_id: str) -> str:
-    raw = f"{_PREFIX}:{activity.value}:{session_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return b64_encode(f"{_PREFIX}:{activity.value}:{session_id}")
 
 
 def decode_global_id(global_id: str) -> tuple[Activity, str]:
@@ -83,10 +96,7 @@ def decode_global_id(global_id: str) -> tuple[Activity, str]:
     the same session, and a cache or log keyed on the id would see several.
     """
     try:
-        padded = global_id + "=" * (-len(global_id) % 4)
-        prefix, activity, session_id = (
-            base64.urlsafe_b64decode(padded.encode("ascii")).decode().split(":", 2)
-        )
+        prefix, activity, session_id = b64_decode(global_id).split(":", 2)
         if prefix != _PREFIX:
             raise ValueError(prefix)
         decoded = Activity(activity), validate_session_id(session_id)

@@ -28,7 +28,7 @@ import orjson
 
 from gateway.errors import UpstreamBadResponse
 
-__all__ = ["InvalidMember", "LazyBody", "RawNumbers", "decode_lazy"]
+__all__ = ["InvalidMember", "LazyBody", "RawNumbers"]
 
 # A flat array of plain numbers, seen through one translation: digits become
 # "0", what may sit between them (sign, point, comma, space, brackets) ",",
@@ -97,9 +97,9 @@ class LazyBody(Mapping[str, Any]):
     member's value starts and ends; nothing is built until a field asks for
     it. A query for a session's title and angle names never parses a single
     number: the angles object is split into series spans (``RawNumbers``
-    where they are plain numbers) and only their names are read. Members are
-    decoded as :func:`decode_lazy` decodes them (objects of series split,
-    everything else by orjson), so the normalizers see the same values.
+    where they are plain numbers) and only their names are read. A member is
+    decoded once, when first read (objects of series split, everything else by
+    orjson), so the normalizers see the same values as from a full parse.
     """
 
     __slots__ = ("_decoded", "_raw")
@@ -147,15 +147,6 @@ class LazyBody(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._raw
-
-
-def decode_lazy(body: bytes) -> Any:
-    """Every member of :meth:`LazyBody.parse`'s answer decoded at once (as a dict).
-
-    Raises ``ValueError`` when ``body`` is not JSON, as ``orjson.loads`` does.
-    """
-    parsed = LazyBody.parse(body)
-    return {key: parsed[key] for key in parsed} if isinstance(parsed, LazyBody) else parsed
 
 
 def _member(span: bytes) -> Any:

@@ -18,8 +18,9 @@ __all__ = ["Services"]
 class Services:
     settings: Settings
     client: UpstreamClient
+    # The readiness watchers and their event broker (see gateway.watchers):
+    # the lifespan always starts both.
+    watchers: ReadinessWatchers
+    broker: Broker
     metrics: Metrics = field(default_factory=lambda: Metrics())
-    # The readiness watchers and their event broker (see gateway.watchers).
-    watchers: ReadinessWatchers | None = None
-    broker: Broker | None = None
     tracing: Tracing = NO_TRACING

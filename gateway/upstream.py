@@ -198,8 +198,9 @@ class UpstreamClient:
             lazy,
         )
         if method == "GET":
+            # Keyed on the parameters as sent: httpx spells True `true`, 3 `3`.
             return await self.resilience.read(
-                credential, spec.family, path, _encode_params(params), lazy, call
+                credential, spec.family, path, httpx.QueryParams(params), lazy, call
             )
         return await self.resilience.write(credential, spec.family, call)
 
@@ -280,7 +281,7 @@ class UpstreamClient:
 
     def _build_url(self, path: str, params: tuple[tuple[str, str | int | bool], ...]) -> httpx.URL:
         url = httpx.URL(self._base_url + path)
-        return url.copy_merge_params(_encode_params(dict(params)) or {}) if params else url
+        return url.copy_merge_params(dict(params)) if params else url
 
     async def _backoff(
         self, attempts: int, started: float, response: httpx.Response | None
@@ -310,15 +311,6 @@ def _contract_template(route: str, path_params: Mapping[str, str] | None) -> str
     if activity in _ACTIVITY_PATHS and "{activity}" in route:
         return route.replace("{activity}", str(activity))
     return route
-
-
-def _encode_params(params: Mapping[str, str | int | bool] | None) -> dict[str, str] | None:
-    if not params:
-        return None
-    out: dict[str, str] = {}
-    for key, value in params.items():
-        out[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return out
 
 
 def _retry_after(response: httpx.Response | None) -> float | None:

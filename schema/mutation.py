@@ -66,8 +66,7 @@ class Mutation:
             # "Video already analyzed": the GET has its URL.
             state = await fetch_video_state(upstream, ref.activity, ref.session_id)
         watchers = info.context.services.watchers
-        if watchers is not None:
-            await watchers.wake(upstream.credential, ref.activity, ref.session_id, state)
+        await watchers.wake(upstream.credential, ref.activity, ref.session_id, state)
         return AnalyzedVideo.of(state)
 
     @strawberry.mutation(

@@ -1,9 +1,11 @@
 """Response bodies of the data endpoints: details, export, listing entries.
 
 Bodies follow the contract's schemas, including the quirks a real upstream
-shows (see DESIGN.md): two date formats, metrics as numbers or arrays or
-`{avg, min, max}` objects, `max_power` as a numeric string, and
-`analyzed_video_url` empty or absent while the video is processing.
+shows (the README's "DESIGN: readiness, and the readings of the contract";
+each named in `gateway/sandbox/contract.py`, `DEVIATIONS`): two date formats,
+metrics as numbers or arrays or `{avg, min, max}` objects, `max_power` as a
+numeric string, and `analyzed_video_url` empty or absent while the video is
+processing.
 """
 
 from __future__ import annotations

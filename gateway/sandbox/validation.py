@@ -5,8 +5,9 @@ An ASGI middleware, switched on in tests (`SandboxConfig.validate_contract`,
 contract path it checks that the status is one the contract documents for
 that operation, and validates every JSON body the contract gives a schema
 for, formats included (`uri`, `date`, `time`, `email`). What the sandbox
-sends beyond the contract on purpose is named once, in `DEVIATIONS`, with its
-reason; anything else is a violation, kept until a test reads it from
+sends beyond the contract on purpose is named once, with its reason, in
+`gateway.sandbox.contract.DEVIATIONS` (the table the gateway's live drift
+check reads too); anything else is a violation, kept until a test reads it from
 `GET /__sandbox__/contract` (which also empties the list, so a violation
 fails the test that caused it and no other).
 
@@ -24,210 +25,24 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import orjson
-import yaml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.sandbox.contract import DEVIATIONS, contract, expected_schema
+
 __all__ = [
-    "CONTRACT_PATH",
-    "DEVIATIONS",
     "INJECTED_HEADER",
     "ContractValidation",
-    "Deviation",
     "body_violations",
 ]
 
-CONTRACT_PATH: Final = Path(__file__).with_name("contract.yaml")
 INJECTED_HEADER: Final = "x-sandbox-injected"
 REPORT_PATH: Final = "/__sandbox__/contract"
 
-_NUMBER: Final[dict[str, Any]] = {"type": "number"}
-_NUMBERS: Final[dict[str, Any]] = {"type": "array", "items": _NUMBER}
-_NUMBER_OR_NUMBERS: Final[dict[str, Any]] = {"anyOf": [_NUMBER, _NUMBERS]}
-_STATS: Final[dict[str, Any]] = {
-    "type": "object",
-    "required": ["avg", "min", "max"],
-    "properties": {"avg": _NUMBER, "min": _NUMBER, "max": _NUMBER},
-    "additionalProperties": False,
-}
-_DMY_DATE: Final[dict[str, Any]] = {
-    "type": "string",
-    "pattern": r"^(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4}$",
-}
-_NULLABLE_STRING: Final[dict[str, Any]] = {"type": ["string", "null"]}
-
-
-@dataclass(frozen=True, slots=True)
-class Deviation:
-    """Something the sandbox sends that the contract does not say, on purpose.
-
-    With `path`, the schema of the 200 body's property at `path` (property
-    names from the root) is replaced by `schema`; with `status`, that status
-    is allowed although the operation does not document it. `operation` is
-    `METHOD /template`, or `*` for every operation.
-    """
-
-    operation: str
-    why: str
-    path: tuple[str, ...] = ()
-    schema: dict[str, Any] = field(default_factory=dict)
-    status: int | None = None
-    # With `path`: the property may also be absent.
-    optional: bool = False
-
-
-def _activities(template: str) -> list[str]:
-    return [template.format(a) for a in ("jumping", "running", "weightlifting")]
-
-
-DEVIATIONS: Final[tuple[Deviation, ...]] = (
-    # --- statuses -------------------------------------------------------------
-    Deviation(
-        "GET /session-management/sessions/{session_id}/analyzed-video/",
-        "a video whose processing failed: the contract has no way to say so, a real upstream"
-        " answers 422 VIDEO_PROCESSING_FAILED (the gateway reads FAILED from it, and reads"
-        " PROCESSING when an upstream never sends it: tests/e2e/test_contract_deviations.py)",
-        status=422,
-    ),
-    Deviation(
-        "POST /session-management/sessions/{session_id}/analyzed-video/",
-        "as for GET: 422 VIDEO_PROCESSING_FAILED when processing failed",
-        status=422,
-    ),
-    Deviation(
-        "*",
-        "a method the upstream does not serve on a path answers 405 (DESIGN.md), which the"
-        " gateway's lift-analysis fallback relies on",
-        status=405,
-    ),
-    # --- bodies ---------------------------------------------------------------
-    Deviation(
-        "GET /session-management/sessions/{session_id}/analyzed-video/",
-        "while processing the URL is empty (DESIGN.md; null in flavor nulls); `format: uri`"
-        " allows no empty string",
-        path=("analyzed_video_url",),
-        schema={"anyOf": [{"type": "string", "format": "uri"}, {"enum": ["", None]}]},
-    ),
-    *(
-        Deviation(
-            op,
-            "while processing the details' URL is empty, null or absent (DESIGN.md; flavors"
-            " strict, nulls, absent)",
-            path=("analyzed_video_url",),
-            schema={"anyOf": [{"type": "string", "format": "uri"}, {"enum": ["", None]}]},
-            optional=True,
-        )
-        for op in (
-            "GET /jumping/sessions/{session_id}/",
-            "GET /jumping/sessions/{session_id}/export/",
-            "GET /running/sessions/{session_id}/",
-            "GET /weightlifting/sessions/{session_id}/",
-        )
-    ),
-    Deviation(
-        "POST /session-management/sessions/{session_id}/analyzed-video/",
-        "processing just started: the URL is empty, as for GET (null in flavor nulls)",
-        path=("analyzed_video_url",),
-        schema={"enum": ["", None]},
-    ),
-    *(
-        Deviation(
-            op,
-            "schema: numbers; the contract's running examples: per-segment arrays",
-            path=("metrics",),
-            schema={"type": "object", "additionalProperties": _NUMBER_OR_NUMBERS},
-        )
-        for op in (
-            "GET /running/sessions/{session_id}/",
-            "GET /running/sessions/{session_id}/export/",
-            "GET /running/sessions/{session_id}/metrics/",
-        )
-    ),
-    Deviation(
-        "GET /running/sessions/{session_id}/",
-        "schema: numbers; the running details example: per-segment arrays",
-        path=("angles",),
-        schema={"type": "object", "additionalProperties": _NUMBER_OR_NUMBERS},
-    ),
-    Deviation(
-        "GET /running/sessions/{session_id}/",
-        "schema: numbers; the running details example: {avg, min, max} objects",
-        path=("calculated_metrics",),
-        schema={"type": "object", "additionalProperties": {"anyOf": [_NUMBER, _STATS]}},
-    ),
-    *(
-        Deviation(
-            op,
-            "schema: numbers; the weightlifting examples send max_power as a numeric string",
-            path=("metrics",),
-            schema={
-                "type": "object",
-                "additionalProperties": _NUMBER,
-                "properties": {
-                    "max_power": {"type": "string", "pattern": r"^-?\d+\.\d+(E-?\d+)?$"}
-                },
-                "required": ["max_power"],
-            },
-        )
-        for op in (
-            "GET /weightlifting/sessions/{session_id}/",
-            "GET /weightlifting/sessions/{session_id}/export/",
-        )
-    ),
-    Deviation(
-        "GET /jumping/sessions/{session_id}/export/",
-        "the schema lists a key literally named 'etc' (meaning 'and the others') as required",
-        path=("keypoints",),
-        schema={"type": "object", "additionalProperties": _NUMBERS},
-    ),
-    *(
-        Deviation(
-            "GET /session-management/sessions/filter/",
-            "the prose: 'string or null' (null on an empty page)",
-            path=(name,),
-            schema=_NULLABLE_STRING,
-        )
-        for name in ("first_doc_id", "last_doc_id")
-    ),
-    # --- flavors (gateway.sandbox.flavors): other readings of the contract ------
-    Deviation(
-        "*",
-        "flavor strict (the default): a body without its media type is refused with 415, as"
-        " Django REST Framework, which the API's trailing-slash style suggests, answers",
-        status=415,
-    ),
-    *(
-        Deviation(
-            op,
-            "flavor accepted: 202 while the video is processing (the contract's POST prose:"
-            " generation 'started')",
-            status=202,
-        )
-        for op in (
-            "GET /session-management/sessions/{session_id}/analyzed-video/",
-            "POST /session-management/sessions/{session_id}/analyzed-video/",
-        )
-    ),
-    *(
-        Deviation(
-            op,
-            "flavor dmy: DD/MM/YYYY everywhere, as the contract's other activities send it",
-            path=("created_at", "date"),
-            schema={"anyOf": [{"type": "string", "format": "date"}, _DMY_DATE]},
-        )
-        for op in (
-            "GET /jumping/sessions/{session_id}/",
-            "GET /jumping/sessions/{session_id}/export/",
-            "GET /jumping/sessions/{session_id}/summary/",
-        )
-    ),
-)
-
-
+# Statuses any operation may answer (see DEVIATIONS).
 _ANY_OPERATION: Final = frozenset(
     d.status for d in DEVIATIONS if d.operation == "*" and d.status is not None
 )
@@ -291,40 +106,7 @@ _FORMATS: Final = {
 }
 
 
-# --- the contract as JSON Schema ---------------------------------------------
-
-
-def _to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 schema object -> JSON Schema (draft 4): `nullable` becomes a null branch."""
-    if isinstance(node, list):
-        return [_to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _to_json_schema(v) for k, v in node.items() if k not in ("example", "nullable")}
-    if node.get("nullable"):
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
-
-
-@functools.cache
-def _contract() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
-    return loaded
-
-
-def _relax(schema: dict[str, Any], operation: str) -> dict[str, Any]:
-    for deviation in DEVIATIONS:
-        if deviation.operation != operation or not deviation.path:
-            continue
-        node = schema
-        for name in deviation.path[:-1]:
-            node = node["properties"][name]
-        # A deviation names a property the contract has: a typo would relax nothing.
-        assert deviation.path[-1] in node["properties"], (operation, deviation.path)
-        node["properties"][deviation.path[-1]] = deviation.schema
-        if deviation.optional and deviation.path[-1] in node.get("required", ()):
-            node["required"] = [n for n in node["required"] if n != deviation.path[-1]]
-    return schema
+# --- the contract's schemas, as validators -----------------------------------
 
 
 @functools.cache
@@ -332,14 +114,9 @@ def _validator(operation: str, status: int) -> Any:
     """A validator for the body of `operation` answering `status`, or None (no JSON schema)."""
     import jsonschema  # type: ignore[import-untyped]
 
-    method, template = operation.split(" ", 1)
-    answer = _contract()["paths"][template][method.lower()]["responses"].get(str(status), {})
-    raw = answer.get("content", {}).get("application/json", {}).get("schema")
-    if raw is None:
+    schema = expected_schema(operation, status, sandbox=True)
+    if schema is None:
         return None
-    schema = _to_json_schema(raw)
-    if 200 <= status < 300:
-        schema = _relax(schema, operation)
     checker = jsonschema.FormatChecker(formats=())
     for name, check in _FORMATS.items():
         checker.checks(name)(check)
@@ -348,7 +125,7 @@ def _validator(operation: str, status: int) -> Any:
 
 def _documented(operation: str) -> frozenset[int]:
     method, template = operation.split(" ", 1)
-    responses = _contract()["paths"][template][method.lower()]["responses"]
+    responses = contract()["paths"][template][method.lower()]["responses"]
     allowed = {int(code) for code in responses}
     allowed |= {
         d.status for d in DEVIATIONS if d.status is not None and d.operation in (operation, "*")
@@ -377,7 +154,7 @@ class _Template:
 @functools.cache
 def _templates() -> tuple[_Template, ...]:
     out = []
-    for path, item in _contract()["paths"].items():
+    for path, item in contract()["paths"].items():
         regex = re.escape(path).replace(re.escape("{session_id}"), "[^/]+")
         # The contract's one slash-less path is served both ways.
         if not path.endswith("/"):

@@ -10,12 +10,13 @@ import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
 
-from gateway.contract import expected_schema
 from gateway.drift import ContractDrift, first_mismatch
 from gateway.metrics import Metrics
-from gateway.rawjson import LazyBody, RawNumbers, decode_lazy
+from gateway.rawjson import LazyBody, RawNumbers
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
+from gateway.sandbox.contract import expected_schema
 from gateway.upstream import UpstreamCall
+from tests.lazy import decode_lazy
 
 ALICE = {"Authorization": "API-KEY alice-demo-key"}
 ROUTES = {

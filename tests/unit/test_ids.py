@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
+from gateway import listing
 from gateway.errors import BadRequest
-from gateway.model import Activity, decode_global_id, encode_global_id
+from gateway.model import Activity, b64_decode, b64_encode, decode_global_id, encode_global_id
 from tests.ids import global_id_of
 
 
@@ -43,3 +46,18 @@ def test_bad_global_ids_are_bad_requests(bad: str) -> None:
     with pytest.raises(BadRequest) as info:
         decode_global_id(bad)
     assert info.value.field == "id"
+
+
+def test_ids_and_cursors_share_one_base64_spelling() -> None:
+    """gateway/listing.py's cursors use the same helpers as global ids."""
+    for text in ("Session:running:abc", "id:x", "at:0", "ünï"):
+        token = b64_encode(text)
+        assert "=" not in token
+        assert token == base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        assert b64_decode(token) == text
+    assert listing._encode("id", "abc") == b64_encode("id:abc")
+    assert listing._decode(b64_encode("id:abc"), "id", "after") == "abc"
+    # Bad padding, not ASCII, not UTF-8.
+    for bad in ("a", "é", "__8"):
+        with pytest.raises(ValueError):
+            b64_decode(bad)

@@ -165,3 +165,44 @@ def test_credential_is_masked() -> None:
     assert "very-secret" not in f"{key}"
     assert key.shared_id(b"s") == Credential("API-KEY very-secret").shared_id(b"s")
     assert key.shared_id(b"s") != key.shared_id(b"t")
+
+
+async def test_query_parameters_are_encoded_as_the_contract_spells_them() -> None:
+    """Booleans as `true`/`false` (the contract's `is_jump`), numbers as digits, text escaped."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    async with client(handler) as upstream:
+        for is_jump in (True, False):
+            await upstream.get(
+                "/x/", KEY, params={"is_jump": is_jump, "limit": 3, "title": "a b&c/é"}
+            )
+        await upstream.get("/x/", KEY)
+    assert [r.url.query for r in seen] == [
+        b"is_jump=true&limit=3&title=a+b%26c%2F%C3%A9",
+        b"is_jump=false&limit=3&title=a+b%26c%2F%C3%A9",
+        b"",
+    ]
+
+
+async def test_reads_are_shared_by_the_parameters_as_sent() -> None:
+    """`True` and `"true"` send the same query, so in-flight reads of both share one call."""
+    calls: list[bytes] = []
+    called, release = asyncio.Event(), asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.query)
+        called.set()
+        await release.wait()
+        return httpx.Response(200, json={"ok": True})
+
+    async with client(handler) as upstream:
+        first = asyncio.ensure_future(upstream.get("/x/", KEY, params={"is_jump": True}))
+        second = asyncio.ensure_future(upstream.get("/x/", KEY, params={"is_jump": "true"}))
+        await called.wait()
+        release.set()
+        assert await first == await second == {"ok": True}
+    assert calls == [b"is_jump=true"]
