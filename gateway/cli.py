@@ -11,9 +11,11 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from typing import Any
+from unittest import mock
 
 import uvicorn
 import uvicorn.supervisors
+import uvicorn.supervisors.multiprocess
 
 from gateway.config import (
     DEFAULT_SANDBOX_PORT,
@@ -23,6 +25,7 @@ from gateway.config import (
     Settings,
     knobs,
 )
+from gateway.drain import DrainingProcess, worker_drain
 from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
@@ -164,7 +167,10 @@ def _serve_workers(settings: Settings) -> None:
     config = _server_config("gateway.cli:worker_app", settings, factory=True)
     config.workers = settings.workers
     try:
-        uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+        # The supervisor builds its children as multiprocess.Process (on start
+        # and on SIGHUP's restart): ours drain before they stop listening.
+        with mock.patch.object(uvicorn.supervisors.multiprocess, "Process", DrainingProcess):
+            uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
     finally:
         if own_directory is not None:
             shutil.rmtree(own_directory, ignore_errors=True)
@@ -176,7 +182,9 @@ def worker_app() -> Any:
 
     settings = Settings.from_parent()
     _configure_logging(settings)
-    return create_app(settings)
+    app = create_app(settings)
+    worker_drain(app.state.drain)
+    return app
 
 
 def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uvicorn.Config:

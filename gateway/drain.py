@@ -12,18 +12,22 @@ On the first SIGTERM (or Ctrl-C):
 4. the app's lifespan ends (watchers stop and release their leases) and the
    process exits.
 
-A second signal skips what is left of the delay.
+A second signal skips what is left of the delay. With ``--workers``, the
+supervisor passes SIGTERM on to each worker, and each drains the same way
+(:class:`DrainingProcess`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
+from uvicorn.supervisors.multiprocess import Process
 
-__all__ = ["Drain", "DrainingServer"]
+__all__ = ["Drain", "DrainingProcess", "DrainingServer", "worker_drain"]
 
 log = logging.getLogger("gateway")
 
@@ -44,14 +48,23 @@ class Drain:
 
 
 class DrainingServer(uvicorn.Server):
-    """uvicorn's server, turning not-ready before it stops listening."""
+    """uvicorn's server, turning not-ready before it stops listening.
 
-    def __init__(self, config: uvicorn.Config, drain: Drain, delay: float) -> None:
+    ``drain`` is the app's :class:`Drain`, or how to find it once the app is
+    loaded (a worker's app is built inside the server, after this)."""
+
+    def __init__(
+        self, config: uvicorn.Config, drain: Drain | Callable[[], Drain], delay: float
+    ) -> None:
         super().__init__(config)
-        self._drain = drain
+        self._find_drain = drain if callable(drain) else (lambda: drain)
         self._delay = delay
         self._stop_at: float | None = None
         self._announced = False
+
+    @property
+    def _drain(self) -> Drain:
+        return self._find_drain()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self._stop_at is None and self._delay > 0:
@@ -75,3 +88,32 @@ class DrainingServer(uvicorn.Server):
                 self.config.timeout_graceful_shutdown or 0.0,
             )
         return await super().on_tick(counter)
+
+
+# The app of this worker process registers its Drain here (gateway.cli's
+# worker_app), for the worker's DrainingServer to find.
+_worker: list[Drain] = []
+
+
+def worker_drain(drain: Drain | None = None) -> Drain:
+    """Register this worker's Drain (with an argument), or find it (without:
+    a signal before the app is loaded finds a fresh one, and just stops)."""
+    if drain is not None:
+        _worker[:] = [drain]
+    return _worker[0] if _worker else Drain()
+
+
+class DrainingProcess(Process):
+    """A ``--workers`` child whose server drains as a single process does.
+
+    Built in the supervisor, pickled into the child; its server is made in
+    the child, on first use, with the delay the child's settings give."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            from gateway.config import Settings
+
+            delay = Settings.from_parent().drain_delay
+            self._server = DrainingServer(self.config, worker_drain, delay)
+        return self._server

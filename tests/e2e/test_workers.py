@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,6 +19,7 @@ import pytest
 from gateway.model import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
+from tests.waiting import until
 from tests.wsclient import collect, ws_client
 
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
@@ -32,23 +36,33 @@ def test_more_than_one_worker_without_redis_refuses_to_start() -> None:
     assert "--workers 2 needs --redis-url" in done.stderr
 
 
-@pytest.fixture
-def workers(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+@contextmanager
+def two_workers(
+    sandbox_server: ServerProcess, logs_dir: Path, name: str, **env: str
+) -> Iterator[ServerProcess]:
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is missing: `make test` installs it")
-    redis = RedisServer(free_port(), logs_dir / "redis-workers.log").start()
+    redis = RedisServer(free_port(), logs_dir / f"redis-{name}.log").start()
     gateway = start_gateway(
         sandbox_server.url,
-        logs_dir / "gateway-workers.log",
+        logs_dir / f"gateway-{name}.log",
         "--workers",
         "2",
         "--redis-url",
         redis.url,
-        env={"GATEWAY_CREDENTIAL_SECRET": "workers-test-secret-0123456789abcdef"},
+        env={"GATEWAY_CREDENTIAL_SECRET": "workers-test-secret-0123456789abcdef", **env},
     )
-    yield gateway
-    gateway.stop()
-    redis.stop()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+        redis.stop()
+
+
+@pytest.fixture
+def workers(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    with two_workers(sandbox_server, logs_dir, "workers") as gateway:
+        yield gateway
 
 
 async def test_two_workers_serve_queries_and_subscriptions(
@@ -115,3 +129,41 @@ async def test_every_scrape_counts_every_workers_operations(workers: ServerProce
                 )
             )
     assert counts == [20.0] * 6, counts
+
+
+async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
+    sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
+) -> None:
+    query = {"query": "{ sessions(first: 2) { edges { node { title } } } }"}
+    with two_workers(
+        sandbox_server,
+        logs_dir,
+        "workers-drain",
+        GATEWAY_DRAIN_DELAY="3",
+        GATEWAY_DRAIN_SECONDS="10",
+    ) as gateway:
+        sandbox.configure(latency_ms=2500)
+        try:
+            async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
+                slow = asyncio.create_task(
+                    http.post("/graphql", json=query, headers={"Authorization": ALICE})
+                )
+                await until(lambda: sandbox.stats()["in_flight"] > 0, "the slow call in flight")
+                # The supervisor passes SIGTERM to each worker.
+                os.kill(gateway.pid, signal.SIGTERM)
+                # Every worker still listens for the delay, and answers not ready:
+                # six fresh connections, spread by the kernel over both.
+                statuses: set[int] = set()
+                for _ in range(6):
+                    for _ in range(40):
+                        async with httpx.AsyncClient(base_url=gateway.url, timeout=5) as fresh:
+                            ready = await fresh.get("/readyz")
+                        if ready.status_code == 503:
+                            break
+                        await asyncio.sleep(0.05)  # the signal is on its way
+                    statuses.add(ready.status_code)
+                assert statuses == {503}
+                response = await slow
+            assert response.status_code == 200 and "errors" not in response.json()
+        finally:
+            sandbox.configure(latency_ms=0)
