@@ -35,6 +35,7 @@ __all__ = [
     "FORM_ANALYSIS",
     "GAIT_ANALYSIS",
     "JUMP_ANALYSIS",
+    "JUMP_RECOMMENDATION",
     "JUMP_SUMMARY",
     "LIFT_ANALYSIS",
     "LIFT_RECOMMENDATION",
@@ -116,6 +117,8 @@ FILTER: Final = _add("GET", _MANAGED + "filter/", "none", True, "listing")
 # Reports: the POSTs are ones the contract documents as "retrieve or generate".
 JUMP_ANALYSIS: Final = _add("POST", _JUMP + "jump-analysis/", "none", True, "reports")
 JUMP_SUMMARY: Final = _add("GET", _JUMP + "summary/", "none", True, "reports")
+# Creates the threads when there are none: read like the other generated reports.
+JUMP_RECOMMENDATION: Final = _add("POST", _JUMP + "recommendation/", "none", True, "reports")
 GAIT_ANALYSIS: Final = _add("POST", _RUN + "gait-analysis/", "none", True, "reports")
 REPORT_COMMENTS: Final = _add("GET", _RUN + "report-comments/", "none", True, "reports")
 RUNNING_SUMMARY: Final = _add("POST", _RUN + "summary/", "none", True, "reports")  # deprecated

@@ -49,6 +49,7 @@ __all__ = [
     "LanguageArg",
     "LocalizedText",
     "NamedText",
+    "RecommendationThread",
     "ReportComment",
     "ReportPhase",
     "RunningTotals",
@@ -282,6 +283,20 @@ def _series(raw: Any) -> FloatSeries | None:
     return None if values is None else FloatSeries(values)
 
 
+@strawberry.type(description="A thread of the upstream's coaching assistant about one metric.")
+class RecommendationThread:
+    metric: str = strawberry.field(description="The metric it is about, e.g. `hip_height`.")
+    thread_id: str = strawberry.field(description="The thread's upstream id.")
+
+    @classmethod
+    def all_of(cls, raw: Mapping[str, Any]) -> list[RecommendationThread]:
+        return [
+            cls(metric=str(name), thread_id=value)
+            for name, value in raw.items()
+            if to_text(value) is not None
+        ]
+
+
 @strawberry.type(description="The jump session's summary: metrics per jump and short ratings.")
 class JumpSummary:
     body: strawberry.Private[Mapping[str, Any]]
@@ -399,6 +414,7 @@ class RunningTotals:
 SESSION_REPORTS: dict[tuple[ActivityValue, str], UpstreamEndpoint] = {
     (ActivityValue.JUMPING, "jumpAnalysis"): endpoints.JUMP_ANALYSIS,
     (ActivityValue.JUMPING, "summary"): endpoints.JUMP_SUMMARY,
+    (ActivityValue.JUMPING, "recommendationThreads"): endpoints.JUMP_RECOMMENDATION,
     (ActivityValue.RUNNING, "gaitAnalysis"): endpoints.GAIT_ANALYSIS,
     (ActivityValue.RUNNING, "reportComments"): endpoints.REPORT_COMMENTS,
     (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): endpoints.LIFT_ANALYSIS,
@@ -419,6 +435,11 @@ async def jump_analysis(ref: SessionRef, info: Ctx) -> JumpAnalysis:
 async def jump_summary(ref: SessionRef, info: Ctx) -> JumpSummary:
     body = await load_report(ref, info, endpoints.JUMP_SUMMARY)
     return JumpSummary(body=_mapping(body, "jump summary"))
+
+
+async def jump_recommendation_threads(ref: SessionRef, info: Ctx) -> list[RecommendationThread]:
+    body = await load_report(ref, info, endpoints.JUMP_RECOMMENDATION)
+    return RecommendationThread.all_of(_mapping(body, "recommendation threads"))
 
 
 async def gait_analysis(ref: SessionRef, info: Ctx) -> GaitAnalysis:

@@ -28,6 +28,7 @@ from schema.analyses import (
     Language,
     LanguageArg,
     LocalizedText,
+    RecommendationThread,
     ReportComment,
 )
 from schema.context import GatewayContext, charge_output, upstream_of
@@ -253,6 +254,16 @@ class JumpingSession(Session):
     )
     async def summary(self, info: Ctx) -> JumpSummary | None:
         return await analyses.jump_summary(self.ref, info)
+
+    @strawberry.field(
+        description=(
+            "The upstream coaching assistant's threads, one per metric (`hip_height`, "
+            "`power`, ...); asking creates them upstream when there are none. One "
+            "upstream call, made only when selected."
+        )
+    )
+    async def recommendation_threads(self, info: Ctx) -> list[RecommendationThread] | None:
+        return await analyses.jump_recommendation_threads(self.ref, info)
 
 
 @strawberry.type(description="A running session.")
