@@ -5,9 +5,9 @@ Each entry has a name the code refers to (``DETAILS``, ``EXPORT``,
 method to fall back to on a 405, where the contract documents two), the media
 type of the body it sends, whether a retry is safe (idempotency), the route
 family whose circuit breaker guards it, whether its body is read lazily, and
-the status whose answer the contract documents (its response schema is
-``paths[route][method].responses[status]`` of ``gateway/sandbox/contract.yaml``,
-one per activity where the route is ``{activity}``-templated).
+the status whose answer the contract documents: with the entry's
+:meth:`~UpstreamEndpoint.operations` (``METHOD /path`` keys), it names the
+response schemas in ``gateway/sandbox/contract.yaml``.
 :class:`~gateway.upstream.UpstreamClient` looks the entry up on every call;
 ``tests/unit/test_endpoints.py`` checks the table against the contract, and
 that no other module outside the sandbox writes a route.
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final, Literal
+
+from gateway.model import Activity
 
 __all__ = [
     "ALL",
@@ -80,6 +82,17 @@ class UpstreamEndpoint:
         if self.fallback_method is None:
             return (self.method,)
         return (self.method, self.fallback_method)
+
+    def operations(self) -> tuple[str, ...]:
+        """The contract's keys (``METHOD /path``) of this entry: one per method,
+        and per activity where the route is ``{activity}``-templated. With
+        ``status``, each names the response schema the contract documents."""
+        paths = (
+            [self.route.replace("{activity}", a.path) for a in Activity]
+            if "{activity}" in self.route
+            else [self.route]
+        )
+        return tuple(f"{method} {path}" for method in self.methods for path in paths)
 
 
 _TABLE: list[UpstreamEndpoint] = []
