@@ -44,6 +44,7 @@ from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
 from gateway.drain import Drain
 from gateway.drift import ContractDrift
+from gateway.endpoints import SESSIONS
 from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.graphql_http import GraphQLOverHTTP
@@ -420,7 +421,7 @@ async def _probe_upstream(client: UpstreamClient) -> str:
     probe = Credential("API-KEY readiness-probe")
     try:
         async with asyncio.timeout(3.0):
-            await client.request("GET", "/session-management/sessions/", probe, idempotent=False)
+            await client.request(SESSIONS.method, SESSIONS.route, probe, idempotent=False)
     except TimeoutError:
         return "timeout"
     except Exception as exc:

@@ -1,4 +1,4 @@
-"""Cursor pagination over ``GET /session-management/sessions/filter/``.
+"""Cursor pagination over the session-management filter endpoint (``endpoints.FILTER``).
 
 The upstream pages with ``start_after_id`` / ``end_before_id`` and ``limit``,
 but (its contract says) only when no filter is set. So there are two modes:
@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
-from gateway.loaders import OperationUpstream, routes
+from gateway.endpoints import FILTER
+from gateway.errors import BadRequest, NotFound
+from gateway.loaders import OperationUpstream
 from gateway.model import Activity, b64_decode, b64_encode, is_session_id
+from gateway.normalize import json_object
 
 __all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
 
@@ -132,7 +134,7 @@ async def _call(
     upstream: OperationUpstream, params: dict[str, str | int | bool]
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], int]:
     try:
-        body = await upstream.call("GET", routes.FILTER, params=params)
+        body = await upstream.send(FILTER, params=params)
     except NotFound:
         # The upstream answers 404 for "no sessions match": an empty page.
         return [], 0
@@ -146,11 +148,10 @@ async def _call(
                     field=name,
                 ) from exc
         raise
-    if not isinstance(body, Mapping):
-        raise UpstreamBadResponse("The session list is not a JSON object.")
-    sessions = body.get("sessions") or {}
-    if not isinstance(sessions, Mapping):
-        raise UpstreamBadResponse("The session list's `sessions` is not an object.")
+    body = json_object(body, "The session list is not a JSON object.")
+    sessions = json_object(
+        body.get("sessions") or {}, "The session list's `sessions` is not an object."
+    )
     items = [(str(k), v if isinstance(v, Mapping) else {}) for k, v in sessions.items()]
     count = body.get("query_count")
     total = count if isinstance(count, int) and not isinstance(count, bool) else len(items)

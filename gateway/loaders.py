@@ -20,29 +20,12 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.credentials import Credential
+from gateway.endpoints import UpstreamEndpoint, endpoint
 from gateway.errors import Forbidden, GatewayError, LimitExceeded, Unauthenticated
 from gateway.model import Activity
 from gateway.upstream import MethodNotAllowed, UpstreamClient
 
-__all__ = ["OperationUpstream", "Resource", "routes"]
-
-
-class routes:
-    """Upstream path templates (copied from the contract, see ``gateway/sandbox/contract.yaml``)."""
-
-    DETAILS = "/{activity}/sessions/{session_id}/"
-    EXPORT = "/{activity}/sessions/{session_id}/export/"
-    LIFT_ANALYSIS = "/weightlifting/sessions/{session_id}/lift-analysis/"
-    ANALYZED_VIDEO = "/session-management/sessions/{session_id}/analyzed-video/"
-    SESSION = "/session-management/sessions/{session_id}"
-    SESSIONS = "/session-management/sessions/"
-    FILTER = "/session-management/sessions/filter/"
-
-
-# Bodies made mostly of per-frame series: read lazily, so that a series stays
-# the upstream's bytes until a field needs its numbers (most never do: they
-# are passed on whole, or only their names are asked for).
-_LAZY_ROUTES = frozenset({routes.DETAILS, routes.EXPORT})
+__all__ = ["OperationUpstream", "Resource"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +38,8 @@ class Resource:
     params: tuple[tuple[str, str | int | bool], ...] = ()
     # A method to try when the upstream answers 405 to ``method``.
     fallback_method: str | None = None
-    # Keep the body's numeric arrays as bytes (see ``_LAZY_ROUTES``). Part of
-    # the key: a route is always loaded one way.
+    # Keep the body's numeric arrays as bytes (the endpoint's ``lazy``). Part
+    # of the key: a route is always loaded one way.
     lazy: bool = False
 
     @classmethod
@@ -71,9 +54,22 @@ class Resource:
         return cls(method, route, tuple(sorted(path_params.items())), (), fallback_method)
 
     @classmethod
+    def at(
+        cls, endpoint: UpstreamEndpoint, *, fallback: bool = False, **path_params: str
+    ) -> Resource:
+        """The endpoint's resource, read with its method or, with ``fallback``, its
+        fallback method (the caller decides when: it may need a proof first)."""
+        method = endpoint.fallback_method if fallback else endpoint.method
+        if method is None:
+            raise ValueError(f"{endpoint.route} has no fallback method")
+        resource = cls.of(endpoint.route, method=method, **path_params)
+        return replace(resource, lazy=endpoint.lazy)
+
+    @classmethod
     def session(cls, route: str, activity: Activity, session_id: str) -> Resource:
+        """A GET of one session's ``route``, read lazily if the table says so."""
         resource = cls.of(route, activity=activity.path, session_id=session_id)
-        return replace(resource, lazy=route in _LAZY_ROUTES)
+        return replace(resource, lazy=endpoint("GET", route).lazy)
 
 
 class OperationUpstream:
@@ -106,6 +102,29 @@ class OperationUpstream:
         """Drop a cached body after a mutation changed it."""
         self._loader.clear(resource)
 
+    async def send(
+        self,
+        endpoint: UpstreamEndpoint,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | int | bool] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> Any:
+        """An uncached call to an endpoint of the table (writes, listings): its
+        method, retries and laziness are the table's."""
+        return await self.call(
+            endpoint.method,
+            endpoint.route,
+            path_params=path_params,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            lazy=endpoint.lazy,
+        )
+
     async def call(
         self,
         method: str,
@@ -119,7 +138,8 @@ class OperationUpstream:
         idempotent: bool | None = None,
         lazy: bool = False,
     ) -> Any:
-        """An uncached call (mutations, listings), counted against the same bounds."""
+        """An uncached call, counted against the same bounds; ``idempotent`` left
+        out is the table's."""
         self._refuse_if_refused()
         self._count()
         async with self._semaphore:
@@ -173,6 +193,7 @@ class OperationUpstream:
             route=resource.route,
             path_params=dict(resource.path_params),
             params=dict(resource.params) or None,
+            # A loaded resource is a read, whatever its method (reports).
             idempotent=True,
             lazy=resource.lazy,
         )

@@ -4,6 +4,8 @@ The contract sends dates as ``DD/MM/YYYY`` or ``YYYY-MM-DD`` with times as
 ``HH:MM AM/PM``; metrics as numbers, numeric strings, per-frame arrays or
 ``{avg, min, max}`` objects. Everything here is total: odd input becomes
 ``None`` or is skipped, never an exception, so one bad value can't fail a page.
+The one exception is :func:`json_object`, for a whole answer that must be an
+object before anything can be read from it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from gateway.errors import UpstreamBadResponse
 from gateway.rawjson import RawNumbers
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "MetricValue",
     "NamedSeries",
     "Numbers",
+    "json_object",
     "normalize_metrics",
     "normalize_series",
     "parse_created_at",
@@ -31,6 +35,7 @@ __all__ = [
     "to_float",
     "to_float_list",
     "to_numbers",
+    "to_text",
 ]
 
 # A per-frame series: parsed, or the upstream's bytes when it is passed on whole.
@@ -59,6 +64,18 @@ class MetricValue:
     avg: float | None = None
     min: float | None = None
     max: float | None = None
+
+
+def json_object(body: Any, message: str) -> Mapping[str, Any]:
+    """``body``, when it is a JSON object; else ``UpstreamBadResponse(message)``."""
+    if not isinstance(body, Mapping):
+        raise UpstreamBadResponse(message)
+    return body
+
+
+def to_text(value: Any) -> str | None:
+    """A string with more than whitespace in it, as sent; else ``None``."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def to_float(value: Any) -> float | None:

@@ -1,4 +1,4 @@
-"""The per-session analysis and report endpoints, and the shapes they share.
+"""The shapes the per-session analysis and report bodies share.
 
 Each report is a small JSON document. Several hold texts or image URLs keyed
 by name and language (``{"hip_height": {"en": url, "ru": url}}``); a caller
@@ -6,8 +6,9 @@ asks for one language and gets it, or a fallback when that one is missing.
 Everything here is total, like :mod:`gateway.normalize`: odd input is
 skipped, never raised on, so one bad entry can't fail a report.
 
-Some report endpoints are POSTs that the contract documents as reads
-("retrieve or generate"): they are loaded like GETs, once per operation.
+The report endpoints themselves are in :mod:`gateway.endpoints`; some are
+POSTs that the contract documents as reads ("retrieve or generate"), loaded
+like GETs, once per operation.
 """
 
 from __future__ import annotations
@@ -16,34 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.normalize import to_float
+from gateway.normalize import to_float, to_text
 
 __all__ = [
     "LANGUAGES",
     "Localized",
     "localized",
-    "report_routes",
     "to_int",
     "translations",
 ]
 
 # The languages the upstream writes reports in, in fallback order.
 LANGUAGES = ("en", "ru")
-
-
-class report_routes:
-    """Upstream path templates of the reports (see ``gateway/sandbox/contract.yaml``)."""
-
-    JUMP_ANALYSIS = "/jumping/sessions/{session_id}/jump-analysis/"  # POST, a read
-    JUMP_SUMMARY = "/jumping/sessions/{session_id}/summary/"  # GET
-    GAIT_ANALYSIS = "/running/sessions/{session_id}/gait-analysis/"  # POST, a read
-    REPORT_COMMENTS = "/running/sessions/{session_id}/report-comments/"  # GET, POST, DELETE
-    RUNNING_SUMMARY = "/running/sessions/{session_id}/summary/"  # POST, deprecated
-    FORM_ANALYSIS = "/running/sessions/{session_id}/form-analysis/"  # POST, deprecated
-    REPORT_IMAGES = "/running/sessions/{session_id}/report/"  # POST, deprecated
-    RUNNING_TOTALS = "/running/sessions/metrics/total/"  # GET
-    LIFT_ANALYSIS = "/weightlifting/sessions/{session_id}/lift-analysis/"  # GET, or POST
-    LIFT_RECOMMENDATION = "/weightlifting/sessions/{session_id}/recommendation/"  # POST
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +40,11 @@ class Localized:
     language: str
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
 def translations(value: Any) -> dict[str, str]:
     """``{"en": ..., "ru": ...}`` with the non-empty strings only."""
     if not isinstance(value, Mapping):
         return {}
-    return {str(k): v for k, v in value.items() if _text(v) is not None}
+    return {str(k): v for k, v in value.items() if to_text(v) is not None}
 
 
 def localized(raw: Any, language: str) -> list[Localized]:
@@ -76,7 +57,7 @@ def localized(raw: Any, language: str) -> list[Localized]:
         texts = translations(value)
         if not texts:
             # Some bodies give one string where others give translations.
-            single = _text(value)
+            single = to_text(value)
             if single is not None:
                 out.append(Localized(str(name), single, LANGUAGES[0]))
             continue

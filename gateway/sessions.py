@@ -9,15 +9,17 @@ at most once per operation through :class:`~gateway.loaders.OperationUpstream`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from gateway.credentials import Credential
+from gateway.endpoints import ANALYZED_VIDEO, DETAILS, EXPORT, UpstreamEndpoint
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
-from gateway.loaders import OperationUpstream, Resource, routes
+from gateway.loaders import OperationUpstream, Resource
 from gateway.model import Activity
-from gateway.upstream import UpstreamClient
+from gateway.normalize import json_object
+from gateway.upstream import MethodNotAllowed, UpstreamClient
 
 __all__ = [
     "SUMMARY_FIELDS",
@@ -81,13 +83,14 @@ class SessionRef:
     # caller's own listing, or its details loaded. Writes wait for this.
     proven: bool = False
 
-    def _resource(self, route: str) -> Resource:
-        return Resource.session(route, self.activity, self.session_id)
+    def _resource(self, endpoint: UpstreamEndpoint) -> Resource:
+        return Resource.session(endpoint.route, self.activity, self.session_id)
 
     async def details(self, upstream: OperationUpstream) -> Mapping[str, Any]:
-        body = await upstream.load(self._resource(routes.DETAILS))
-        if not isinstance(body, Mapping):
-            raise UpstreamBadResponse("The session's details are not a JSON object.")
+        body = json_object(
+            await upstream.load(self._resource(DETAILS)),
+            "The session's details are not a JSON object.",
+        )
         self.proven = True
         return body
 
@@ -98,28 +101,28 @@ class SessionRef:
 
     async def export(self, upstream: OperationUpstream) -> Mapping[str, Any]:
         # Most of an export is numbers passed on untouched: lazily decoded.
-        body = await upstream.load(self._resource(routes.EXPORT))
-        if not isinstance(body, Mapping):
-            raise UpstreamBadResponse("The session's export is not a JSON object.")
-        return body
+        body = await upstream.load(self._resource(EXPORT))
+        return json_object(body, "The session's export is not a JSON object.")
 
-    async def resource(
-        self,
-        upstream: OperationUpstream,
-        route: str,
-        *,
-        method: str = "GET",
-        fallback_method: str | None = None,
-    ) -> Any:
-        """Any per-session resource (analyses, reports), fetched once per operation."""
-        return await upstream.load(
-            Resource.of(
-                route,
-                method=method,
-                fallback_method=fallback_method,
-                session_id=self.session_id,
-            )
-        )
+    def report(self, endpoint: UpstreamEndpoint, *, fallback: bool = False) -> Resource:
+        """A per-session report (``{session_id}`` only), by its method or its fallback."""
+        return Resource.at(endpoint, fallback=fallback, session_id=self.session_id)
+
+    async def load_report(self, upstream: OperationUpstream, endpoint: UpstreamEndpoint) -> Any:
+        """A report's or analysis' body, fetched once per operation. A POST may
+        generate the report upstream, a write: it waits for the proof that the
+        session is the caller's and of this activity (its details, loaded once
+        per operation however many ask). On a 405 the fallback method is tried,
+        after the same proof."""
+        if endpoint.method != "GET":
+            await self.exists(upstream)
+        try:
+            return await upstream.load(self.report(endpoint))
+        except MethodNotAllowed:
+            if endpoint.fallback_method is None:
+                raise
+        await self.exists(upstream)
+        return await upstream.load(self.report(endpoint, fallback=True))
 
     async def video_state(self, upstream: OperationUpstream) -> VideoState:
         """From the payload at hand when it holds a URL; else the analyzed-video endpoint,
@@ -141,11 +144,9 @@ class SessionRef:
 async def fetch_video_state(
     upstream: OperationUpstream, activity: Activity, session_id: str, *, known: bool = False
 ) -> VideoState:
-    resource = Resource(
-        "GET",
-        routes.ANALYZED_VIDEO,
-        (("session_id", session_id),),
-        tuple(sorted(analyzed_video_params(activity).items())),
+    resource = replace(
+        Resource.at(ANALYZED_VIDEO, session_id=session_id),
+        params=tuple(sorted(analyzed_video_params(activity).items())),
     )
     return await video_state_from(upstream.load(resource), known=known)
 
@@ -178,8 +179,7 @@ async def video_state_from(answer: Awaitable[Any], *, known: bool = False) -> Vi
         raise
     if isinstance(body, str):
         return video_state_of(body) or VideoState(VideoStatus.PROCESSING)
-    if not isinstance(body, Mapping):
-        raise UpstreamBadResponse("The analyzed-video answer is not a JSON object.")
+    body = json_object(body, "The analyzed-video answer is not a JSON object.")
     return video_state_of(body.get("analyzed_video_url")) or VideoState(VideoStatus.PROCESSING)
 
 
@@ -194,7 +194,7 @@ async def read_video_state(
     """The analyzed video's state, read afresh (no per-operation cache): for pollers."""
     return await video_state_from(
         client.get(
-            routes.ANALYZED_VIDEO,
+            ANALYZED_VIDEO.route,
             credential,
             path_params={"session_id": session_id},
             params=analyzed_video_params(activity),
@@ -209,13 +209,14 @@ async def check_video_state(
     """Like :func:`read_video_state`, but first proves the session exists for this
     caller *and this activity* (the details endpoint is activity-specific; the
     analyzed-video one is not, and takes the activity's flags on trust)."""
-    details = await client.get(
-        routes.DETAILS,
-        credential,
-        path_params={"activity": activity.path, "session_id": session_id},
+    details = json_object(
+        await client.get(
+            DETAILS.route,
+            credential,
+            path_params={"activity": activity.path, "session_id": session_id},
+        ),
+        "The session's details are not a JSON object.",
     )
-    if not isinstance(details, Mapping):
-        raise UpstreamBadResponse("The session's details are not a JSON object.")
     ready = video_state_of(details.get("analyzed_video_url"))
     if ready is not None:
         return ready

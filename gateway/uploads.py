@@ -13,18 +13,18 @@ names are passed in by the schema, which knows how callers spell them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import UploadFile
 
+from gateway.endpoints import CREATE_SESSION
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.loaders import OperationUpstream
 from gateway.model import Activity, validate_session_id
+from gateway.normalize import json_object
 
 __all__ = [
-    "CREATE_ROUTE",
     "EXERCISES",
     "MAX_TITLE_LENGTH",
     "NewSession",
@@ -35,7 +35,6 @@ __all__ = [
     "create_session",
 ]
 
-CREATE_ROUTE = "/{activity}/sessions/"
 # The contract's enum for `exercise_name`.
 EXERCISES = ("snatch", "clean", "clean_and_jerk")
 MAX_TITLE_LENGTH = 200
@@ -135,9 +134,9 @@ async def create_session(
     upstream: OperationUpstream, new: NewSession, video: UploadFile
 ) -> tuple[str, str | None]:
     """Upload the video; the new session's upstream id and title."""
-    body = await upstream.call(
-        "POST",
-        CREATE_ROUTE,
+    # An upload creates a session each time: never retried (see the table).
+    body = await upstream.send(
+        CREATE_SESSION,
         path_params={"activity": new.activity.path},
         data=new.form(),
         # The file object, not its bytes: httpx streams it in chunks.
@@ -148,11 +147,8 @@ async def create_session(
                 video.content_type or "application/octet-stream",
             )
         },
-        # An upload creates a session each time: never retried.
-        idempotent=False,
     )
-    if not isinstance(body, Mapping):
-        raise UpstreamBadResponse("The upload's answer is not a JSON object.")
+    body = json_object(body, "The upload's answer is not a JSON object.")
     raw_id, title = body.get("session_id"), body.get("title")
     try:
         session_id = validate_session_id(str(raw_id)) if raw_id is not None else None

@@ -173,7 +173,7 @@ class UpstreamClient:
     ) -> UpstreamResponse:
         """One upstream call; returns the parsed JSON body of a 2xx answer.
 
-        ``route`` is a template such as ``/jumping/sessions/{session_id}/``;
+        ``route`` is a template of :mod:`gateway.endpoints`, e.g. ``DETAILS.route``;
         ``path_params`` are percent-encoded into it, so caller input can
         never change which path is requested. A ``lazy`` body is decoded
         member by member as fields read it (:class:`gateway.rawjson.LazyBody`).

@@ -11,18 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from gateway.errors import NotFound, UpstreamBadResponse
+from gateway import endpoints
+from gateway.endpoints import UpstreamEndpoint
+from gateway.errors import NotFound
 from gateway.loaders import Resource
 from gateway.model import Activity as ActivityValue
-from gateway.normalize import parse_created_at, parse_date, to_float, to_float_list
-from gateway.reports import localized, report_routes, to_int, translations
+from gateway.normalize import (
+    json_object,
+    parse_created_at,
+    parse_date,
+    to_float,
+    to_float_list,
+    to_text,
+)
+from gateway.reports import localized, to_int, translations
 from gateway.sessions import SessionRef
-from gateway.upstream import MethodNotAllowed
 from schema.context import GatewayContext, upstream_of
 from schema.scalars import FloatSeries
 from schema.series import FramesArg, Metric, NamesArg, metric_list
@@ -41,9 +49,9 @@ __all__ = [
     "LanguageArg",
     "LocalizedText",
     "NamedText",
+    "RecommendationThread",
     "ReportComment",
     "ReportPhase",
-    "ReportSpec",
     "RunningTotals",
     "load_report",
     "running_totals",
@@ -67,13 +75,7 @@ LanguageArg = Annotated[
 
 
 def _mapping(body: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise UpstreamBadResponse(f"The {what} is not a JSON object.")
-    return body
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    return json_object(body, f"The {what} is not a JSON object.")
 
 
 # --- shared shapes -------------------------------------------------------------
@@ -93,13 +95,13 @@ class Athlete:
         if not isinstance(raw, Mapping):
             return None
         return cls(
-            name=_text(raw.get("name")),
+            name=to_text(raw.get("name")),
             # The gait report sends the age as a string.
             age=to_int(raw.get("age")),
             weight_kg=to_float(raw.get("weight")),
             height_cm=to_float(raw.get("height")),
-            gender=_text(raw.get("gender")),
-            email=_text(raw.get("email")),
+            gender=to_text(raw.get("gender")),
+            email=to_text(raw.get("email")),
         )
 
 
@@ -112,7 +114,7 @@ class NamedText:
     def all_of(cls, raw: Any) -> list[NamedText]:
         if not isinstance(raw, Mapping):
             return []
-        return [cls(name=str(k), text=v) for k, v in raw.items() if _text(v) is not None]
+        return [cls(name=str(k), text=v) for k, v in raw.items() if to_text(v) is not None]
 
 
 @strawberry.type(description="A named text in one language: the one asked for, or a fallback.")
@@ -172,7 +174,7 @@ class ReportPhase:
                 video_frame=to_int(value.get("video_frame")),
                 graph_phase=to_int(value.get("graph_phase")),
                 video_phase=to_int(value.get("video_phase")),
-                image_url=_text(value.get("image_url")),
+                image_url=to_text(value.get("image_url")),
             )
             for name, value in raw.items()
             if isinstance(value, Mapping)
@@ -281,6 +283,20 @@ def _series(raw: Any) -> FloatSeries | None:
     return None if values is None else FloatSeries(values)
 
 
+@strawberry.type(description="A thread of the upstream's coaching assistant about one metric.")
+class RecommendationThread:
+    metric: str = strawberry.field(description="The metric it is about, e.g. `hip_height`.")
+    thread_id: str = strawberry.field(description="The thread's upstream id.")
+
+    @classmethod
+    def all_of(cls, raw: Mapping[str, Any]) -> list[RecommendationThread]:
+        return [
+            cls(metric=str(name), thread_id=value)
+            for name, value in raw.items()
+            if to_text(value) is not None
+        ]
+
+
 @strawberry.type(description="The jump session's summary: metrics per jump and short ratings.")
 class JumpSummary:
     body: strawberry.Private[Mapping[str, Any]]
@@ -380,7 +396,7 @@ class RunningTotals:
     @strawberry.field(description="The newest running session's foot strike, e.g. `midfoot`.")
     def last_session_footstrike(self) -> str | None:
         raw = self.body.get("last_session_metrics")
-        return _text(raw.get("footstrike")) if isinstance(raw, Mapping) else None
+        return to_text(raw.get("footstrike")) if isinstance(raw, Mapping) else None
 
     @strawberry.field(description="When the newest running session was created (ISO-8601, UTC).")
     def last_session_created_at(self) -> datetime | None:
@@ -393,71 +409,47 @@ class RunningTotals:
 # operation's loader, so it is fetched once whatever selects it.
 
 
-class ReportSpec(NamedTuple):
-    """How a report is read: its route, method, and a method to try on a 405."""
-
-    route: str
-    method: str = "GET"
-    fallback: str | None = None
-
-
-JUMP_ANALYSIS = ReportSpec(report_routes.JUMP_ANALYSIS, "POST")
-JUMP_SUMMARY = ReportSpec(report_routes.JUMP_SUMMARY)
-GAIT_ANALYSIS = ReportSpec(report_routes.GAIT_ANALYSIS, "POST")
-REPORT_COMMENTS = ReportSpec(report_routes.REPORT_COMMENTS)
-RUNNING_SUMMARY = ReportSpec(report_routes.RUNNING_SUMMARY, "POST")
-FORM_ANALYSIS = ReportSpec(report_routes.FORM_ANALYSIS, "POST")
-REPORT_IMAGES = ReportSpec(report_routes.REPORT_IMAGES, "POST")
-# The retrieval guide documents GET, the OpenAPI file POST.
-LIFT_ANALYSIS = ReportSpec(report_routes.LIFT_ANALYSIS, "GET", "POST")
-LIFT_RECOMMENDATION = ReportSpec(report_routes.LIFT_RECOMMENDATION, "POST")
-
 # The report each session field reads, by activity and field name, so that
 # `session()` can start it beside the session's own call (schema/query.py).
-SESSION_REPORTS: dict[tuple[ActivityValue, str], ReportSpec] = {
-    (ActivityValue.JUMPING, "jumpAnalysis"): JUMP_ANALYSIS,
-    (ActivityValue.JUMPING, "summary"): JUMP_SUMMARY,
-    (ActivityValue.RUNNING, "gaitAnalysis"): GAIT_ANALYSIS,
-    (ActivityValue.RUNNING, "reportComments"): REPORT_COMMENTS,
-    (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): LIFT_ANALYSIS,
-    (ActivityValue.WEIGHTLIFTING, "recommendations"): LIFT_RECOMMENDATION,
+SESSION_REPORTS: dict[tuple[ActivityValue, str], UpstreamEndpoint] = {
+    (ActivityValue.JUMPING, "jumpAnalysis"): endpoints.JUMP_ANALYSIS,
+    (ActivityValue.JUMPING, "summary"): endpoints.JUMP_SUMMARY,
+    (ActivityValue.JUMPING, "recommendationThreads"): endpoints.JUMP_RECOMMENDATION,
+    (ActivityValue.RUNNING, "gaitAnalysis"): endpoints.GAIT_ANALYSIS,
+    (ActivityValue.RUNNING, "reportComments"): endpoints.REPORT_COMMENTS,
+    (ActivityValue.WEIGHTLIFTING, "liftAnalysis"): endpoints.LIFT_ANALYSIS,
+    (ActivityValue.WEIGHTLIFTING, "recommendations"): endpoints.LIFT_RECOMMENDATION,
 }
 
 
-async def load_report(ref: SessionRef, info: Ctx, spec: ReportSpec) -> Any:
-    """A report's body. A POST may generate the report upstream, a write: it
-    waits for the proof that the session is the caller's and of this activity
-    (its details, loaded once per operation however many ask)."""
-    upstream = upstream_of(info)
-    if spec.method != "GET":
-        await ref.exists(upstream)
-    try:
-        return await ref.resource(upstream, spec.route, method=spec.method)
-    except MethodNotAllowed:
-        if spec.fallback is None:
-            raise
-    await ref.exists(upstream)
-    return await ref.resource(upstream, spec.route, method=spec.fallback)
+async def load_report(ref: SessionRef, info: Ctx, report: UpstreamEndpoint) -> Any:
+    """A report's body, once per operation (see :meth:`SessionRef.load_report`)."""
+    return await ref.load_report(upstream_of(info), report)
 
 
 async def jump_analysis(ref: SessionRef, info: Ctx) -> JumpAnalysis:
-    body = await load_report(ref, info, JUMP_ANALYSIS)
+    body = await load_report(ref, info, endpoints.JUMP_ANALYSIS)
     return JumpAnalysis(body=_mapping(body, "jump analysis"))
 
 
 async def jump_summary(ref: SessionRef, info: Ctx) -> JumpSummary:
-    body = await load_report(ref, info, JUMP_SUMMARY)
+    body = await load_report(ref, info, endpoints.JUMP_SUMMARY)
     return JumpSummary(body=_mapping(body, "jump summary"))
 
 
+async def jump_recommendation_threads(ref: SessionRef, info: Ctx) -> list[RecommendationThread]:
+    body = await load_report(ref, info, endpoints.JUMP_RECOMMENDATION)
+    return RecommendationThread.all_of(_mapping(body, "recommendation threads"))
+
+
 async def gait_analysis(ref: SessionRef, info: Ctx) -> GaitAnalysis:
-    body = await load_report(ref, info, GAIT_ANALYSIS)
+    body = await load_report(ref, info, endpoints.GAIT_ANALYSIS)
     return GaitAnalysis(body=_mapping(body, "gait analysis"))
 
 
 async def report_comments(ref: SessionRef, info: Ctx) -> list[ReportComment] | None:
     try:
-        body = await load_report(ref, info, REPORT_COMMENTS)
+        body = await load_report(ref, info, endpoints.REPORT_COMMENTS)
     except NotFound:
         # "Comments not found": the session has none (yet, or any more).
         return None
@@ -465,29 +457,29 @@ async def report_comments(ref: SessionRef, info: Ctx) -> list[ReportComment] | N
 
 
 async def running_summary(ref: SessionRef, info: Ctx, language: Language) -> LocalizedText | None:
-    body = _mapping(await load_report(ref, info, RUNNING_SUMMARY), "summary")
+    body = _mapping(await load_report(ref, info, endpoints.RUNNING_SUMMARY), "summary")
     texts = LocalizedText.all_of({"summary": body.get("summary")}, language)
     return texts[0] if texts else None
 
 
 async def images(
-    ref: SessionRef, info: Ctx, spec: ReportSpec, language: Language
+    ref: SessionRef, info: Ctx, report: UpstreamEndpoint, language: Language
 ) -> list[AnalysisImage]:
-    body = await load_report(ref, info, spec)
+    body = await load_report(ref, info, report)
     return AnalysisImage.all_of(_mapping(body, "image list"), language)
 
 
 async def lift_recommendations(
     ref: SessionRef, info: Ctx, language: Language
 ) -> list[LocalizedText]:
-    body = await load_report(ref, info, LIFT_RECOMMENDATION)
+    body = await load_report(ref, info, endpoints.LIFT_RECOMMENDATION)
     return LocalizedText.all_of(_mapping(body, "recommendations"), language)
 
 
 async def running_totals(info: Ctx) -> RunningTotals | None:
     """The root ``runningTotals`` field: null when the caller has no running session."""
     try:
-        body = await upstream_of(info).load(Resource.of(report_routes.RUNNING_TOTALS))
+        body = await upstream_of(info).load(Resource.at(endpoints.RUNNING_TOTALS))
     except NotFound:
         return None
     return RunningTotals(body=_mapping(body, "running totals"))

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from gateway.errors import BadRequest, NotFound
-from gateway.loaders import Resource, routes
+from gateway import writes
+from gateway.errors import BadRequest
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
-from gateway.reports import LANGUAGES, report_routes, translations
-from gateway.sessions import (
-    SessionRef,
-    analyzed_video_params,
-    fetch_video_state,
-    video_state_from,
-)
+from gateway.reports import LANGUAGES
+from gateway.sessions import SessionRef
 from gateway.uploads import check_title, check_video, create_session
 from schema.context import GatewayContext, upstream_of
 from schema.inputs import CreateSessionInput, ReportCommentInput
-from schema.query import ActivityArg, IdArg, resolve_ref
+from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import AnalyzedVideo, RunningSession, Session, session_type
 
 __all__ = ["Mutation"]
@@ -47,24 +41,7 @@ class Mutation:
     ) -> AnalyzedVideo:
         ref = resolve_ref(id, activity)
         upstream = upstream_of(info)
-        # The analyzed-video endpoint takes the activity's flags on trust: the
-        # (activity-specific) details prove the session is this caller's and
-        # of this activity before anything starts processing.
-        await ref.exists(upstream)
-        try:
-            state = await video_state_from(
-                upstream.call(
-                    "POST",
-                    routes.ANALYZED_VIDEO,
-                    path_params={"session_id": ref.session_id},
-                    json=analyzed_video_params(ref.activity),
-                )
-            )
-        except BadRequest as exc:
-            if exc.upstream_status != 400:
-                raise
-            # "Video already analyzed": the GET has its URL.
-            state = await fetch_video_state(upstream, ref.activity, ref.session_id)
+        state = await writes.request_analyzed_video(upstream, ref)
         watchers = info.context.services.watchers
         await watchers.wake(upstream.credential, ref.activity, ref.session_id, state)
         return AnalyzedVideo.of(state)
@@ -121,23 +98,14 @@ class Mutation:
         ] = None,
     ) -> Session:
         ref = resolve_ref(id, activity)
-        payload: dict[str, str] = {}
         checked_title = check_title(title, "title")
-        if checked_title is not None:
-            payload["title"] = checked_title
-        if created_at is not None:
-            moment = created_at.astimezone(UTC) if created_at.tzinfo else created_at
-            payload["created_at"] = moment.strftime("%Y-%m-%d %H:%M:%S")
-        if not payload:
+        if checked_title is None and created_at is None:
             raise BadRequest("Pass `title`, `createdAt`, or both.", field="title")
-        upstream = upstream_of(info)
         # NOT_FOUND for a session this caller can't see, or of another activity,
         # before anything changes.
-        await ref.exists(upstream)
-        await upstream.call(
-            "PUT", routes.SESSION, path_params={"session_id": ref.session_id}, json=payload
+        await writes.update_session(
+            upstream_of(info), ref, title=checked_title, created_at=created_at
         )
-        upstream.forget(Resource.session(routes.DETAILS, ref.activity, ref.session_id))
         return session_type(ref)
 
     @strawberry.mutation(
@@ -147,10 +115,7 @@ class Mutation:
         self, info: Ctx, id: IdArg, activity: ActivityArg = None
     ) -> strawberry.ID:
         ref = resolve_ref(id, activity)
-        upstream = upstream_of(info)
-        await ref.exists(upstream)
-        await upstream.call("DELETE", routes.SESSION, path_params={"session_id": ref.session_id})
-        upstream.forget(Resource.session(routes.DETAILS, ref.activity, ref.session_id))
+        await writes.delete_session(upstream_of(info), ref)
         return strawberry.ID(encode_global_id(ref.activity, ref.session_id))
 
     @strawberry.mutation(
@@ -172,24 +137,7 @@ class Mutation:
     ) -> RunningSession:
         ref = _running(id, activity)
         updates = _checked_comments(comments)
-        upstream = upstream_of(info)
-        resource = _comments_resource(ref)
-        # Proven first: only then does a 404 from the comments mean "none yet".
-        await ref.exists(upstream)
-        try:
-            current = await upstream.load(resource)
-        except NotFound:
-            current = {}
-        merged = {
-            name: {**translations(_get(current, name)), **texts} for name, texts in updates.items()
-        }
-        await upstream.call(
-            "POST",
-            report_routes.REPORT_COMMENTS,
-            path_params={"session_id": ref.session_id},
-            json=merged,
-        )
-        upstream.forget(resource)
+        await writes.set_report_comments(upstream_of(info), ref, updates)
         return RunningSession(ref=ref)
 
     @strawberry.mutation(description="Delete all of a running session's report comments.")
@@ -197,12 +145,7 @@ class Mutation:
         self, info: Ctx, id: IdArg, activity: ActivityArg = None
     ) -> RunningSession:
         ref = _running(id, activity)
-        upstream = upstream_of(info)
-        await ref.exists(upstream)
-        await upstream.call(
-            "DELETE", report_routes.REPORT_COMMENTS, path_params={"session_id": ref.session_id}
-        )
-        upstream.forget(_comments_resource(ref))
+        await writes.delete_report_comments(upstream_of(info), ref)
         return RunningSession(ref=ref)
 
 
@@ -211,14 +154,6 @@ def _running(id: str, activity: ActivityValue | None) -> SessionRef:
     if ref.activity is not ActivityValue.RUNNING:
         raise BadRequest("Only running sessions have report comments.", field="id")
     return ref
-
-
-def _comments_resource(ref: SessionRef) -> Resource:
-    return Resource.of(report_routes.REPORT_COMMENTS, session_id=ref.session_id)
-
-
-def _get(body: Any, name: str) -> Any:
-    return body.get(name) if isinstance(body, Mapping) else None
 
 
 _COMMENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")

@@ -13,35 +13,15 @@ from strawberry.types import Info
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
 from gateway.model import Activity as ActivityValue
-from gateway.model import decode_global_id, validate_session_id
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
 from schema.context import GatewayContext, charge_output, upstream_of
+from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Activity, Node, Session, session_type
 
-__all__ = ["PageInfo", "Query", "SessionConnection", "SessionEdge", "resolve_ref"]
+__all__ = ["PageInfo", "Query", "SessionConnection", "SessionEdge"]
 
 Ctx = Info[GatewayContext, Any]
-
-
-def resolve_ref(id: str, activity: ActivityValue | None) -> SessionRef:
-    """A session from a global id, or from an upstream id plus its activity."""
-    if activity is not None:
-        try:
-            decoded_activity, session_id = decode_global_id(id)
-        except BadRequest:
-            return SessionRef(activity, validate_session_id(id))
-        if decoded_activity is not activity:
-            raise BadRequest("The id names a session of another activity.", field="activity")
-        return SessionRef(activity, session_id)
-    try:
-        decoded_activity, session_id = decode_global_id(id)
-    except BadRequest as exc:
-        raise BadRequest(
-            "Pass a global session id, or the upstream session id with its `activity`.",
-            field="id",
-        ) from exc
-    return SessionRef(decoded_activity, session_id)
 
 
 # What a session in a list costs the output budget beyond its series: its
@@ -184,16 +164,6 @@ class SessionConnection:
 
 def _typed(item: PageItem) -> bool:
     return ActivityValue.from_label(item.summary.get("activity")) is not None
-
-
-IdArg = Annotated[
-    strawberry.ID,
-    strawberry.argument(description="A global session id, or the upstream id with `activity`."),
-]
-ActivityArg = Annotated[
-    Activity | None,  # type: ignore[valid-type]
-    strawberry.argument(description="Needed with an upstream id; checked with a global id."),
-]
 
 
 @strawberry.type

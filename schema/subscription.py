@@ -15,7 +15,7 @@ from gateway.model import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
 from schema.context import GatewayContext
-from schema.query import ActivityArg, IdArg, resolve_ref
+from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Session, VideoStatus, session_type
 
 __all__ = ["AnalyzedVideoEvent", "Subscription"]

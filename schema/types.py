@@ -13,9 +13,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from gateway import endpoints
 from gateway.model import Activity as ActivityValue
 from gateway.model import encode_global_id
-from gateway.normalize import parse_created_at, slice_frames, to_bool
+from gateway.normalize import parse_created_at, slice_frames, to_bool, to_text
 from gateway.sessions import SessionRef, VideoState
 from gateway.sessions import VideoStatus as VideoStatusValue
 from schema import analyses
@@ -27,6 +28,7 @@ from schema.analyses import (
     Language,
     LanguageArg,
     LocalizedText,
+    RecommendationThread,
     ReportComment,
 )
 from schema.context import GatewayContext, charge_output, upstream_of
@@ -159,11 +161,11 @@ class Session(Node):
 
     @strawberry.field(description="The session's title.")
     async def title(self, info: Ctx) -> str | None:
-        return _text(await self.ref.field(upstream_of(info), "title"))
+        return to_text(await self.ref.field(upstream_of(info), "title"))
 
     @strawberry.field(description="The name of the athlete the session belongs to.")
     async def user_name(self, info: Ctx) -> str | None:
-        return _text(await self.ref.field(upstream_of(info), "user_name"))
+        return to_text(await self.ref.field(upstream_of(info), "user_name"))
 
     @strawberry.field(
         description="When the session was created (ISO-8601; the upstream's time is taken as UTC)."
@@ -173,7 +175,7 @@ class Session(Node):
 
     @strawberry.field(description="The URL of the original uploaded video.")
     async def video_url(self, info: Ctx) -> str | None:
-        return _text(await self.ref.field(upstream_of(info), "video_url"))
+        return to_text(await self.ref.field(upstream_of(info), "video_url"))
 
     @strawberry.field(
         description=(
@@ -211,10 +213,6 @@ class Session(Node):
     )
     def export(self) -> SessionExport:
         return SessionExport(ref=self.ref)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
 
 
 @strawberry.type(description="A vertical-jump session.")
@@ -257,6 +255,16 @@ class JumpingSession(Session):
     async def summary(self, info: Ctx) -> JumpSummary | None:
         return await analyses.jump_summary(self.ref, info)
 
+    @strawberry.field(
+        description=(
+            "The upstream coaching assistant's threads, one per metric (`hip_height`, "
+            "`power`, ...); asking creates them upstream when there are none. One "
+            "upstream call, made only when selected."
+        )
+    )
+    async def recommendation_threads(self, info: Ctx) -> list[RecommendationThread] | None:
+        return await analyses.jump_recommendation_threads(self.ref, info)
+
 
 @strawberry.type(description="A running session.")
 class RunningSession(Session):
@@ -277,7 +285,7 @@ class RunningSession(Session):
 
     @strawberry.field(description="The session's written summary, when there is one.")
     async def summary(self, info: Ctx) -> str | None:
-        return _text(await self.ref.field(upstream_of(info), "summary"))
+        return to_text(await self.ref.field(upstream_of(info), "summary"))
 
     @strawberry.field(
         description=(
@@ -321,7 +329,7 @@ class RunningSession(Session):
     async def form_analysis_images(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, analyses.FORM_ANALYSIS, language)
+        return await analyses.images(self.ref, info, endpoints.FORM_ANALYSIS, language)
 
     @strawberry.field(
         description="Report images: hip, knee and ankle angles, and positions.",
@@ -333,14 +341,14 @@ class RunningSession(Session):
     async def report_images(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, analyses.REPORT_IMAGES, language)
+        return await analyses.images(self.ref, info, endpoints.REPORT_IMAGES, language)
 
 
 @strawberry.type(description="A weightlifting session.")
 class WeightliftingSession(Session):
     @strawberry.field(description="The lift: `snatch`, `clean` or `clean_and_jerk`.")
     async def exercise(self, info: Ctx) -> str | None:
-        return _text(await self.ref.field(upstream_of(info), "exercise"))
+        return to_text(await self.ref.field(upstream_of(info), "exercise"))
 
     @strawberry.field(
         description="The report's per-frame curves, e.g. bar height (`bar`) and hip speed."
@@ -361,7 +369,7 @@ class WeightliftingSession(Session):
     async def lift_analysis(
         self, info: Ctx, language: LanguageArg = Language.EN
     ) -> list[AnalysisImage] | None:
-        return await analyses.images(self.ref, info, analyses.LIFT_ANALYSIS, language)
+        return await analyses.images(self.ref, info, endpoints.LIFT_ANALYSIS, language)
 
     @strawberry.field(
         description=(

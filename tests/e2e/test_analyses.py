@@ -18,6 +18,7 @@ LIFT = seeded("alice", "Weightlifting")[0]
 
 JUMP_ANALYSIS = "POST /jumping/sessions/{session_id}/jump-analysis/"
 JUMP_SUMMARY = "GET /jumping/sessions/{session_id}/summary/"
+JUMP_RECOMMENDATION = "POST /jumping/sessions/{session_id}/recommendation/"
 GAIT = "POST /running/sessions/{session_id}/gait-analysis/"
 COMMENTS = "GET /running/sessions/{session_id}/report-comments/"
 LIFT_GET = "GET /weightlifting/sessions/{session_id}/lift-analysis/"
@@ -207,6 +208,24 @@ async def test_no_comments_and_no_running_sessions_are_null(
     finally:
         sandbox.configure(fail_next=None)
     assert data == {"session": {"reportComments": None}, "runningTotals": None}
+
+
+async def test_jump_recommendation_threads_cost_one_call(
+    gql: GraphQLClient, sandbox: SandboxControl, rest: httpx.AsyncClient
+) -> None:
+    sid = JUMP.session_id
+    threads = await direct(rest, sandbox, "POST", f"/jumping/sessions/{sid}/recommendation/")
+    query = """
+    query ($id: ID!) { session(id: $id) { ... on JumpingSession {
+      recommendationThreads { metric threadId }
+      again: recommendationThreads { metric }
+    } } }"""
+    data = ok(await gql.execute(query, {"id": global_id(JUMP)}))["session"]
+    assert data["recommendationThreads"] == [
+        {"metric": metric, "threadId": thread} for metric, thread in threads.items()
+    ]
+    assert data["again"] == [{"metric": metric} for metric in threads]
+    assert sandbox.stats()["routes"][JUMP_RECOMMENDATION] == 1
 
 
 async def test_lift_analysis_languages_cost_one_call(

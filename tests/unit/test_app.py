@@ -142,7 +142,7 @@ async def test_a_bug_is_masked_as_internal(monkeypatch: pytest.MonkeyPatch) -> N
     def broken(value: object) -> str:
         raise ValueError("secret internals")
 
-    monkeypatch.setattr(schema.types, "_text", broken)
+    monkeypatch.setattr(schema.types, "to_text", broken)
     async with gateway_client() as client:
         body = await run(client, "{ sessions(first: 1) { edges { node { title } } } }")
     assert body["errors"][0]["message"] == "Internal error."

@@ -7,25 +7,21 @@ import asyncio
 import httpx
 import pytest
 
+from gateway import endpoints
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
-from gateway.endpoints import ENDPOINTS, endpoint
 from gateway.errors import NotFound, UpstreamUnavailable
-from gateway.loaders import routes
 from gateway.model import Activity
-from gateway.reports import report_routes
 from gateway.resilience import CircuitOpen, Resilience, RetryBudget, Singleflight
 from gateway.sessions import read_video_state
-from gateway.uploads import CREATE_ROUTE
 from gateway.upstream import UpstreamClient
-from tests.sandbox.contract import contract, operations
 
 ALICE = Credential("API-KEY alice-key-1")
 BOB = Credential("API-KEY bob-key-22")
 CAROL = Credential("API-KEY carol-key-333")
 FAST = RetryPolicy(attempts=5, base_delay=0.0005, max_delay=0.001, total_budget=2.0)
 LISTING = "/session-management/sessions/"
-EXPORT = routes.EXPORT
+EXPORT = endpoints.EXPORT.route
 SESSION = {"activity": "jumping", "session_id": "abc"}
 
 
@@ -151,7 +147,7 @@ async def test_breaker_opens_fails_fast_then_probes_and_closes() -> None:
         # Another family is not affected: its calls still go out.
         with pytest.raises(UpstreamUnavailable) as other:
             await upstream.get(
-                routes.DETAILS, ALICE, path_params={"activity": "x", "session_id": "y"}
+                endpoints.DETAILS.route, ALICE, path_params={"activity": "x", "session_id": "y"}
             )
         assert not isinstance(other.value, CircuitOpen)
         assert upstream.resilience.breakers.opened == 1
@@ -307,7 +303,7 @@ async def test_cache_is_per_credential_and_never_for_the_video_status() -> None:
         await upstream.get(EXPORT, BOB, path_params=SESSION)
         for _ in range(3):
             await read_video_state(upstream, ALICE, Activity.JUMPING, "abc")
-            await upstream.get(routes.DETAILS, ALICE, path_params=SESSION)
+            await upstream.get(endpoints.DETAILS.route, ALICE, path_params=SESSION)
             await upstream.get(LISTING, ALICE)
     assert calls.count("/jumping/sessions/abc/export/") == 2
     assert len(calls) == 2 + 3 * 3
@@ -331,7 +327,11 @@ async def test_a_write_drops_the_writers_cached_reads_only() -> None:
         assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "before"}
         assert await upstream.get(EXPORT, BOB, path_params=SESSION) == {"title": "bob's"}
         await upstream.request(
-            "PUT", routes.SESSION, ALICE, path_params={"session_id": "s"}, json={"title": "x"}
+            "PUT",
+            endpoints.UPDATE_SESSION.route,
+            ALICE,
+            path_params={"session_id": "s"},
+            json={"title": "x"},
         )
         assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "after"}
         assert upstream.resilience.cache is not None
@@ -364,17 +364,23 @@ async def test_json_bodies_declare_their_media_type_and_uploads_are_multipart() 
 
     async with client(handler) as upstream:
         await upstream.request(
-            "PUT", routes.SESSION, ALICE, path_params={"session_id": "s"}, json={"title": "t"}
+            "PUT",
+            endpoints.UPDATE_SESSION.route,
+            ALICE,
+            path_params={"session_id": "s"},
+            json={"title": "t"},
         )
         await upstream.request(
             "POST",
-            CREATE_ROUTE,
+            endpoints.CREATE_SESSION.route,
             ALICE,
             path_params={"activity": "jumping"},
             data={"session_name": "x"},
             files={"video": ("v.mp4", b"\x00" * 10, "video/mp4")},
         )
-        await upstream.request("DELETE", routes.SESSION, ALICE, path_params={"session_id": "s"})
+        await upstream.request(
+            "DELETE", endpoints.UPDATE_SESSION.route, ALICE, path_params={"session_id": "s"}
+        )
     put, post, delete = seen
     assert put.headers["content-type"] == "application/json"
     assert put.content == b'{"title":"t"}'
@@ -393,36 +399,10 @@ async def test_writes_are_never_retried() -> None:
     async with client(handler) as upstream:
         with pytest.raises(UpstreamUnavailable):
             await upstream.request(
-                "PUT", routes.SESSION, ALICE, path_params={"session_id": "s"}, json={}
+                "PUT",
+                endpoints.UPDATE_SESSION.route,
+                ALICE,
+                path_params={"session_id": "s"},
+                json={},
             )
     assert calls == 1
-
-
-def test_the_endpoint_table_covers_every_route_the_gateway_calls() -> None:
-    templates = {
-        v for cls in (routes, report_routes) for k, v in vars(cls).items() if k.isupper()
-    } | {CREATE_ROUTE}
-    in_table = {route for _, route in ENDPOINTS}
-    assert templates <= in_table
-    # And every entry is an operation of the contract (per activity where templated).
-    documented = operations()
-    for method, route in ENDPOINTS:
-        paths = (
-            [route.replace("{activity}", a.path) for a in Activity]
-            if "{activity}" in route
-            else [route]
-        )
-        for path in paths:
-            key = f"{method} {path}"
-            assert key in documented or f"{key}/" in documented, key
-    assert endpoint("GET", "/unknown/").family == "other /unknown/"
-
-
-def test_the_endpoint_table_declares_the_contracts_media_types() -> None:
-    media = {"application/json": "json", "multipart/form-data": "multipart"}
-    paths = contract()["paths"]
-    for (method, route), entry in ENDPOINTS.items():
-        path = route.replace("{activity}", "jumping")
-        operation = (paths.get(path) or paths[path + "/"])[method.lower()]
-        declared = list(operation.get("requestBody", {}).get("content", {}))
-        assert entry.media == (media[declared[0]] if declared else "none"), (method, route)

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 
+from gateway import endpoints
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential, credential_from_header
 from gateway.errors import (
@@ -17,7 +18,7 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
-from gateway.loaders import OperationUpstream, Resource, routes
+from gateway.loaders import OperationUpstream, Resource
 from gateway.upstream import UpstreamCall, UpstreamClient
 
 KEY = Credential("API-KEY k-123456")
@@ -41,7 +42,9 @@ async def test_authorization_is_forwarded_verbatim_and_ids_are_escaped() -> None
     assert bearer is not None
     async with client(handler) as upstream:
         await upstream.get(
-            routes.DETAILS, bearer, path_params={"activity": "running", "session_id": "a/../b?c"}
+            endpoints.DETAILS.route,
+            bearer,
+            path_params={"activity": "running", "session_id": "a/../b?c"},
         )
     assert seen[0].headers["authorization"] == "Bearer abc.def"
     assert seen[0].url.raw_path == b"/running/sessions/a%2F..%2Fb%3Fc/"
@@ -128,7 +131,7 @@ async def test_lift_analysis_falls_back_to_post_on_405() -> None:
     async with client(handler) as upstream:
         op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=4)
         resource = Resource.of(
-            routes.LIFT_ANALYSIS, method="GET", fallback_method="POST", session_id="s1"
+            endpoints.LIFT_ANALYSIS.route, method="GET", fallback_method="POST", session_id="s1"
         )
         first, second = await asyncio.gather(op.load(resource), op.load(resource))
     assert first == second == {"hip_height": {"en": "https://x/en.png"}}

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 import gateway.upstream as upstream_module
+from gateway import endpoints
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import (
@@ -23,7 +24,7 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
-from gateway.loaders import OperationUpstream, Resource, routes
+from gateway.loaders import OperationUpstream, Resource
 from gateway.model import Activity
 from gateway.upstream import MethodNotAllowed, UpstreamClient
 
@@ -237,7 +238,7 @@ def test_resources_are_keyed_by_what_is_fetched() -> None:
     assert a.path_params == (("a", "1"), ("b", "2"))
     assert a.method == "GET" and a.fallback_method is None and a.params == ()
     # Details and exports are read lazily, whoever asks for them.
-    details = Resource.session(routes.DETAILS, Activity.JUMPING, "s")
+    details = Resource.session(endpoints.DETAILS.route, Activity.JUMPING, "s")
     assert details.path_params == (("activity", "jumping"), ("session_id", "s")) and details.lazy
     assert not Resource.session("/{activity}/x/{session_id}/", Activity.JUMPING, "s").lazy
 
