@@ -241,6 +241,8 @@ export type JumpingSession = Node & Session & {
   jumpAnalysis: Maybe<JumpAnalysis>;
   /** The session's performance metrics, in whatever form sent. */
   metrics: Array<Metric>;
+  /** The upstream coaching assistant's threads, one per metric (`hip_height`, `power`, ...); asking creates them upstream when there are none. One upstream call, made only when selected. */
+  recommendationThreads: Maybe<Array<RecommendationThread>>;
   /** The upstream's own session id. */
   sessionId: Scalars['String']['output'];
   /** The session's summary: metrics per jump and short ratings. One upstream call, made only when selected. */
@@ -440,6 +442,15 @@ export type QuerySessionsArgs = {
   last?: InputMaybe<Scalars['Int']['input']>;
   title?: InputMaybe<Scalars['String']['input']>;
   to?: InputMaybe<Scalars['Date']['input']>;
+};
+
+/** A thread of the upstream's coaching assistant about one metric. */
+export type RecommendationThread = {
+  __typename?: 'RecommendationThread';
+  /** The metric it is about, e.g. `hip_height`. */
+  metric: Scalars['String']['output'];
+  /** The thread's upstream id. */
+  threadId: Scalars['String']['output'];
 };
 
 /** A running report comment, in both languages. */
