@@ -44,7 +44,7 @@ from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
 from gateway.drain import Drain
 from gateway.drift import ContractDrift
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, LimitExceeded
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.graphql_http import GraphQLOverHTTP
 from gateway.guards import RequestGuard
@@ -55,8 +55,12 @@ from gateway.services import Services
 from gateway.tracing import Tracing, tracing_from_settings
 from gateway.upstream import UpstreamCall, UpstreamClient
 from gateway.watchers import ReadinessWatchers
-from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
-from gateway.wsguard import WebSocketGuard, WebSocketLimits
+from gateway.wsguard import (
+    BoundedTransportWSHandler,
+    BoundedWSHandler,
+    WebSocketGuard,
+    WebSocketLimits,
+)
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -89,7 +93,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     clients do) with our context, JSON encoder and GraphiQL page."""
 
     websocket_adapter_class = _TextWebSocketAdapter  # type: ignore[assignment]
-    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/ws_limits.py).
+    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/wsguard.py).
     graphql_transport_ws_handler_class = BoundedTransportWSHandler
     graphql_ws_handler_class = BoundedWSHandler
 
@@ -171,7 +175,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
             raise ConnectionRejectionError(
                 {
                     "message": f"At most {self._ws_limits.max_per_key} connections per API key.",
-                    "extensions": {"code": "LIMIT_EXCEEDED"},
+                    "extensions": {"code": LimitExceeded.code},
                 }
             )
         return _NO_ACK_PAYLOAD
@@ -210,7 +214,7 @@ def _bounded_json(data: object, max_bytes: int) -> bytes:
         return encoded
     refusal = {
         "message": f"The answer is larger than {max_bytes} bytes; select less.",
-        "extensions": {"code": "LIMIT_EXCEEDED"},
+        "extensions": {"code": LimitExceeded.code},
     }
     if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
         return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})

@@ -48,6 +48,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gateway.errors import LimitExceeded
+
 __all__ = [
     "INLINE_FIELDS",
     "VALIDATION_DEADLINE",
@@ -59,7 +61,7 @@ __all__ = [
     "operation_costs",
 ]
 
-_LIMIT = {"code": "LIMIT_EXCEEDED"}
+_LIMIT = {"code": LimitExceeded.code}
 
 # Documents of more expanded fields than this are validated off the event
 # loop, and refused if that takes longer than the deadline (seconds).
