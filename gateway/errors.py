@@ -251,11 +251,12 @@ def error_code(code: str) -> ErrorCode:
 
 
 # One fixed message per upstream status: the upstream's text is not passed on.
-UPSTREAM_STATUSES: Mapping[int, tuple[type[GatewayError], str]] = MappingProxyType(
+# ``None``: the code's own fixed message.
+UPSTREAM_STATUSES: Mapping[int, tuple[type[GatewayError], str | None]] = MappingProxyType(
     {
-        401: (Unauthenticated, "The API key was missing or not accepted."),
-        403: (Forbidden, "The API key may not do this."),
-        404: (NotFound, "Not found."),
+        401: (Unauthenticated, None),
+        403: (Forbidden, None),
+        404: (NotFound, None),
         405: (MethodNotAllowed, "The session service does not serve this method here."),
         400: (BadRequest, "The session service refused the request."),
         409: (BadRequest, "The session service refused the request: it conflicts with its state."),
