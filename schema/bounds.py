@@ -48,8 +48,6 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from gateway.errors import LimitExceeded
-
 __all__ = [
     "INLINE_FIELDS",
     "VALIDATION_DEADLINE",
@@ -61,7 +59,7 @@ __all__ = [
     "operation_costs",
 ]
 
-_LIMIT = {"code": LimitExceeded.code}
+_LIMIT = {"code": "LIMIT_EXCEEDED"}
 
 # Documents of more expanded fields than this are validated off the event
 # loop, and refused if that takes longer than the deadline (seconds).

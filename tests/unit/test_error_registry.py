@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+import re
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -79,6 +81,21 @@ def test_every_code_has_a_class_a_message_a_status_and_a_watch_outcome(entry: Er
 def test_every_error_class_of_the_gateway_has_a_registered_code() -> None:
     unregistered = {cls.__name__ for cls in _every_gateway_error() if cls.code not in CODES}
     assert not unregistered
+
+
+def test_every_code_written_as_a_literal_is_registered() -> None:
+    # A code spelled out in a module (an extensions dict, a class attribute)
+    # must be one the registry knows; the sandbox is the upstream, not us.
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r"""(?:["']code["']\s*:|\bcode\s*=)\s*["']([A-Z][A-Z_]+)["']""")
+    found: dict[str, str] = {}
+    for path in [*(root / "gateway").rglob("*.py"), *(root / "schema").rglob("*.py")]:
+        if "sandbox" in path.parts:
+            continue
+        for code in literal.findall(path.read_text()):
+            found[code] = path.name
+    assert found  # the pattern still finds the classes' own codes
+    assert {code: name for code, name in found.items() if code not in CODES} == {}
 
 
 def test_what_ends_a_watch_and_what_a_poll_retries() -> None:
