@@ -36,6 +36,7 @@ from strawberry.subscriptions import (
 )
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway import errors
 from gateway.apq import PersistedQueries
 from gateway.broker import create_broker
 from gateway.broker.signed import SignedBroker
@@ -44,7 +45,7 @@ from gateway.cors import OriginPolicy
 from gateway.credentials import Credential
 from gateway.drain import Drain
 from gateway.drift import ContractDrift
-from gateway.errors import GatewayError, LimitExceeded
+from gateway.errors import GatewayError
 from gateway.graphiql import graphiql_page_response, graphiql_routes
 from gateway.graphql_http import GraphQLOverHTTP
 from gateway.guards import RequestGuard
@@ -175,7 +176,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
             raise ConnectionRejectionError(
                 {
                     "message": f"At most {self._ws_limits.max_per_key} connections per API key.",
-                    "extensions": {"code": LimitExceeded.code},
+                    "extensions": {"code": errors.LimitExceeded.code},
                 }
             )
         return _NO_ACK_PAYLOAD
@@ -214,7 +215,7 @@ def _bounded_json(data: object, max_bytes: int) -> bytes:
         return encoded
     refusal = {
         "message": f"The answer is larger than {max_bytes} bytes; select less.",
-        "extensions": {"code": LimitExceeded.code},
+        "extensions": {"code": errors.LimitExceeded.code},
     }
     if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
         return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})
