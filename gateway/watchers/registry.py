@@ -3,17 +3,19 @@
 One watch exists per (credential, activity, session) in a process, shared by
 all of that process's subscribers to it, and bounded per credential. A watch
 listens on its broker channel (events from whichever replica polls) and hands
-each event to its local subscribers' queues; its :class:`~gateway.watchers.
-poller.Poller` asks the upstream.
+each event to its local subscribers' queues; its poller
+(:mod:`gateway.watchers.poller`) asks the upstream, and reports its polls and
+its local failures back through the callbacks the registry gives it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -43,13 +45,15 @@ _CONCURRENT_STARTS = 16
 class _Watch:
     """One watched session in this process: its last state, and its subscribers."""
 
-    def __init__(self, key: WatchKey, broker: Broker, poller: Poller) -> None:
+    def __init__(self, key: WatchKey, broker: Broker, poller: Callable[..., Poller]) -> None:
         self.key = key
-        self.poller = poller
         self.state: VideoState | None = None
         # Set once the watch can tell nothing more (access lost, broker gone,
         # a bug): later subscribers get it too, not a stale state.
         self.failure: GatewayError | None = None
+        # Its poller compares with the state last handed out, and hands out
+        # what only this replica's subscribers must see (the broker is gone).
+        self.poller = poller(known=lambda: self.state, failed=self.deliver)
         self.queues: set[asyncio.Queue[VideoState | GatewayError]] = set()
         self._broker = broker
         self._stack = AsyncExitStack()
@@ -199,15 +203,8 @@ class ReadinessWatchers:
                 await watch.stop()
 
     def _new_watch(self, key: WatchKey, credential: Credential) -> _Watch:
-        watch: _Watch
-
-        def known() -> VideoState | None:
-            return watch.state
-
-        def failed(error: GatewayError) -> None:
-            watch.deliver(error)
-
-        poller = Poller(
+        poller = functools.partial(
+            Poller,
             self.client,
             self.broker,
             self.policy,
@@ -215,12 +212,9 @@ class ReadinessWatchers:
             credential,
             replica_id=self.replica_id,
             starts=self.starts,
-            known=known,
             polled=self._polled,
-            failed=failed,
         )
-        watch = _Watch(key, self.broker, poller)
-        return watch
+        return _Watch(key, self.broker, poller)
 
     def _polled(self) -> None:
         self.polls += 1
