@@ -36,6 +36,7 @@ from strawberry.subscriptions import (
 )
 from strawberry.types.unset import UNSET, UnsetType
 
+from gateway import errors
 from gateway.apq import PersistedQueries
 from gateway.broker import create_broker
 from gateway.broker.signed import SignedBroker
@@ -56,8 +57,12 @@ from gateway.services import Services
 from gateway.tracing import Tracing, tracing_from_settings
 from gateway.upstream import UpstreamCall, UpstreamClient
 from gateway.watchers import ReadinessWatchers
-from gateway.ws_limits import BoundedTransportWSHandler, BoundedWSHandler
-from gateway.wsguard import WebSocketGuard, WebSocketLimits
+from gateway.wsguard import (
+    BoundedTransportWSHandler,
+    BoundedWSHandler,
+    WebSocketGuard,
+    WebSocketLimits,
+)
 from schema import build_schema
 from schema.context import GatewayContext
 
@@ -90,7 +95,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     clients do) with our context, JSON encoder and GraphiQL page."""
 
     websocket_adapter_class = _TextWebSocketAdapter  # type: ignore[assignment]
-    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/ws_limits.py).
+    # The per-WebSocket bound refused with LIMIT_EXCEEDED (gateway/wsguard.py).
     graphql_transport_ws_handler_class = BoundedTransportWSHandler
     graphql_ws_handler_class = BoundedWSHandler
 
@@ -172,7 +177,7 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
             raise ConnectionRejectionError(
                 {
                     "message": f"At most {self._ws_limits.max_per_key} connections per API key.",
-                    "extensions": {"code": "LIMIT_EXCEEDED"},
+                    "extensions": {"code": errors.LimitExceeded.code},
                 }
             )
         return _NO_ACK_PAYLOAD
@@ -211,7 +216,7 @@ def _bounded_json(data: object, max_bytes: int) -> bytes:
         return encoded
     refusal = {
         "message": f"The answer is larger than {max_bytes} bytes; select less.",
-        "extensions": {"code": "LIMIT_EXCEEDED"},
+        "extensions": {"code": errors.LimitExceeded.code},
     }
     if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
         return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})

@@ -42,7 +42,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTIO
 from strawberry.types import ExecutionResult
 
 from gateway.apq import PersistedQueries
-from gateway.errors import GatewayError, PersistedQueryNotFound
+from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
 from gateway.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -155,9 +155,9 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             message, extensions = exc.message, exc.extensions
             # Like validation: a request error, 200 for legacy JSON clients.
             not_found = isinstance(exc, PersistedQueryNotFound) and media_type == JSON
-            status = 200 if not_found else 400
+            status = 200 if not_found else error_code(exc.code).http_status
         elif isinstance(exc, HTTPException):
-            message, extensions, status = exc.reason, {"code": "BAD_REQUEST"}, exc.status_code
+            message, extensions, status = exc.reason, {"code": BadRequest.code}, exc.status_code
             if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
                 status, headers["Allow"] = 405, "POST"
             elif status == 405:  # a method other than GET and POST

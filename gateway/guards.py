@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.credentials import credential_from_header
-from gateway.errors import GatewayError
+from gateway.errors import BadRequest, GatewayError, Unauthenticated
 
 __all__ = ["RequestGuard"]
 
@@ -60,19 +60,19 @@ class RequestGuard:
         if size > self._max_header_bytes:
             return (
                 431,
-                "BAD_REQUEST",
+                BadRequest.code,
                 f"The request's headers exceed {self._max_header_bytes} bytes.",
             )
         keys = [value for name, value in raw if name.lower() == b"authorization"]
         if len(keys) > 1:
-            return 400, "BAD_REQUEST", "Send one Authorization header, not several."
+            return 400, BadRequest.code, "Send one Authorization header, not several."
         if scope["type"] == "http" and _is_multipart(scope):
             try:
                 credential = credential_from_header(keys[0].decode("latin-1") if keys else None)
             except GatewayError as exc:
                 return 401, exc.code, exc.message
             if credential is None:
-                return 401, "UNAUTHENTICATED", "An upload needs your API key in its headers."
+                return 401, Unauthenticated.code, "An upload needs your API key in its headers."
         return None
 
 

@@ -1,6 +1,7 @@
 """The upstream REST client: one pooled connection pool per process.
 
-Errors are translated here, once, at the edge::
+Errors are translated here, once, at the edge (each status by the table in
+:mod:`gateway.errors`)::
 
     httpx.TimeoutException / httpx.TransportError ──retry──> UpstreamUnavailable
     429 / 502 / 503 / 504 ───────────────────────────retry──> UpstreamUnavailable
@@ -41,12 +42,11 @@ from gateway.credentials import Credential
 from gateway.endpoints import endpoint
 from gateway.errors import (
     BadRequest,
-    Forbidden,
     GatewayError,
-    NotFound,
-    Unauthenticated,
+    MethodNotAllowed,
     UpstreamBadResponse,
     UpstreamUnavailable,
+    upstream_error,
 )
 from gateway.model import Activity
 from gateway.rawjson import LazyBody
@@ -69,10 +69,6 @@ _MAX_ERROR_TEXT = 200
 # The upstream's ``error_code`` values passed on to callers (as
 # ``extensions.upstreamCode``); any other value is dropped, like the text.
 KNOWN_ERROR_CODES = frozenset({"INVALID_API_KEY", "VIDEO_PROCESSING_FAILED"})
-
-
-class MethodNotAllowed(UpstreamBadResponse):
-    """The upstream does not serve this method on this path (it answers 405)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,7 +338,7 @@ def _parse(
                 status,
             )
         return UpstreamResponse(status, body)
-    error = _tag(_error_for(status), status)
+    error = upstream_error(status)
     if isinstance(body, dict):
         code = body.get("error_code")
         if isinstance(code, str) and code in KNOWN_ERROR_CODES:
@@ -353,29 +349,6 @@ def _parse(
                 "%s answered %d: %s", route, status, credential.redact(text[:_MAX_ERROR_TEXT])
             )
     raise error
-
-
-# One fixed message per status: the upstream's text is not passed on.
-_MESSAGES: dict[int, tuple[type[GatewayError], str]] = {
-    401: (Unauthenticated, "The API key was missing or not accepted."),
-    403: (Forbidden, "The API key may not do this."),
-    404: (NotFound, "Not found."),
-    405: (MethodNotAllowed, "The session service does not serve this method here."),
-    400: (BadRequest, "The session service refused the request."),
-    409: (BadRequest, "The session service refused the request: it conflicts with its state."),
-    413: (BadRequest, "The session service refused the request: it is too large."),
-    422: (BadRequest, "The session service could not process the request."),
-}
-
-
-def _error_for(status: int) -> GatewayError:
-    known = _MESSAGES.get(status)
-    if known is not None:
-        error_type, message = known
-        return error_type(message)
-    if status >= 500 or status == 429:
-        return UpstreamUnavailable(f"The session service failed (HTTP {status}).")
-    return UpstreamBadResponse(f"The session service answered HTTP {status}.")
 
 
 def _tag(error: GatewayError, status: int) -> GatewayError:

@@ -1,4 +1,4 @@
-"""WebSocket hygiene: what one connection may hold, and for how long it may idle.
+"""The bounds on WebSocket connections: how many, what each may hold, how long it may idle.
 
 :class:`WebSocketGuard` is ASGI middleware that sees every WebSocket
 connection's messages, whichever GraphQL protocol it speaks:
@@ -15,6 +15,14 @@ connection's messages, whichever GraphQL protocol it speaks:
   memory, not every result it asked for. If it can't even take the close
   frame, the connection is aborted.
 - **A disconnect is an event, not an error:** one INFO line.
+
+Two bounds sit in the GraphQL protocols instead, where the messages are
+understood: **subscriptions per connection**, refused by the protocol
+handlers here (Strawberry's own refusal, a bare ``{"message": "Subscription
+limit reached"}``, has no ``extensions.code``: these make the same check
+first, on the same bookkeeping, and refuse with ``LIMIT_EXCEEDED``), and
+queries and mutations run a few at a time per connection
+(``schema.extensions.WebSocketOperationLimit``, a schema extension).
 """
 
 from __future__ import annotations
@@ -24,9 +32,25 @@ import logging
 from collections import Counter
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
-__all__ = ["CLOSE_INIT_TIMEOUT", "CLOSE_TOO_SLOW", "WebSocketGuard", "WebSocketLimits"]
+from gateway.errors import LimitExceeded
+
+__all__ = [
+    "CLOSE_INIT_TIMEOUT",
+    "CLOSE_TOO_SLOW",
+    "BoundedTransportWSHandler",
+    "BoundedWSHandler",
+    "WebSocketGuard",
+    "WebSocketLimits",
+]
 
 log = logging.getLogger("gateway.websocket")
 
@@ -181,3 +205,45 @@ class _Connection:
             self._init_timer.cancel()
         if self._closing is not None:
             await asyncio.gather(self._closing, return_exceptions=True)
+
+
+def _refusal(limit: int) -> GraphQLError:
+    return GraphQLError(
+        f"At most {limit} subscriptions at once on one WebSocket.",
+        extensions={"code": LimitExceeded.code},
+    )
+
+
+class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """graphql-transport-ws: an ``error`` message for the refused id; the socket stays open."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            limit is not None
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            payload = [_refusal(limit).formatted]
+            await self.send_message({"id": message["id"], "type": "error", "payload": payload})
+            return
+        await super().handle_subscribe(message)
+
+
+class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
+    """Legacy graphql-ws: an ``error`` message for the refused id."""
+
+    async def handle_start(self, message: StartMessage) -> None:
+        limit = self.max_subscriptions_per_connection
+        operation_id = message["id"]
+        if (
+            limit is not None
+            and self.connection_acknowledged
+            and operation_id not in self.tasks
+            and len(self.tasks) >= limit
+        ):
+            payload: Any = _refusal(limit).formatted
+            await self.send_message({"type": "error", "id": operation_id, "payload": payload})
+            return
+        await super().handle_start(message)

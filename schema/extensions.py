@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator, Iterator
 
-from graphql.error import GraphQLError, GraphQLSyntaxError
+from graphql.error import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, InternalError, code_of_graphql_error, error_code
 from schema.context import GatewayContext, OperationScope, current_scope
 
 __all__ = [
@@ -23,13 +22,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("gateway.errors")
-
-# Strawberry's limiter extensions report plain validation errors; these are
-# their messages, so they can get the code a client can act on.
-_LIMIT_MESSAGES = re.compile(
-    r"exceeds maximum operation depth|aliases found\. Allowed|"
-    r"more than \d+ tokens|Document contains more than|Maximum introspection depth",
-)
 
 
 class OperationScopeExtension(SchemaExtension):
@@ -90,9 +82,10 @@ def settle_error(error: GraphQLError) -> str:
             ".".join(str(p) for p in error.path or ()) or "operation",
             exc_info=original,
         )
-        error.message = "Internal error."
+        internal = error_code(InternalError.code)
+        error.message = internal.message
         error.original_error = None
-        extensions = {"code": "INTERNAL"}
+        extensions = {"code": internal.code}
     elif not extensions.get("code"):
         extensions = {**extensions, "code": code_for_input(error)}
     error.extensions = extensions
@@ -100,10 +93,7 @@ def settle_error(error: GraphQLError) -> str:
 
 
 def code_for_input(error: GraphQLError) -> str:
+    """The code of a parse, validation or variable error: its own, else the registry's."""
     if error.extensions and "code" in error.extensions:
         return str(error.extensions["code"])
-    if _LIMIT_MESSAGES.search(error.message):
-        return "LIMIT_EXCEEDED"
-    if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    return "GRAPHQL_VALIDATION_FAILED"
+    return code_of_graphql_error(error)

@@ -1,0 +1,270 @@
+"""Who watches what in this process, and each watch's fan-out to its subscribers.
+
+One watch exists per (credential, activity, session) in a process, shared by
+all of that process's subscribers to it, and bounded per credential. A watch
+listens on its broker channel (events from whichever replica polls) and hands
+each event to its local subscribers' queues; its poller
+(:mod:`gateway.watchers.poller`) asks the upstream, and reports its polls and
+its local failures back through the callbacks the registry gives it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+from gateway.broker import Broker, BrokerUnavailable, Subscription
+from gateway.config import WatchPolicy
+from gateway.credentials import Credential
+from gateway.errors import GatewayError, LimitExceeded, SubscriptionClosing, WatchFailed
+from gateway.model import Activity
+from gateway.sessions import VideoState
+from gateway.upstream import UpstreamClient
+from gateway.watchers import events
+from gateway.watchers.events import WatchKey
+from gateway.watchers.poller import Poller
+
+if TYPE_CHECKING:
+    from gateway.metrics import Metrics
+
+__all__ = ["ReadinessWatchers"]
+
+log = logging.getLogger("gateway.watchers")
+
+# At most this many watches prove access and learn their state at once: a
+# dashboard subscribing to hundreds of sessions must not starve the loop.
+_CONCURRENT_STARTS = 16
+
+
+class _Watch:
+    """One watched session in this process: its last state, and its subscribers."""
+
+    def __init__(self, key: WatchKey, broker: Broker, poller: Callable[..., Poller]) -> None:
+        self.key = key
+        self.state: VideoState | None = None
+        # Set once the watch can tell nothing more (access lost, broker gone,
+        # a bug): later subscribers get it too, not a stale state.
+        self.failure: GatewayError | None = None
+        # Its poller compares with the state last handed out, and hands out
+        # what only this replica's subscribers must see (the broker is gone).
+        self.poller = poller(known=lambda: self.state, failed=self.deliver)
+        self.queues: set[asyncio.Queue[VideoState | GatewayError]] = set()
+        self._broker = broker
+        self._stack = AsyncExitStack()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._started: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Listen on the channel, learn the current state, start the poller.
+
+        Runs once per watch; concurrent first subscribers await the same start.
+        """
+        if self._started is None:
+            self._started = asyncio.create_task(self._start())
+        await asyncio.shield(self._started)
+
+    async def _start(self) -> None:
+        subscription: Subscription = await self._stack.enter_async_context(
+            self._broker.subscribe(self.key.channel)
+        )
+        self._spawn(self._listen(subscription))
+        self.state = await self.poller.first_state()
+        if not self.state.final:
+            self._spawn(self.poller.run())
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(coro)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("readiness watch failed", exc_info=task.exception())
+        self.deliver(WatchFailed("Watching this session failed; subscribe again."))
+
+    async def stop(self) -> None:
+        # The start first: it may still be adding tasks. ``gather`` collects
+        # the tasks' own cancellations but lets a cancellation of ours through.
+        if self._started is not None and not self._started.done():
+            self._started.cancel()
+            await asyncio.gather(self._started, return_exceptions=True)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with suppress(Exception):
+            await self.poller.release()
+        with suppress(Exception):
+            await self._stack.aclose()
+
+    def deliver(self, item: VideoState | GatewayError) -> None:
+        """Hand a state or the watch's end to every subscriber in this process."""
+        if isinstance(item, VideoState):
+            self.state = item
+        else:
+            self.failure = item
+        for queue in self.queues:
+            queue.put_nowait(item)
+
+    async def _listen(self, subscription: Subscription) -> None:
+        try:
+            async for raw in subscription:
+                try:
+                    event = events.decode(raw)
+                except events.MalformedEvent:
+                    # Not ours, or from another version: skip it, keep listening.
+                    log.warning("skipped a malformed event on a readiness channel")
+                    continue
+                if isinstance(event, events.Wake):
+                    self.poller.wake()
+                elif event is not None:
+                    self.deliver(event)
+        except BrokerUnavailable as exc:
+            self.deliver(exc)
+
+
+class ReadinessWatchers:
+    """Every watch of this process; owned by the app lifespan."""
+
+    def __init__(
+        self,
+        client: UpstreamClient,
+        broker: Broker,
+        policy: WatchPolicy,
+        *,
+        secret: bytes,
+        replica_id: str | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.metrics = metrics
+        self.client = client
+        self.broker = broker
+        self.policy = policy
+        self.replica_id = replica_id or uuid.uuid4().hex
+        self.polls = 0
+        self.starts = asyncio.Semaphore(_CONCURRENT_STARTS)
+        self._secret = secret
+        self._watches: dict[WatchKey, _Watch] = {}
+        self._per_credential: Counter[str] = Counter()
+        self._subscribers_per_credential: Counter[str] = Counter()
+
+    @property
+    def active(self) -> int:
+        return len(self._watches)
+
+    def _key(self, credential: Credential, activity: Activity, session_id: str) -> WatchKey:
+        return WatchKey(credential.shared_id(self._secret), activity, session_id)
+
+    @asynccontextmanager
+    async def watch(
+        self, credential: Credential, activity: Activity, session_id: str
+    ) -> AsyncIterator[AsyncIterator[VideoState]]:
+        """The session's state now, then each change, until a final state."""
+        key = self._key(credential, activity, session_id)
+        if (
+            self._subscribers_per_credential[key.shared]
+            >= self.policy.max_subscriptions_per_credential
+        ):
+            raise LimitExceeded(
+                f"At most {self.policy.max_subscriptions_per_credential} subscriptions per API key."
+            )
+        watch = self._watches.get(key)
+        if watch is not None and watch.failure is not None:
+            # A broken watch serves no one new: its subscribers are leaving.
+            self._forget(watch)
+            watch = None
+        if watch is None:
+            if self._per_credential[key.shared] >= self.policy.max_per_credential:
+                raise LimitExceeded(
+                    f"At most {self.policy.max_per_credential} sessions can be watched per API key."
+                )
+            watch = self._new_watch(key, credential)
+            self._watches[key] = watch
+            self._per_credential[key.shared] += 1
+            self._count()
+        queue: asyncio.Queue[VideoState | GatewayError] = asyncio.Queue()
+        watch.queues.add(queue)
+        self._subscribers_per_credential[key.shared] += 1
+        try:
+            await watch.start()
+            yield self._stream(watch, queue)
+        finally:
+            watch.queues.discard(queue)
+            self._subscribers_per_credential[key.shared] -= 1
+            if not watch.queues:
+                self._forget(watch)
+                await watch.stop()
+
+    def _new_watch(self, key: WatchKey, credential: Credential) -> _Watch:
+        poller = functools.partial(
+            Poller,
+            self.client,
+            self.broker,
+            self.policy,
+            key,
+            credential,
+            replica_id=self.replica_id,
+            starts=self.starts,
+            polled=self._polled,
+        )
+        return _Watch(key, self.broker, poller)
+
+    def _polled(self) -> None:
+        self.polls += 1
+        if self.metrics is not None:
+            self.metrics.polls.inc()
+
+    def _forget(self, watch: _Watch) -> None:
+        if self._watches.get(watch.key) is watch:
+            del self._watches[watch.key]
+            self._per_credential[watch.key.shared] -= 1
+            self._count()
+
+    def _count(self) -> None:
+        if self.metrics is not None:
+            self.metrics.watchers_active.set(len(self._watches))
+
+    async def _stream(
+        self, watch: _Watch, queue: asyncio.Queue[VideoState | GatewayError]
+    ) -> AsyncIterator[VideoState]:
+        if watch.failure is not None:
+            raise watch.failure
+        last = watch.state
+        assert last is not None  # set by start()
+        yield last
+        while not last.final:
+            item = await queue.get()
+            if isinstance(item, GatewayError):
+                raise item
+            if item != last:
+                last = item
+                yield item
+
+    async def wake(
+        self, credential: Credential, activity: Activity, session_id: str, state: VideoState
+    ) -> None:
+        """Poll now (e.g. after a mutation asked the upstream to generate the video)."""
+        key = self._key(credential, activity, session_id)
+        try:
+            if state.final:
+                await self.broker.publish(key.channel, events.encode(state))
+            await self.broker.publish(key.channel, events.encode(events.WAKE))
+        except BrokerUnavailable:
+            watch = self._watches.get(key)
+            if watch is not None:
+                watch.poller.wake()
+
+    async def aclose(self) -> None:
+        watches = list(self._watches.values())
+        self._watches.clear()
+        self._count()
+        for watch in watches:
+            watch.deliver(SubscriptionClosing("The gateway is shutting down."))
+        await asyncio.gather(*(w.stop() for w in watches), return_exceptions=True)
