@@ -28,11 +28,12 @@ queries and mutations run a few at a time per connection
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import Counter
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -40,6 +41,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import LimitExceeded
 
@@ -231,8 +234,58 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         await super().handle_subscribe(message)
 
 
+@functools.lru_cache(maxsize=256)
+def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
+    """The kind of operation ``query`` runs (None: it doesn't parse, or names none).
+    The token bound is the message's: a WebSocket message is bounded in bytes."""
+    try:
+        document = parse(query, max_tokens=_MAX_TOKENS_TO_CLASSIFY)
+    except GraphQLError:
+        return None
+    operation = get_operation_ast(document, operation_name)
+    return OperationType(operation.operation.value) if operation is not None else None
+
+
+# Enough for any operation the gateway's own token bound admits: past it, the
+# operation goes Strawberry's way, which refuses it with its code.
+_MAX_TOKENS_TO_CLASSIFY = 20_000
+
+
 class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
-    """Legacy graphql-ws: an ``error`` message for the refused id."""
+    """Legacy graphql-ws: an ``error`` message for the refused id, and queries
+    and mutations answered once (Strawberry's handler runs every operation as
+    a subscription, and a query ended as INTERNAL)."""
+
+    async def handle_async_results(
+        self,
+        operation_id: str,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, object] | None,
+    ) -> None:
+        if _operation_type(query, operation_name) in (None, OperationType.SUBSCRIPTION):
+            # Subscriptions, and documents that don't parse or name no
+            # operation: Strawberry's path reports those with their codes.
+            await super().handle_async_results(operation_id, query, operation_name, variables)
+            return
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=self.context,
+                root_value=self.root_value,
+                operation_name=operation_name,
+            )
+            if isinstance(result, PreExecutionError) and result.errors:
+                payload: Any = result.errors[0].formatted
+                await self.send_message({"type": "error", "id": operation_id, "payload": payload})
+                return
+            await self.send_data_message(result, operation_id)
+            await self.send_message({"type": "complete", "id": operation_id})
+        except asyncio.CancelledError:
+            await self.send_message({"type": "complete", "id": operation_id})
+        finally:
+            self.tasks.pop(operation_id, None)
 
     async def handle_start(self, message: StartMessage) -> None:
         limit = self.max_subscriptions_per_connection

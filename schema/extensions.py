@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator
 
@@ -35,7 +36,11 @@ class OperationScopeExtension(SchemaExtension):
             yield
         finally:
             if token is not None:
-                var.reset(token)
+                # A subscription's generator can be closed from another task
+                # (garbage collection, a socket's teardown), where the value was
+                # never set: there is nothing to reset there.
+                with contextlib.suppress(ValueError):
+                    var.reset(token)
 
 
 class WebSocketOperationLimit(SchemaExtension):
