@@ -202,9 +202,15 @@ def _is_request_error(result: ExecutionResult) -> bool:
 _CACHED_QUERY_CHARS = 16 * 1024
 
 
-def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
+def operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:
+    """The type of the operation ``query`` runs; None when it doesn't parse or
+    names no such operation (the execution then reports why, with its code)."""
     parse_types = _cached_operation_types if len(query) <= _CACHED_QUERY_CHARS else _operation_types
-    return parse_types(query, max_tokens).get(operation_name) == OperationType.SUBSCRIPTION
+    return parse_types(query, max_tokens).get(operation_name)
+
+
+def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
+    return operation_type(query, operation_name, max_tokens) == OperationType.SUBSCRIPTION
 
 
 def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationType]:

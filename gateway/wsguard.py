@@ -28,12 +28,11 @@ queries and mutations run a few at a time per connection
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections import Counter
 from typing import Any
 
-from graphql import GraphQLError, get_operation_ast, parse
+from graphql import GraphQLError, OperationType
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -42,9 +41,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.execution import PreExecutionError
-from strawberry.types.graphql import OperationType
 
 from gateway.errors import LimitExceeded
+from gateway.graphql_http import operation_type
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
@@ -234,23 +233,6 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         await super().handle_subscribe(message)
 
 
-@functools.lru_cache(maxsize=256)
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    """The kind of operation ``query`` runs (None: it doesn't parse, or names none).
-    The token bound is the message's: a WebSocket message is bounded in bytes."""
-    try:
-        document = parse(query, max_tokens=_MAX_TOKENS_TO_CLASSIFY)
-    except GraphQLError:
-        return None
-    operation = get_operation_ast(document, operation_name)
-    return OperationType(operation.operation.value) if operation is not None else None
-
-
-# Enough for any operation the gateway's own token bound admits: past it, the
-# operation goes Strawberry's way, which refuses it with its code.
-_MAX_TOKENS_TO_CLASSIFY = 20_000
-
-
 class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
     """Legacy graphql-ws: an ``error`` message for the refused id, and queries
     and mutations answered once (Strawberry's handler runs every operation as
@@ -263,7 +245,9 @@ class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        if _operation_type(query, operation_name) in (None, OperationType.SUBSCRIPTION):
+        # The view is the gateway's (gateway.app), with the token bound.
+        kind = operation_type(query, operation_name, getattr(self.view, "max_tokens", 1000))
+        if kind in (None, OperationType.SUBSCRIPTION):
             # Subscriptions, and documents that don't parse or name no
             # operation: Strawberry's path reports those with their codes.
             await super().handle_async_results(operation_id, query, operation_name, variables)
