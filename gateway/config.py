@@ -318,7 +318,12 @@ class Settings(BaseSettings):
     # Bounds on one operation.
     max_depth: int = Field(12, ge=0, description="how deep an operation's selections nest")
     max_aliases: int = Field(30, ge=0, description="aliases in an operation")
-    max_tokens: int = Field(1000, ge=0, description="tokens in a document")
+    max_tokens: int = Field(
+        800,
+        ge=0,
+        description="tokens in a document (GraphiQL's introspection query has 183; "
+        "parsing costs about 10 µs a token)",
+    )
     max_fields: int = Field(
         1000,
         ge=0,
@@ -351,7 +356,7 @@ class Settings(BaseSettings):
         json_schema_extra=_shown("`67108864` (64 MiB)"),
     )
     max_merge_cost: int = Field(
-        3000,
+        2000,
         ge=1,
         description="field pairs graphql-core's merging rule may compare, weighted "
         "(`schema/bounds.py`): one response name repeated in one place, fragments side by side",

@@ -74,7 +74,7 @@ _LIMIT = {"code": "LIMIT_EXCEEDED"}
 INLINE_FIELDS = 100
 VALIDATION_DEADLINE = 2.0
 
-DEFAULT_MERGE_COST = 3000
+DEFAULT_MERGE_COST = 2000
 # What one compared pair costs, relative to two leaf fields of one name: a pair
 # with sub-selections collects and compares those too, and a pair of fragments
 # compares their field maps.
@@ -122,8 +122,8 @@ class OperationLimits:
     max_nesting: int
     # Pairs OverlappingFieldsCanBeMerged compares (see merge_cost), weighted:
     # the default keeps a document within it near 10 ms of validation at
-    # worst (bench/adversarial.py). Selecting one field seventy times in one
-    # place, or spreading twenty fragments side by side, stays within it.
+    # worst (bench/adversarial.py). Selecting one field sixty times in one
+    # place, or spreading nineteen fragments side by side, stays within it.
     max_merge_cost: int = DEFAULT_MERGE_COST
     # The answer's size estimated before execution (schema/estimate.py); None: unchecked.
     max_response_estimate: int | None = None
