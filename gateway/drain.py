@@ -20,6 +20,7 @@ supervisor passes SIGTERM on to each worker, and each drains the same way
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from types import FrameType
@@ -91,29 +92,42 @@ class DrainingServer(uvicorn.Server):
 
 
 # The app of this worker process registers its Drain here (gateway.cli's
-# worker_app), for the worker's DrainingServer to find.
+# worker_app), for the worker's DrainingServer to find. Until it does, a
+# stand-in records a signal that came first: a worker told to stop while its
+# app was still loading must come up not ready.
 _worker: list[Drain] = []
+_early = Drain()
 
 
 def worker_drain(drain: Drain | None = None) -> Drain:
     """Register this worker's Drain (with an argument), or find it (without:
-    a signal before the app is loaded finds a fresh one, and just stops)."""
+    before the app is loaded, the stand-in whose start is passed on)."""
     if drain is not None:
         _worker[:] = [drain]
-    return _worker[0] if _worker else Drain()
+        # After registering: a signal from here on finds this Drain itself.
+        if _early.draining:
+            drain.start()
+    return _worker[0] if _worker else _early
 
 
 class DrainingProcess(Process):
     """A ``--workers`` child whose server drains as a single process does.
 
     Built in the supervisor, pickled into the child; its server is made in
-    the child, on first use, with the delay the child's settings give."""
+    the child, on first use, with the delay the child's settings give. The
+    child's main thread (which runs the server) and its health-check thread
+    (which reports whether it started) both ask for it: one lock, so that
+    both see the same server."""
 
     @property
     def server(self) -> uvicorn.Server:
-        if self._server is None:
-            from gateway.config import Settings
+        with _server_lock:
+            if self._server is None:
+                from gateway.config import Settings
 
-            delay = Settings.from_parent().drain_delay
-            self._server = DrainingServer(self.config, worker_drain, delay)
-        return self._server
+                delay = Settings.from_parent().drain_delay
+                self._server = DrainingServer(self.config, worker_drain, delay)
+            return self._server
+
+
+_server_lock = threading.Lock()

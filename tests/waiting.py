@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 
-__all__ = ["until"]
+__all__ = ["until", "wait_for"]
 
 
 async def until(
@@ -27,3 +28,12 @@ async def until(
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise AssertionError(f"never happened: {what}") from None
+
+
+def wait_for(predicate: Callable[[], bool], what: str, guard: float = 60.0) -> None:
+    """``until`` for code outside an event loop (a fixture, say)."""
+    deadline = time.monotonic() + guard
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.05)

@@ -19,7 +19,7 @@ import pytest
 from gateway.model import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
-from tests.waiting import until
+from tests.waiting import until, wait_for
 from tests.wsclient import collect, ws_client
 
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
@@ -53,6 +53,9 @@ def two_workers(
         env={"GATEWAY_CREDENTIAL_SECRET": "workers-test-secret-0123456789abcdef", **env},
     )
     try:
+        # The port answers as soon as one worker serves: wait for both.
+        started = "Application startup complete."
+        wait_for(lambda: gateway.log().count(started) >= 2, "both workers serving")
         yield gateway
     finally:
         gateway.stop()
@@ -142,28 +145,33 @@ async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
         GATEWAY_DRAIN_DELAY="3",
         GATEWAY_DRAIN_SECONDS="10",
     ) as gateway:
-        sandbox.configure(latency_ms=2500)
+        # Longer than the delay: the call is still in flight when its worker
+        # stops listening.
+        sandbox.configure(latency_ms=4500)
         try:
             async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
                 slow = asyncio.create_task(
                     http.post("/graphql", json=query, headers={"Authorization": ALICE})
                 )
                 await until(lambda: sandbox.stats()["in_flight"] > 0, "the slow call in flight")
-                # The supervisor passes SIGTERM to each worker.
+                # The supervisor passes SIGTERM to each worker; each says so
+                # once it is not ready.
                 os.kill(gateway.pid, signal.SIGTERM)
+                await until(
+                    lambda: gateway.log().count("shutting down: not ready") >= 2,
+                    "both workers not ready",
+                )
                 # Every worker still listens for the delay, and answers not ready:
                 # six fresh connections, spread by the kernel over both.
                 statuses: set[int] = set()
                 for _ in range(6):
-                    for _ in range(40):
-                        async with httpx.AsyncClient(base_url=gateway.url, timeout=5) as fresh:
-                            ready = await fresh.get("/readyz")
-                        if ready.status_code == 503:
-                            break
-                        await asyncio.sleep(0.05)  # the signal is on its way
-                    statuses.add(ready.status_code)
+                    async with httpx.AsyncClient(base_url=gateway.url, timeout=5) as fresh:
+                        statuses.add((await fresh.get("/readyz")).status_code)
                 assert statuses == {503}
                 response = await slow
             assert response.status_code == 200 and "errors" not in response.json()
+            # ... and was answered after a worker had stopped listening.
+            log = gateway.log()
+            assert log.index("Shutting down") < log.index("POST /graphql 200")
         finally:
             sandbox.configure(latency_ms=0)
