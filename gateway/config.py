@@ -53,6 +53,7 @@ __all__ = [
     "RetryPolicy",
     "Settings",
     "WatchPolicy",
+    "default",
     "knobs",
     "split_list",
 ]
@@ -621,6 +622,12 @@ class Knob:
         if annotation is float:
             return "a number"
         return "text"
+
+
+def default(name: str) -> Any:
+    """A setting's default, for the classes that take it as a keyword (an
+    UpstreamClient built by a test, say): the number lives in one place."""
+    return Settings.model_fields[name].default
 
 
 def knobs() -> Iterator[Knob]:

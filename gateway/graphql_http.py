@@ -42,6 +42,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTIO
 from strawberry.types import ExecutionResult
 
 from gateway.apq import PersistedQueries
+from gateway.config import Settings
 from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
 from gateway.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -74,7 +75,8 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         GRAPHQL_SSE_PROTOCOL: _SSETransport,
     }
     persisted_queries: PersistedQueries | None = None
-    max_tokens: int = 2000
+    # The gateway's view (gateway.app) sets it from GATEWAY_MAX_TOKENS.
+    max_tokens: int = Settings.model_fields["max_tokens"].default
 
     async def get_sub_response(self, request: Request | Any) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from purgatory import AsyncCircuitBreakerFactory, ContextChanged, Event
 from purgatory.domain.model import OpenedState
 
-from gateway.config import RetryPolicy
+from gateway.config import RetryPolicy, default
 from gateway.credentials import Credential
 from gateway.errors import UpstreamUnavailable
 
@@ -284,9 +284,9 @@ class Resilience:
         self,
         policy: RetryPolicy | None = None,
         *,
-        breaker_threshold: int = 5,
-        breaker_ttl: float = 5.0,
-        cache_ttl: float = 0.0,
+        breaker_threshold: int = default("breaker_threshold"),
+        breaker_ttl: float = default("breaker_ttl"),
+        cache_ttl: float = default("cache_ttl"),
     ) -> None:
         policy = policy or RetryPolicy()
         self.budget = RetryBudget(

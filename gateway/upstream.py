@@ -37,7 +37,7 @@ from urllib.parse import quote
 import httpx
 import orjson
 
-from gateway.config import RetryPolicy
+from gateway.config import RetryPolicy, default
 from gateway.credentials import Credential
 from gateway.endpoints import endpoint
 from gateway.errors import (
@@ -109,9 +109,9 @@ class UpstreamClient:
         self,
         base_url: str,
         *,
-        connect_timeout: float = 3.0,
-        read_timeout: float = 15.0,
-        max_connections: int = 100,
+        connect_timeout: float = default("connect_timeout"),
+        read_timeout: float = default("read_timeout"),
+        max_connections: int = default("max_connections"),
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         observer: Observer | None = None,

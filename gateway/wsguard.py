@@ -43,7 +43,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.execution import PreExecutionError
 
 from gateway.errors import LimitExceeded
-from gateway.graphql_http import operation_type
+from gateway.graphql_http import GraphQLOverHTTP, operation_type
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
@@ -245,8 +245,10 @@ class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        # The view is the gateway's (gateway.app), with the token bound.
-        kind = operation_type(query, operation_name, getattr(self.view, "max_tokens", 1000))
+        # The view is the gateway's (gateway.app), with the token bound set.
+        view = self.view
+        bound = view.max_tokens if isinstance(view, GraphQLOverHTTP) else GraphQLOverHTTP.max_tokens
+        kind = operation_type(query, operation_name, bound)
         if kind in (None, OperationType.SUBSCRIPTION):
             # Subscriptions, and documents that don't parse or name no
             # operation: Strawberry's path reports those with their codes.
