@@ -36,7 +36,12 @@ class PooledTransport(AiohttpTransport):
             )
             # trust_env off: proxies come from settings, never from the
             # environment (a stray HTTP_PROXY would see every caller's key).
-            return aiohttp.ClientSession(connector=connector, trust_env=False)
+            # No cookie jar: one session serves every caller, and a cookie
+            # the upstream set for one (a Django `sessionid`) would be sent
+            # with the next caller's key (gateway.upstream drops httpx's too).
+            return aiohttp.ClientSession(
+                connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
+            )
 
         super().__init__(client=session)
 

@@ -98,6 +98,36 @@ class UpstreamResponse:
 Observer = Callable[[UpstreamCall], None]
 
 
+class _NoCookies(httpx.Cookies):
+    """A jar that keeps nothing and sends nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        pass
+
+
+class _CookielessClient(httpx.AsyncClient):
+    """httpx's client without its cookie jar.
+
+    One client calls the upstream for every caller: a cookie the upstream set
+    on one caller's answer (a Django ``sessionid``, which session
+    authentication reads before the key) would go out with the next caller's
+    calls, as that caller. Callers are told apart by their keys alone."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NO_COOKIES
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        pass
+
+
+_NO_COOKIES = _NoCookies()
+
+
 class UpstreamClient:
     """Calls the upstream with the caller's own credential.
 
@@ -129,7 +159,7 @@ class UpstreamClient:
         # are asked for over and over: each URL is built once. Only paths and
         # query parameters are cached here, never a key or a body.
         self._url = functools.lru_cache(maxsize=4096)(self._build_url)
-        self._http = httpx.AsyncClient(
+        self._http = _CookielessClient(
             base_url=self._base_url,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             limits=httpx.Limits(

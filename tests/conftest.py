@@ -129,6 +129,7 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
         "fail_next": None,
         "gate": None,
         "deviations": True,
+        "session_cookies": False,
     }
     control.configure(**clean)
     # Every test starts from the seeded sessions, whatever the one before did.

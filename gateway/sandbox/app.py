@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from gateway.sandbox.activity_routes import activity_endpoints
 from gateway.sandbox.config import SandboxConfig
 from gateway.sandbox.control import control_routes, failure_response, with_wrong_type
-from gateway.sandbox.data import DemoUser, user_by_key
+from gateway.sandbox.data import DEMO_USERS, DemoUser, user_by_key
 from gateway.sandbox.endpoints import Call, Endpoint, SessionNotFound
 from gateway.sandbox.management_routes import management_endpoints
 from gateway.sandbox.responses import error_response
@@ -31,6 +31,8 @@ from gateway.sandbox.validation import ContractValidation
 
 # The prose says `API-KEY <key>`, the security scheme says `Bearer`: accept both.
 _SCHEMES: Final = frozenset({"api-key", "bearer"})
+# Set with the session_cookies knob (state.Knobs).
+_SESSION_COOKIE: Final = "sessionid"
 
 
 def contract_endpoints() -> list[Endpoint]:
@@ -69,7 +71,13 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
     rule = state.take_failure(request.method, request.url.path)
     if rule is not None:
         return failure_response(rule)
-    user = authenticate(request.headers.get("authorization"))
+    if "cookie" in request.headers:
+        state.stats.with_cookies += 1
+    user: DemoUser | Response | None = None
+    if state.knobs.session_cookies:
+        user = _session_user(request.cookies.get(_SESSION_COOKIE))
+    if user is None:
+        user = authenticate(request.headers.get("authorization"))
     if isinstance(user, Response):
         return user
     if state.flavor.strict_media:
@@ -82,7 +90,16 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
         return exc.response()
     if state.knobs.wrong_type is not None:
         response = with_wrong_type(response, state.knobs.wrong_type)
+    if state.knobs.session_cookies:
+        response.set_cookie(_SESSION_COOKIE, f"session-{user.user_id}", httponly=True)
     return response
+
+
+def _session_user(cookie: str | None) -> DemoUser | None:
+    """The user a `sessionid` cookie (as this sandbox sets them) belongs to."""
+    if not cookie:
+        return None
+    return next((u for u in DEMO_USERS if cookie == f"session-{u.user_id}"), None)
 
 
 async def _check_media(endpoint: Endpoint, request: Request) -> Response | None:

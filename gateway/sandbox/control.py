@@ -9,7 +9,8 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     GET  /__sandbox__/config                    current knobs and pending failures
     POST /__sandbox__/config                    {latency_ms, processing_delay_s,
                                                  export_frames, fail_next, fail_rate,
-                                                 gate, deviations, wrong_type}
+                                                 gate, deviations, wrong_type,
+                                                 session_cookies}
                                                 (fail_next: {status, count, path_contains,
                                                  method, garbage, retry_after, message,
                                                  error_code})
@@ -155,7 +156,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
     known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "fail_rate"}
-    known |= {"gate", "deviations", "wrong_type"}
+    known |= {"gate", "deviations", "wrong_type", "session_cookies"}
     unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
@@ -179,6 +180,9 @@ def apply_config(state: SandboxState, payload: object) -> None:
     deviations = payload.get("deviations", knobs.deviations)
     if not isinstance(deviations, bool):
         raise ConfigError("deviations must be a boolean")
+    session_cookies = payload.get("session_cookies", knobs.session_cookies)
+    if not isinstance(session_cookies, bool):
+        raise ConfigError("session_cookies must be a boolean")
     wrong_type = payload.get("wrong_type", knobs.wrong_type)
     if wrong_type is not None and not (isinstance(wrong_type, str) and 0 < len(wrong_type) <= 64):
         raise ConfigError("wrong_type must be a property name or null")
@@ -194,7 +198,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
     state.random_failure = randomly
     knobs.gate, knobs.deviations = gate, deviations
-    knobs.wrong_type = wrong_type
+    knobs.wrong_type, knobs.session_cookies = wrong_type, session_cookies
     if rules is not None:
         # A new fail_next replaces the pending ones; null clears them.
         state.failures[:] = rules
@@ -207,6 +211,7 @@ def config_snapshot(state: SandboxState) -> dict[str, Any]:
         "export_frames": state.knobs.export_frames,
         "gate": state.knobs.gate,
         "deviations": state.knobs.deviations,
+        "session_cookies": state.knobs.session_cookies,
         "fail_next": [rule.describe() for rule in state.failures],
         "fail_rate": state.random_failure.describe() if state.random_failure else None,
         "flavor": state.flavor.name,

@@ -48,6 +48,11 @@ class Knobs:
     # Contract drift on demand: every value of this property, in every 200
     # body, is sent with the wrong JSON type (see control.with_wrong_type).
     wrong_type: str | None = None
+    # Answer as a Django upstream with session authentication ahead of the
+    # key (Django REST Framework's default order): every authenticated answer
+    # sets a `sessionid` cookie, and a request that carries one is that
+    # session's user, whatever key it sends.
+    session_cookies: bool = False
 
 
 @dataclass(slots=True)
@@ -117,6 +122,8 @@ class RequestStats:
     by_session: dict[str, Counter[str]] = field(default_factory=dict)
     in_flight: int = 0
     max_in_flight: int = 0
+    # Contract requests that carried a Cookie header.
+    with_cookies: int = 0
 
     def started(self, route_key: str, session_id: str | None) -> None:
         self.total += 1
@@ -132,6 +139,7 @@ class RequestStats:
     def reset(self) -> None:
         # In-flight requests are still running: keep counting them.
         self.total = 0
+        self.with_cookies = 0
         self.routes.clear()
         self.by_session.clear()
         self.max_in_flight = self.in_flight
@@ -143,6 +151,7 @@ class RequestStats:
             "by_session": {sid: dict(counts) for sid, counts in self.by_session.items()},
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
+            "with_cookies": self.with_cookies,
         }
 
 

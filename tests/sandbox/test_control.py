@@ -34,8 +34,9 @@ async def test_stats_count_by_route_template_and_session(client: httpx.AsyncClie
         "by_session": {},
         "in_flight": 0,
         "max_in_flight": 0,
+        "with_cookies": 0,
     }
-    await client.get(JUMP_DETAILS, headers=ALICE)
+    await client.get(JUMP_DETAILS, headers={**ALICE, "Cookie": "csrftoken=x"})
     await client.get(JUMP_DETAILS)  # a 401 still reached the upstream
     await client.get(
         f"/session-management/sessions/{JUMP.session_id}/analyzed-video/", headers=ALICE
@@ -45,6 +46,7 @@ async def test_stats_count_by_route_template_and_session(client: httpx.AsyncClie
     await client.get("/nowhere/")  # not a contract route: not counted
     stats = await _stats(client)
     assert stats["total"] == 5
+    assert stats["with_cookies"] == 1
     assert stats["routes"] == {
         "GET /jumping/sessions/{session_id}/": 2,
         VIDEO_KEY: 1,
@@ -150,6 +152,7 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         "export_frames": None,
         "gate": None,
         "deviations": True,
+        "session_cookies": False,
         "fail_next": [],
         "fail_rate": None,
         "flavor": "strict",
@@ -169,6 +172,7 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         {"fail_rate": {"rate": 1.5}},
         {"fail_rate": {"rate": 0.5, "status": 99}},
         {"fail_rate": 0.5},
+        {"session_cookies": "yes"},
         {"unknown": 1},
     ],
 )
@@ -214,3 +218,20 @@ async def test_reset_sessions_undoes_every_write(client: httpx.AsyncClient) -> N
         "/jumping/sessions/", headers=ALICE, files={"video": ("v.mp4", b"x" * 64, "video/mp4")}
     )
     assert again.json()["session_id"] != uploaded  # ids are never reused
+
+
+async def test_session_cookies_knob_reads_the_cookie_before_the_key(
+    client: httpx.AsyncClient,
+) -> None:
+    """The reading that hurts a shared client most: Django's session
+    authentication ahead of the key (tests/security/test_upstream_cookies.py)."""
+    assert (await _config(client, session_cookies=True)).json()["session_cookies"] is True
+    alices = await client.get(JUMP_DETAILS, headers=ALICE)
+    assert alices.status_code == 200
+    cookie = alices.cookies["sessionid"]
+    # No key at all, or another's: the cookie's user.
+    as_alice = await client.get(JUMP_DETAILS, headers={"Cookie": f"sessionid={cookie}"})
+    assert as_alice.status_code == 200
+    await _config(client, session_cookies=False)
+    ignored = await client.get(JUMP_DETAILS, headers={"Cookie": f"sessionid={cookie}"})
+    assert ignored.status_code == 401

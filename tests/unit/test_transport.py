@@ -179,3 +179,38 @@ async def test_many_requests_in_flight_share_the_pool() -> None:
     assert results == [{"ok": True}] * 40
     # The pool's bound holds: never more than 8 connections at once.
     assert peak == 8 and len(served) == 40
+
+
+async def test_a_cookie_the_upstream_sets_is_never_sent_back() -> None:
+    # A host name, not an address: aiohttp's own jar keeps no cookie of an
+    # IP address, and would hide a jar that keeps them for a name.
+    heads: list[bytes] = []
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                heads.append(await reader.readuntil(b"\r\n\r\n"))
+                body = b'{"ok": true}'
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Set-Cookie: sessionid=alice-session; Path=/\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connection, "localhost", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with upstream(f"http://localhost:{port}", []) as client:
+            for key in ("API-KEY k-alice", "API-KEY k-bob", "API-KEY k-bob"):
+                await client.get("/x/", Credential(key))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert len(heads) == 3
+    assert not [h for h in heads if b"\r\ncookie:" in h.lower()]
