@@ -105,8 +105,8 @@ def worker_drain(drain: Drain | None = None) -> Drain:
     if drain is not None:
         _worker[:] = [drain]
         # After registering: a signal from here on finds this Drain itself.
-        if _early.draining:
-            drain.start()
+        if _early.started is not None and drain.started is None:
+            drain.started = _early.started
     return _worker[0] if _worker else _early
 
 

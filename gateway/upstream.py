@@ -31,6 +31,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import Cookie, CookieJar
 from typing import Any
 from urllib.parse import quote
 
@@ -98,14 +99,19 @@ class UpstreamResponse:
 Observer = Callable[[UpstreamCall], None]
 
 
+class _DiscardingJar(CookieJar):
+    def set_cookie(self, cookie: Cookie) -> None:
+        pass
+
+
 class _NoCookies(httpx.Cookies):
-    """A jar that keeps nothing and sends nothing."""
+    """A jar that keeps nothing (whatever is set on it) and so sends nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(_DiscardingJar())
 
     def extract_cookies(self, response: httpx.Response) -> None:
-        pass
-
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        pass
+        pass  # and skip building urllib's request and response to find none
 
 
 class _CookielessClient(httpx.AsyncClient):
@@ -116,16 +122,17 @@ class _CookielessClient(httpx.AsyncClient):
     authentication reads before the key) would go out with the next caller's
     calls, as that caller. Callers are told apart by their keys alone."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        self._no_cookies = _NoCookies()
+        super().__init__(**kwargs)
+
     @property
     def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
+        return self._no_cookies
 
     @cookies.setter
     def cookies(self, cookies: object) -> None:
         pass
-
-
-_NO_COOKIES = _NoCookies()
 
 
 class UpstreamClient:

@@ -47,8 +47,11 @@ class ServerProcess:
         self._ready_path = ready_path
         self._env = {**os.environ, **(env or {})}
         self._proc: subprocess.Popen[bytes] | None = None
+        # Where this run's output starts in the log (tests may share a log).
+        self._log_start = 0
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             # The child keeps its own copy of the descriptor.
             self._proc = subprocess.Popen(
@@ -92,6 +95,14 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def own_log(self) -> str:
+        """What this run wrote to the log, not an earlier run's lines."""
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_start)
+            return log.read().decode(errors="replace")
 
 
 class SandboxControl:

@@ -55,6 +55,8 @@ def _contract_route(state: SandboxState, path: str, by_method: dict[str, Endpoin
         endpoint = by_method[request.method if request.method != "HEAD" else "GET"]
         session_id = request.path_params.get("session_id")
         state.stats.started(endpoint.key, session_id)
+        if "cookie" in request.headers:
+            state.stats.with_cookies += 1
         try:
             return await _serve(state, endpoint, request)
         finally:
@@ -71,8 +73,6 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
     rule = state.take_failure(request.method, request.url.path)
     if rule is not None:
         return failure_response(rule)
-    if "cookie" in request.headers:
-        state.stats.with_cookies += 1
     user: DemoUser | Response | None = None
     if state.knobs.session_cookies:
         user = _session_user(request.cookies.get(_SESSION_COOKIE))

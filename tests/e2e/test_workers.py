@@ -55,7 +55,8 @@ def two_workers(
     try:
         # The port answers as soon as one worker serves: wait for both.
         started = "Application startup complete."
-        wait_for(lambda: gateway.log().count(started) >= 2, "both workers serving")
+        # (Tests that share a name share the log: only this run's lines count.)
+        wait_for(lambda: gateway.own_log().count(started) >= 2, "both workers serving")
         yield gateway
     finally:
         gateway.stop()
@@ -145,9 +146,10 @@ async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
         GATEWAY_DRAIN_DELAY="3",
         GATEWAY_DRAIN_SECONDS="10",
     ) as gateway:
-        # Longer than the delay: the call is still in flight when its worker
-        # stops listening.
-        sandbox.configure(latency_ms=4500)
+        # Well past the delay (3 s, and the supervisor passes signals on
+        # within 0.5 s): the call is still in flight when its worker stops
+        # listening, and within GATEWAY_DRAIN_SECONDS.
+        sandbox.configure(latency_ms=7500)
         try:
             async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
                 slow = asyncio.create_task(
@@ -158,20 +160,24 @@ async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
                 # once it is not ready.
                 os.kill(gateway.pid, signal.SIGTERM)
                 await until(
-                    lambda: gateway.log().count("shutting down: not ready") >= 2,
+                    lambda: gateway.own_log().count("shutting down: not ready") >= 2,
                     "both workers not ready",
                 )
-                # Every worker still listens for the delay, and answers not ready:
+                # Every worker still listens for the delay, and answers that it
+                # drains (not merely that the slow upstream fails its probe):
                 # six fresh connections, spread by the kernel over both.
-                statuses: set[int] = set()
+                answers = set()
                 for _ in range(6):
                     async with httpx.AsyncClient(base_url=gateway.url, timeout=5) as fresh:
-                        statuses.add((await fresh.get("/readyz")).status_code)
-                assert statuses == {503}
+                        ready = await fresh.get("/readyz")
+                    answers.add((ready.status_code, ready.json()["status"]))
+                assert answers == {(503, "draining")}
                 response = await slow
             assert response.status_code == 200 and "errors" not in response.json()
-            # ... and was answered after a worker had stopped listening.
-            log = gateway.log()
+            # ... and was answered after a worker had stopped listening (the
+            # access line is written once the answer has gone: wait for it).
+            await until(lambda: "POST /graphql 200" in gateway.own_log(), "the access line")
+            log = gateway.own_log()
             assert log.index("Shutting down") < log.index("POST /graphql 200")
         finally:
             sandbox.configure(latency_ms=0)

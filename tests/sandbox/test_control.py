@@ -9,7 +9,7 @@ import pytest
 
 from gateway.sandbox import seed_sessions
 from gateway.sandbox.data import Activity
-from tests.sandbox.conftest import ALICE
+from tests.sandbox.conftest import ALICE, BOB
 
 JUMP = next(r for r in seed_sessions("alice") if r.activity is Activity.JUMPING)
 JUMP_DETAILS = f"/jumping/sessions/{JUMP.session_id}/"
@@ -225,13 +225,24 @@ async def test_session_cookies_knob_reads_the_cookie_before_the_key(
 ) -> None:
     """The reading that hurts a shared client most: Django's session
     authentication ahead of the key (tests/security/test_upstream_cookies.py)."""
+
+    async def get(headers: dict[str, str]) -> httpx.Response:
+        response = await client.get(JUMP_DETAILS, headers=headers)
+        # This test's client keeps cookies (the very habit the gateway must
+        # not have): each request sends only what it says.
+        client.cookies.clear()
+        return response
+
     assert (await _config(client, session_cookies=True)).json()["session_cookies"] is True
-    alices = await client.get(JUMP_DETAILS, headers=ALICE)
+    alices = await get(ALICE)
     assert alices.status_code == 200
-    cookie = alices.cookies["sessionid"]
+    cookie = {"Cookie": f"sessionid={alices.cookies['sessionid']}"}
     # No key at all, or another's: the cookie's user.
-    as_alice = await client.get(JUMP_DETAILS, headers={"Cookie": f"sessionid={cookie}"})
-    assert as_alice.status_code == 200
+    assert (await get(cookie)).status_code == 200
+    assert (await get(BOB)).status_code == 404
+    bob_with_alices_cookie = await get({**BOB, **cookie})
+    assert bob_with_alices_cookie.status_code == 200
+    assert bob_with_alices_cookie.json() == alices.json()
     await _config(client, session_cookies=False)
-    ignored = await client.get(JUMP_DETAILS, headers={"Cookie": f"sessionid={cookie}"})
-    assert ignored.status_code == 401
+    assert (await get(cookie)).status_code == 401
+    assert (await get({**BOB, **cookie})).status_code == 404

@@ -7,13 +7,20 @@ order) a request carrying that cookie is the cookie's user, whatever key it
 sends. A shared cookie jar would then make Bob Alice. The sandbox's
 ``session_cookies`` knob answers that way; the gateway must send no cookie
 at all.
+
+The gateway here calls the upstream by a host name: aiohttp's own jar keeps
+no cookie of an IP address, and would hide a jar that keeps them for a name.
 """
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.conftest import ALICE, BOB
+import httpx
+import pytest
+
+from tests.conftest import ALICE, BOB, start_gateway
 from tests.servers import SandboxControl, ServerProcess
 
 TITLES = {"query": "{ sessions(first: 50) { edges { node { id title } } } }"}
@@ -26,10 +33,21 @@ async def titles(http: httpx.AsyncClient, key: str) -> list[tuple[str, str]]:
     return [(e["node"]["id"], e["node"]["title"]) for e in body["data"]["sessions"]["edges"]]
 
 
+@pytest.fixture(scope="module")
+def named_upstream_gateway(
+    sandbox_server: ServerProcess, logs_dir: Path
+) -> Iterator[ServerProcess]:
+    upstream = sandbox_server.url.replace("127.0.0.1", "localhost")
+    assert upstream != sandbox_server.url
+    server = start_gateway(upstream, logs_dir / "gateway-cookies.log")
+    yield server
+    server.stop()
+
+
 async def test_a_cookie_the_upstream_sets_for_alice_never_reaches_bobs_calls(
-    gateway_server: ServerProcess, sandbox: SandboxControl
+    named_upstream_gateway: ServerProcess, sandbox: SandboxControl
 ) -> None:
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=named_upstream_gateway.url, timeout=30) as http:
         bobs = await titles(http, BOB)
         alices = await titles(http, ALICE)
         assert bobs and alices and set(bobs).isdisjoint(alices)

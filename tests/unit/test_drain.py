@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
+import uvicorn
 
 from gateway import drain as drain_module
-from gateway.drain import Drain, worker_drain
+from gateway.config import WORKER_SETTINGS, Settings
+from gateway.drain import Drain, DrainingProcess, worker_drain
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +40,30 @@ def test_without_a_signal_the_registered_drain_stays_ready() -> None:
     worker_drain(app_drain)
     assert worker_drain() is app_drain
     assert not app_drain.draining
+
+
+def test_a_workers_server_signalled_before_its_app_loads_serves_it_not_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The path a --workers child takes: its DrainingProcess builds the server,
+    uvicorn's signal handler runs first, the app registers after."""
+    monkeypatch.setenv(WORKER_SETTINGS, Settings(drain_delay=3.0).to_json())
+    config = uvicorn.Config(app="gateway.cli:worker_app", factory=True)
+    server = DrainingProcess(config, []).server
+    server.handle_exit(signal.SIGTERM, None)
+    assert not server.should_exit  # the delay: still serving, not ready
+    app_drain = Drain()
+    worker_drain(app_drain)  # gateway.cli.worker_app, once uvicorn loads the app
+    assert app_drain.draining
+
+
+def test_a_workers_server_signalled_once_its_app_serves_turns_it_not_ready(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WORKER_SETTINGS, Settings(drain_delay=3.0).to_json())
+    config = uvicorn.Config(app="gateway.cli:worker_app", factory=True)
+    server = DrainingProcess(config, []).server
+    app_drain = Drain()
+    worker_drain(app_drain)
+    server.handle_exit(signal.SIGTERM, None)
+    assert app_drain.draining and not server.should_exit

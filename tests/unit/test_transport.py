@@ -203,7 +203,9 @@ async def test_a_cookie_the_upstream_sets_is_never_sent_back() -> None:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(on_connection, "localhost", 0)
+    # Bound to the address, so that the name's other addresses (::1) find
+    # nothing listening rather than another test's port.
+    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         async with upstream(f"http://localhost:{port}", []) as client:
@@ -213,4 +215,35 @@ async def test_a_cookie_the_upstream_sets_is_never_sent_back() -> None:
         server.close()
         await server.wait_closed()
     assert len(heads) == 3
+    assert not [h for h in heads if b"\r\ncookie:" in h.lower()]
+
+
+async def test_a_cookie_set_on_the_client_is_not_kept_either() -> None:
+    heads: list[bytes] = []
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                heads.append(await reader.readuntil(b"\r\n\r\n"))
+                await answer(writer, "200 OK", b"{}")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connection, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    try:
+        async with upstream(url, []) as one, upstream(url, []) as other:
+            # What a line of future code might do; it must not stick.
+            one._http.cookies.set("sessionid", "alice-session")
+            one._http.cookies["csrftoken"] = "x"
+            one._http.cookies.update({"more": "y"})
+            assert not one._http.cookies
+            await one.get("/x/", KEY)
+            await other.get("/x/", KEY)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert len(heads) == 2
     assert not [h for h in heads if b"\r\ncookie:" in h.lower()]
