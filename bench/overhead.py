@@ -287,7 +287,9 @@ async def main_async(args: argparse.Namespace) -> None:
             httpx.AsyncClient(base_url=up.url, timeout=60) as control,
         ):
             for shape in shapes():
-                for concurrency in CONCURRENCY:
+                if args.shape and not any(key in shape.name for key in args.shape):
+                    continue
+                for concurrency in args.concurrency or CONCURRENCY:
                     count = counts[concurrency]
                     g = await run_cell(
                         shape.gateway, gw_http, control, gw_procs,
@@ -403,6 +405,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis-url", help="needed by --workers > 1")
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    parser.add_argument(
+        "--concurrency", type=int, action="append", choices=CONCURRENCY,
+        help="only this concurrency (repeatable); all three by default",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shape", action="append",
+        help="only shapes whose name contains this text (repeatable)",
+    )  # fmt: skip
     asyncio.run(main_async(parser.parse_args()))
 
 

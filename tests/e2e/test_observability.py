@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from gateway.sandbox import DEMO_KEYS
 from tests.conftest import ALICE, global_id, seeded, start_gateway
 from tests.servers import SandboxControl, ServerProcess
+from tests.waiting import wait_for
 from tests.wsclient import collect, ws_client
 
 KEY = DEMO_KEYS["alice"]
@@ -198,6 +199,15 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
         assert len(body["data"]["sessions"]["edges"]) == 5
     assert _post(own_gateway, PAGE).json()["data"]["sessions"]["totalCount"] > 5
 
+    def checks_done() -> bool:
+        text = httpx.get(f"{own_gateway.url}/metrics").text
+        families = _samples(text).get("gateway_upstream_contract_checks")
+        return families is not None and sum(
+            s.value for s in families.samples if s.name.endswith("_total")
+        ) >= 3
+
+    # Each check runs a moment after its upstream answer (gateway.drift.CHECK_DELAY).
+    wait_for(checks_done, "the three contract checks")
     families = _samples(httpx.get(f"{own_gateway.url}/metrics").text)
     violations = [
         s

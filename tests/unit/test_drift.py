@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -10,7 +11,7 @@ import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
 
-from gateway.drift import ContractDrift, first_mismatch
+from gateway.drift import CHECK_DELAY, ContractDrift, first_mismatch
 from gateway.metrics import Metrics
 from gateway.rawjson import LazyBody, RawNumbers
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
@@ -140,3 +141,38 @@ def test_a_lazy_body_is_checked_member_by_member() -> None:
     )
     # Valid JSON syntax that orjson refuses (no float holds it).
     assert first_mismatch(LazyBody.parse(b'{"n": 1e999}'), schema) == ("$.n", "not valid JSON")
+
+
+async def test_in_a_loop_the_check_runs_after_the_answer_not_before() -> None:
+    """Inside the event loop the check waits CHECK_DELAY, so the resolvers that
+    were waiting for the answer resume (and the answer is sent) first."""
+    metrics = Metrics()
+    route = "/session-management/sessions/filter/"
+    drift = ContractDrift(metrics, 1.0)
+    seen_next: list[float] = []
+    drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"query_count": "7", "sessions": {}}))
+    # What the answer's waiters do next, queued after the observation: they run
+    # before the check (with call_soon, the check ran first).
+    asyncio.get_running_loop().call_soon(
+        lambda: seen_next.append(metrics.contract_checks.labels(route)._value.get())
+    )
+    await asyncio.sleep(0)
+    assert seen_next == [0]
+    await asyncio.sleep(CHECK_DELAY * 5)
+    assert metrics.contract_checks.labels(route)._value.get() == 1
+    assert metrics.contract_violations.labels(route, "$.query_count")._value.get() == 1
+
+
+async def test_a_burst_thins_the_sample_instead_of_queueing_bodies() -> None:
+    metrics = Metrics()
+    route = "/session-management/sessions/filter/"
+    drift = ContractDrift(metrics, 1.0)
+    for _ in range(1000):
+        drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"sessions": {}}))
+    await asyncio.sleep(CHECK_DELAY * 5)
+    checked = metrics.contract_checks.labels(route)._value.get()
+    assert 0 < checked < 1000
+    # Once drained, the next answer is checked again.
+    drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"sessions": {}}))
+    await asyncio.sleep(CHECK_DELAY * 5)
+    assert metrics.contract_checks.labels(route)._value.get() == checked + 1
