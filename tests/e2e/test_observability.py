@@ -202,9 +202,10 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
     def checks_done() -> bool:
         text = httpx.get(f"{own_gateway.url}/metrics").text
         families = _samples(text).get("gateway_upstream_contract_checks")
-        return families is not None and sum(
-            s.value for s in families.samples if s.name.endswith("_total")
-        ) >= 3
+        return (
+            families is not None
+            and sum(s.value for s in families.samples if s.name.endswith("_total")) >= 3
+        )
 
     # Each check runs a moment after its upstream answer (gateway.drift.CHECK_DELAY).
     wait_for(checks_done, "the three contract checks")
