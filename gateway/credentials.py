@@ -10,6 +10,7 @@ process; names shared between replicas (broker channels and keys) use
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -127,4 +128,13 @@ def credential_from_header(value: str | None) -> Credential | None:
         # An HTTP header can't carry it to the upstream; say so without
         # echoing any of it.
         raise Unauthenticated("The Authorization value may hold only printable ASCII characters.")
+    return _credential(value)
+
+
+# A caller sends the same header with every request; its fingerprint (an HMAC)
+# is computed once. Keyed on the exact header value, so a caller only ever
+# gets its own credential back; the keys it holds are held in the process
+# for every request anyway.
+@functools.lru_cache(maxsize=1024)
+def _credential(value: str) -> Credential:
     return Credential(value)

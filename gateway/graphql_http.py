@@ -30,7 +30,6 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.http.streaming import (
     HTTPStreamTransport,
     MultipartSubscriptionTransport,
@@ -125,9 +124,16 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data: GraphQLRequestData | list[GraphQLRequestData] | None = None
         if request.method == "POST":
-            await _check_body(request, multipart=self.multipart_uploads_enabled)
-        data = await super().parse_http_body(request)
+            body = await _checked_body(request, multipart=self.multipart_uploads_enabled)
+            if body is not None:
+                decoded = self.parse_json(body)
+                # One operation (nearly every request): read here, as
+                # Strawberry would, without parsing the media type again.
+                data = _request_data(decoded) if isinstance(decoded, dict) else None
+        if data is None:
+            data = await super().parse_http_body(request)
         if isinstance(data, list):  # a batch: refused by Strawberry unless enabled
             return data
         if not isinstance(data.operation_name, str | None):
@@ -175,20 +181,53 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         )
 
 
-async def _check_body(request: AsyncHTTPRequestAdapter, *, multipart: bool) -> None:
-    content_type, _ = parse_content_type(request.content_type or "")
-    if multipart and content_type == "multipart/form-data":
-        return
+async def _checked_body(request: AsyncHTTPRequestAdapter, *, multipart: bool) -> bytes | None:
+    """A POST's JSON body, checked; ``None`` for a multipart one (Strawberry reads it)."""
+    media_type = _media_type(request.content_type)
+    if multipart and media_type == "multipart/form-data":
+        return None
     # Read it either way: a refusal sent while the client is still sending
     # would reset the connection instead of reaching it.
     body = await request.get_body()
-    if content_type != JSON:
+    if media_type != JSON:
         raise HTTPException(
             415, "Send the operation as application/json (multipart/form-data for uploads)."
         )
     if body.lstrip()[:1] not in (b"{", b"["):
         # Valid JSON but a string, number, boolean or null, or no JSON at all.
         raise HTTPException(400, "The request body must be a JSON object.")
+    return body
+
+
+def _media_type(content_type: str | None) -> str:
+    """``Content-Type`` without its parameters, lower-cased (``""`` when missing)."""
+    return (content_type or "").partition(";")[0].strip().lower()
+
+
+def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
+    """One operation's fields, checked as Strawberry's view checks them."""
+    query = data.get("query")
+    if not isinstance(query, str | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `query` must be a string or null, if provided."
+        )
+    variables = data.get("variables")
+    if not isinstance(variables, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `variables` must be an object or null, if provided."
+        )
+    extensions = data.get("extensions")
+    if not isinstance(extensions, dict | None):
+        raise HTTPException(
+            400, "The GraphQL operation's `extensions` must be an object or null, if provided."
+        )
+    return GraphQLRequestData(
+        query=query,
+        variables=variables,
+        operation_name=data.get("operationName"),
+        extensions=extensions,
+        protocol="http",
+    )
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import re
 
 from gateway.errors import BadRequest
@@ -87,6 +88,8 @@ def encode_global_id(activity: Activity, session_id: str) -> str:
     return b64_encode(f"{_PREFIX}:{activity.value}:{session_id}")
 
 
+# Clients send the same ids over and over; a bad one raises, which isn't kept.
+@functools.lru_cache(maxsize=4096)
 def decode_global_id(global_id: str) -> tuple[Activity, str]:
     """``(activity, upstream id)`` from a global id; ``BadRequest`` if it isn't one.
 

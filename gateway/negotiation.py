@@ -13,6 +13,7 @@ multipart/mixed's subscription spec has no single results.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -41,8 +42,19 @@ class _Range:
     position: int
 
 
-def _ranges(accept: str | None) -> list[_Range]:
+# Clients send the same few Accept values with every request: each is parsed
+# once. A longer value is parsed every time rather than kept.
+_CACHED_ACCEPT_CHARS = 512
+
+
+def _ranges(accept: str | None) -> tuple[_Range, ...]:
     """The media ranges of an Accept header, best first (q, then order); q=0 dropped."""
+    if accept is not None and len(accept) > _CACHED_ACCEPT_CHARS:
+        return _parse_ranges(accept)
+    return _cached_ranges(accept)
+
+
+def _parse_ranges(accept: str | None) -> tuple[_Range, ...]:
     ranges: list[_Range] = []
     for position, part in enumerate((accept or "").split(",")):
         media_type, *raw_params = (p.strip() for p in part.split(";"))
@@ -58,7 +70,10 @@ def _ranges(accept: str | None) -> list[_Range]:
             q = 1.0
         if q > 0:
             ranges.append(_Range(media_type.lower(), params, min(q, 1.0), position))
-    return sorted(ranges, key=lambda r: (-r.q, r.position))
+    return tuple(sorted(ranges, key=lambda r: (-r.q, r.position)))
+
+
+_cached_ranges = functools.lru_cache(maxsize=256)(_parse_ranges)
 
 
 def response_media_type(accept: str | None) -> str:

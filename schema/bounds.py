@@ -43,6 +43,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -53,6 +54,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from schema.estimate import ASSUMED_FRAMES, estimate_bytes
+from schema.prepared import PreparedOperations
 
 __all__ = [
     "DEFAULT_MERGE_COST",
@@ -63,6 +65,8 @@ __all__ = [
     "OperationLimits",
     "bound_errors",
     "create_bounds_rule",
+    "estimate_errors",
+    "estimate_refusal",
     "merge_cost",
     "operation_costs",
 ]
@@ -374,10 +378,16 @@ class BoundsFirstValidation(SchemaExtension):
     like Strawberry's ``ValidationCache`` (which this replaces).
     """
 
-    def __init__(self, limits: OperationLimits, maxsize: int | None = None) -> None:
+    def __init__(
+        self,
+        limits: OperationLimits,
+        maxsize: int | None = None,
+        prepared: PreparedOperations | None = None,
+    ) -> None:
         self._limits = limits
         # Strawberry builds an extension per operation: the cache must outlive it.
         self._validate = _validation_cache(maxsize)
+        self._prepared = prepared
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
@@ -411,31 +421,50 @@ class BoundsFirstValidation(SchemaExtension):
                             extensions=_LIMIT,
                         )
                     ]
-        if not errors and self._limits.max_response_estimate is not None:
-            errors = self._estimate_errors(self._limits.max_response_estimate)
+        if not errors and self._prepared is not None and context.query is not None:
+            # Within the bounds and valid: the next time this text comes, the
+            # schema runs it straight away (schema.prepared).
+            self._prepared.remember(
+                context.schema._schema, context.query, context.operation_name, document
+            )
+        if not errors:
+            errors = estimate_errors(
+                context.schema._schema,
+                document,
+                context.operation_name,
+                context.variables,
+                self._limits.max_response_estimate,
+            )
         context.pre_execution_errors = errors
         yield
 
-    def _estimate_errors(self, limit: int) -> list[GraphQLError]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        estimated = estimate_bytes(
-            context.schema._schema,
-            context.graphql_document,
-            context.operation_name,
-            context.variables,
+
+def estimate_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    limit: int | None,
+) -> list[GraphQLError]:
+    """``LIMIT_EXCEEDED`` when the operation's answer is estimated past ``limit``."""
+    if limit is None:
+        return []
+    return estimate_refusal(estimate_bytes(schema, document, operation_name, variables), limit)
+
+
+def estimate_refusal(estimated: int, limit: int) -> list[GraphQLError]:
+    """``LIMIT_EXCEEDED`` when ``estimated`` (bytes) is past ``limit``."""
+    if estimated <= limit:
+        return []
+    return [
+        GraphQLError(
+            f"This operation's answer is estimated at {estimated / 2**20:.1f} MiB, over "
+            f"the {limit / 2**20:.0f} MiB one operation may answer (where `frames` "
+            f"doesn't say, an export is assumed to have {ASSUMED_FRAMES} frames): "
+            "select fewer sessions, series (`names`) or frames (`frames`).",
+            extensions=_LIMIT,
         )
-        if estimated <= limit:
-            return []
-        return [
-            GraphQLError(
-                f"This operation's answer is estimated at {estimated / 2**20:.1f} MiB, over "
-                f"the {limit / 2**20:.0f} MiB one operation may answer (where `frames` "
-                f"doesn't say, an export is assumed to have {ASSUMED_FRAMES} frames): "
-                "select fewer sessions, series (`names`) or frames (`frames`).",
-                extensions=_LIMIT,
-            )
-        ]
+    ]
 
 
 def _count(n: int) -> str:

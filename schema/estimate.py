@@ -56,6 +56,7 @@ __all__ = [
     "BYTES_PER_LEAF",
     "BYTES_PER_NUMBER",
     "estimate_bytes",
+    "estimate_size",
 ]
 
 ASSUMED_FRAMES: Final = 1000
@@ -82,6 +83,8 @@ class _Estimate:
         self._schema = schema
         self._fragments = fragments
         self._variables = variables
+        # Whether the estimate read any variable: if not, it holds for every call.
+        self.used_variables = False
 
     def selection_set(
         self,
@@ -186,6 +189,7 @@ class _Estimate:
     def _value(self, node: ValueNode) -> Any:
         """A literal or variable's value, as plain Python (enough for sizes)."""
         if isinstance(node, VariableNode):
+            self.used_variables = True
             return self._variables.get(node.name.value)
         if isinstance(node, ListValueNode):
             return [self._value(v) for v in node.values]
@@ -208,6 +212,17 @@ def estimate_bytes(
     variables: Mapping[str, Any] | None,
 ) -> int:
     """The estimated size in bytes of the answer to ``document``'s operation."""
+    return estimate_size(schema, document, operation_name, variables)[0]
+
+
+def estimate_size(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> tuple[int, bool]:
+    """``estimate_bytes``, and whether it read any variable (if not, the same
+    document and operation always get the same estimate)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
         o
@@ -215,14 +230,15 @@ def estimate_bytes(
         if operation_name is None or (o.name and o.name.value == operation_name)
     ]
     if not chosen:
-        return 0  # graphql-core reports the missing operation
+        return 0, False  # graphql-core reports the missing operation
     operation = chosen[0]
     root = schema.get_root_type(operation.operation)
     if root is None:
-        return 0
+        return 0, False
     estimate = _Estimate(
         schema,
         {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)},
         variables if isinstance(variables, Mapping) else {},
     )
-    return estimate.selection_set(operation.selection_set, root, ASSUMED_FRAMES, None)
+    size = estimate.selection_set(operation.selection_set, root, ASSUMED_FRAMES, None)
+    return size, estimate.used_variables

@@ -93,7 +93,10 @@ async def _load(info: Ctx, ref: SessionRef) -> Session:
         proofs.append(ref.export(upstream))
     if not proofs or names - _WITHOUT_DETAILS - reports:
         proofs.append(ref.details(upstream))
-    await asyncio.gather(*proofs)
+    if len(proofs) == 1:
+        await proofs[0]  # nearly always: no gather (a task and a future) for one
+    else:
+        await asyncio.gather(*proofs)
     return session
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from graphql import (
@@ -30,7 +30,7 @@ from gateway.logs import current_request
 from gateway.tracing import NO_SPAN, LifeSpan
 from schema.context import GatewayContext
 
-__all__ = ["TelemetryExtension", "root_field"]
+__all__ = ["TelemetryExtension", "label_operation", "record_operation", "root_field"]
 
 _INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 _NAME = re.compile(r"[^_0-9A-Za-z]")
@@ -104,16 +104,12 @@ class TelemetryExtension(SchemaExtension):
         result = ec.result
         errors = (result.errors if result is not None else None) or ec.pre_execution_errors
         data = result.data if result is not None else None
-        outcome = "ok" if not errors else "partial" if data else "error"
-        metrics = context.services.metrics
-        metrics.observe_operation(self._kind, self._root, outcome, seconds)
+        outcome = record_operation(context, self._kind, self._root, errors, data, seconds)
         if self._kind == "subscription":
+            metrics = context.services.metrics
             metrics.subscriptions_active.labels(self._root).dec()
             metrics.subscriptions.labels(self._root, outcome).inc()
             self._subscription_span.end(outcome)
-        request = current_request()
-        if request is not None:
-            request.operation_seconds = seconds
 
     def on_execute(self) -> Iterator[None]:
         context = self._context()
@@ -121,9 +117,7 @@ class TelemetryExtension(SchemaExtension):
         self._kind, self._root = root_field(
             ec.schema._schema, ec.graphql_document, ec.operation_name
         )
-        request = current_request()
-        if request is not None:
-            request.operation = _operation_label(ec.operation_name, self._root)
+        label_operation(ec.operation_name, self._root)
         if context is None:
             yield
             return
@@ -142,6 +136,30 @@ class TelemetryExtension(SchemaExtension):
         errors = getattr(result, "errors", None)
         self._subscription_span.event("graphql.subscription.update", errors=len(errors or ()))
         yield
+
+
+def label_operation(operation_name: str | None, root: str) -> None:
+    """Name the running request's operation in its log line."""
+    request = current_request()
+    if request is not None:
+        request.operation = _operation_label(operation_name, root)
+
+
+def record_operation(
+    context: GatewayContext,
+    kind: str,
+    root: str,
+    errors: Sequence[Any] | None,
+    data: Any,
+    seconds: float,
+) -> str:
+    """Count and time one finished operation; its outcome (ok, partial, error)."""
+    outcome = "ok" if not errors else "partial" if data else "error"
+    context.services.metrics.observe_operation(kind, root, outcome, seconds)
+    request = current_request()
+    if request is not None:
+        request.operation_seconds = seconds
+    return outcome
 
 
 def _operation_label(name: str | None, root: str) -> str:
