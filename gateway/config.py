@@ -219,6 +219,11 @@ class Settings(BaseSettings):
         '"Using every core")',
         json_schema_extra=_flag("--workers"),
     )
+    event_loop: str = Field(
+        "auto",
+        description="`uvloop` or `asyncio`; `auto` takes uvloop when it is installed (it comes "
+        "with the gateway) and asyncio's own loop otherwise",
+    )
     log_level: str = Field(
         "info",
         description="`debug`, `info`, `warning`, `error` or `critical`",
@@ -477,6 +482,13 @@ class Settings(BaseSettings):
     def _known_level(cls, value: str) -> str:
         if value.upper() not in logging.getLevelNamesMapping():
             raise ValueError("expected one of debug, info, warning, error, critical")
+        return value
+
+    @field_validator("event_loop")
+    @classmethod
+    def _known_loop(cls, value: str) -> str:
+        if value not in ("auto", "asyncio", "uvloop"):
+            raise ValueError("expected auto, asyncio or uvloop")
         return value
 
     @field_validator("log_format")
