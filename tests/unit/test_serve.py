@@ -1,0 +1,42 @@
+"""What ``session-gateway serve`` adds around the app: the event loop, a frozen heap."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from gateway.app import create_app
+from gateway.cli import _server_config, freeze_after_startup
+from gateway.config import InvalidSetting, Settings
+
+
+async def test_the_heap_is_frozen_once_the_app_has_started() -> None:
+    app = create_app(Settings(upstream_url="http://127.0.0.1:9"))
+    freeze_after_startup(app)
+    gc.unfreeze()
+    try:
+        assert gc.get_freeze_count() == 0
+        async with app.router.lifespan_context(app):
+            # Everything the start-up built is out of the collector's way.
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+
+
+def test_the_loop_is_uvloop_unless_told_otherwise() -> None:
+    import uvloop
+
+    for setting, expected_uvloop in (("auto", True), ("uvloop", True), ("asyncio", False)):
+        factory = _server_config(None, Settings(event_loop=setting)).get_loop_factory()
+        assert factory is not None
+        loop = factory()
+        try:
+            assert isinstance(loop, uvloop.Loop) is expected_uvloop, setting
+        finally:
+            loop.close()
+
+
+def test_an_unknown_loop_is_refused() -> None:
+    with pytest.raises((InvalidSetting, ValueError)):
+        Settings.from_env({"GATEWAY_EVENT_LOOP": "trio"})
