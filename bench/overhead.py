@@ -28,6 +28,7 @@ import asyncio
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,7 +84,8 @@ async def _graphql(http: httpx.AsyncClient, query: str, variables: dict[str, Any
     response.raise_for_status()
     body = response.json()
     if body.get("errors"):
-        raise RuntimeError(f"GraphQL errors: {body['errors']}")
+        codes = sorted({str(e.get("extensions", {}).get("code")) for e in body["errors"]})
+        raise RuntimeError(f"GraphQL errors: {', '.join(codes)}")
 
 
 async def _rest(http: httpx.AsyncClient, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -207,6 +209,7 @@ async def run_cell(
     cpu_before = _cpu(procs)
     latencies: list[float] = []
     errors = issued = 0
+    kinds: Counter[str] = Counter()
     started = time.perf_counter()
     deadline = started + CELL_BUDGET_S
 
@@ -217,8 +220,9 @@ async def run_cell(
             t0 = time.perf_counter()
             try:
                 await fetch(http)
-            except (httpx.HTTPError, RuntimeError):
+            except (httpx.HTTPError, RuntimeError) as exc:
                 errors += 1
+                kinds[str(exc) or type(exc).__name__] += 1
                 continue
             latencies.append(time.perf_counter() - t0)
 
@@ -226,6 +230,8 @@ async def run_cell(
     elapsed = time.perf_counter() - started
     cpu = _cpu(procs) - cpu_before
     calls = int((await control.get("/__sandbox__/stats")).json()["total"])
+    if kinds:
+        print(f"  errors: {dict(kinds)}", file=sys.stderr, flush=True)
     return Cell(latencies, elapsed, calls, cpu, errors)
 
 

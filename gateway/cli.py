@@ -234,6 +234,10 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
         # an HTTP request's body, before anything parses it.
         ws_max_size=settings.max_request_bytes,
         timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
+        # uvicorn's default is 5 s, the same as httpx's idle expiry: a client
+        # could send its next request just as the gateway closed the connection
+        # (seen as ReadErrors under load, when the client's own loop lagged).
+        timeout_keep_alive=settings.keep_alive_timeout,
         # The gateway writes its own access log (gateway.logs), with request
         # ids and without query strings, and uvicorn's lines go through the
         # gateway's log format.

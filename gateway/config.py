@@ -219,6 +219,14 @@ class Settings(BaseSettings):
         '"Using every core")',
         json_schema_extra=_flag("--workers"),
     )
+    keep_alive_timeout: int = Field(
+        75,
+        gt=0,
+        description="seconds an idle HTTP connection is kept open; longer than the idle "
+        "timeout of the clients and load balancers in front (httpx 5 s, aiohttp 15 s, "
+        "a cloud load balancer 60 s), so that they close it first and never send a "
+        "request on a connection the gateway is closing",
+    )
     event_loop: str = Field(
         "auto",
         description="`uvloop` or `asyncio`; `auto` takes uvloop when it is installed (it comes "

@@ -26,6 +26,8 @@ DEFAULTS = {
     "upstream_url": "http://127.0.0.1:8765",
     "host": "127.0.0.1",
     "port": 8000,
+    "keep_alive_timeout": 75,
+    "event_loop": "auto",
     "sandbox": False,
     "sandbox_port": 8765,
     "sandbox_processing_delay": 5.0,
