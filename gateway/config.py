@@ -647,7 +647,7 @@ class Knob:
 def default(name: str) -> Any:
     """A setting's default, for the classes that take it as a keyword (an
     UpstreamClient built by a test, say): the number lives in one place."""
-    return Settings.model_fields[name].default
+    return Settings.model_fields[name].get_default(call_default_factory=True)
 
 
 def knobs() -> Iterator[Knob]:

@@ -41,7 +41,7 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTIO
 from strawberry.types import ExecutionResult
 
 from gateway.apq import PersistedQueries
-from gateway.config import Settings
+from gateway.config import default
 from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
 from gateway.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -75,7 +75,7 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     }
     persisted_queries: PersistedQueries | None = None
     # The gateway's view (gateway.app) sets it from GATEWAY_MAX_TOKENS.
-    max_tokens: int = Settings.model_fields["max_tokens"].default
+    max_tokens: int = default("max_tokens")
 
     async def get_sub_response(self, request: Request | Any) -> Response:
         sub_response = await super().get_sub_response(request)

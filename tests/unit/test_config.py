@@ -319,3 +319,11 @@ def test_the_table_has_one_row_per_setting() -> None:
 def test_replace_table_needs_the_markers() -> None:
     with pytest.raises(ValueError, match="markers"):
         replace_table("no table here")
+
+
+def test_default_gives_each_settings_default_even_from_a_factory() -> None:
+    from gateway.config import default
+
+    settings = Settings()
+    for name in Settings.model_fields:
+        assert default(name) == getattr(settings, name), name
