@@ -50,6 +50,7 @@ test: $(STAMP) $(TEST_DEPS)
 # Benchmarks print tables (not tests): a few minutes each, on loopback only.
 bench: $(STAMP)
 	$(BIN)/python bench/overhead.py
+	$(BIN)/python bench/hop.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/payloads.py
 	$(BIN)/python bench/subscriptions.py
