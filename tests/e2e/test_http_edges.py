@@ -40,6 +40,10 @@ async def _stream_until_answered(port: int, headers: str, prefix: bytes = b"") -
                 writer.write(chunk)
                 await writer.drain()
                 sent += CHUNK
+                # drain() doesn't yield while the server keeps up (it reads and
+                # discards the rest of a refused body): let the reader see the
+                # answer as soon as it comes.
+                await asyncio.sleep(0)
             writer.write(b"0\r\n\r\n")
             await writer.drain()
         except ConnectionError:
