@@ -25,9 +25,8 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.config import Settings
-from schema.bounds import BoundsFirstValidation, OperationLimits, estimate_refusal
+from schema.bounds import BoundsFirstValidation, OperationLimits, estimate_errors
 from schema.context import GatewayContext, OperationScope, current_scope
-from schema.estimate import estimate_size
 from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
 from schema.mutation import Mutation
@@ -127,7 +126,14 @@ class GatewaySchema(strawberry.Schema):
 
     async def _run_prepared(self, prepared: Prepared, ec: ExecutionContext) -> ExecutionResult:
         try:
-            errors = self._estimate_errors(prepared, ec)
+            errors = estimate_errors(
+                self._schema,
+                prepared.document,
+                ec.operation_name,
+                ec.variables,
+                self.limits.max_response_estimate if self.limits is not None else None,
+                known=prepared,
+            )
             if errors:
                 data = None
             else:
@@ -159,19 +165,6 @@ class GatewaySchema(strawberry.Schema):
         ec.result = result
         return result
 
-    def _estimate_errors(self, prepared: Prepared, ec: ExecutionContext) -> list[GraphQLError]:
-        limit = self.limits.max_response_estimate if self.limits is not None else None
-        if limit is None:
-            return []
-        size = prepared.estimate
-        if size is None:
-            size, varies = estimate_size(
-                self._schema, prepared.document, ec.operation_name, ec.variables
-            )
-            if not varies:
-                prepared.estimate = size
-        return estimate_refusal(size, limit)
-
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -200,8 +193,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_merge_cost=settings.max_merge_cost,
         max_response_estimate=settings.max_response_estimate,
     )
-    # Built once, so that the validation cache's key (which holds them) is stable.
     prepared = PreparedOperations(maxsize=512)
+    # Built once, so that the validation cache's key (which holds them) is stable.
     rules: list[type[ASTValidationRule]] = []
     if not settings.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)

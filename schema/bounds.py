@@ -53,8 +53,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from schema.estimate import ASSUMED_FRAMES, estimate_bytes
-from schema.prepared import PreparedOperations
+from schema.estimate import ASSUMED_FRAMES, estimate_size
+from schema.prepared import Prepared, PreparedOperations
 
 __all__ = [
     "DEFAULT_MERGE_COST",
@@ -66,7 +66,6 @@ __all__ = [
     "bound_errors",
     "create_bounds_rule",
     "estimate_errors",
-    "estimate_refusal",
     "merge_cost",
     "operation_costs",
 ]
@@ -445,15 +444,20 @@ def estimate_errors(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     limit: int | None,
+    known: Prepared | None = None,
 ) -> list[GraphQLError]:
-    """``LIMIT_EXCEEDED`` when the operation's answer is estimated past ``limit``."""
+    """``LIMIT_EXCEEDED`` when the operation's answer is estimated past ``limit``.
+
+    With ``known``, the prepared operation of this document and operation
+    name, an estimate that read no variable is computed once and kept there.
+    """
     if limit is None:
         return []
-    return estimate_refusal(estimate_bytes(schema, document, operation_name, variables), limit)
-
-
-def estimate_refusal(estimated: int, limit: int) -> list[GraphQLError]:
-    """``LIMIT_EXCEEDED`` when ``estimated`` (bytes) is past ``limit``."""
+    estimated = known.estimate if known is not None else None
+    if estimated is None:
+        estimated, varies = estimate_size(schema, document, operation_name, variables)
+        if known is not None and not varies:
+            known.estimate = estimated
     if estimated <= limit:
         return []
     return [

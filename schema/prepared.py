@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 from graphql import DocumentNode, GraphQLSchema, get_operation_ast
 from strawberry.types.graphql import OperationType
@@ -55,9 +54,9 @@ class PreparedOperations:
 
     def __init__(self, maxsize: int = 512) -> None:
         self._maxsize = maxsize
+        # Used on the event loop's thread only (schema.bounds remembers after
+        # a threaded validation has returned): no lock.
         self._entries: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
-        # Validation of a large document runs in a thread (schema.bounds).
-        self._lock = Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -66,9 +65,7 @@ class PreparedOperations:
         key = (query, operation_name)
         prepared = self._entries.get(key)
         if prepared is not None:
-            with self._lock:
-                if key in self._entries:
-                    self._entries.move_to_end(key)
+            self._entries.move_to_end(key)
         return prepared
 
     def remember(
@@ -85,8 +82,7 @@ class PreparedOperations:
             return
         kind, root = root_field(schema, document, operation_name)
         prepared = Prepared(document, OperationType(operation.operation.value), kind, root)
-        with self._lock:
-            self._entries[(query, operation_name)] = prepared
-            self._entries.move_to_end((query, operation_name))
-            while len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
+        self._entries[(query, operation_name)] = prepared
+        self._entries.move_to_end((query, operation_name))
+        while len(self._entries) > self._maxsize:
+            self._entries.popitem(last=False)
