@@ -139,23 +139,37 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
             await super().__call__(scope, receive, send)
             return
         # As Strawberry's own, but: bodies are bounded as they stream in (an
-        # upload may be large, an operation may not), errors at the HTTP level
-        # are GraphQL errors with a code too, and the request is closed
+        # upload may be large, an operation may not) and in time (a client
+        # that stops sending one is let go), errors at the HTTP level are
+        # GraphQL errors with a code too, and the request is closed
         # afterwards, which closes the uploaded files of a multipart request.
-        multipart = Headers(scope=scope).get("content-type", "").startswith("multipart/")
+        # Every route that reads a body is this one.
+        headers = Headers(scope=scope)
+        multipart = headers.get("content-type", "").startswith("multipart/")
         limit = self._settings.max_upload_bytes if multipart else self._settings.max_request_bytes
-        request = Request(scope=scope, receive=_bounded(receive, limit))
+        timeout = self._settings.body_timeout
+        request = Request(scope=scope, receive=_bounded(receive, limit, timeout))
+        too_large = HTTPException(413, f"The request body is larger than {limit} bytes.")
         try:
-            try:
-                response = await self.run(request)
-            except (HTTPException, GatewayError) as exc:
-                response = self.error_response(request, exc)
-            except StarletteHTTPException as exc:
-                # Starlette's own, e.g. a multipart body its parser refuses.
-                response = self.error_response(request, HTTPException(exc.status_code, exc.detail))
-            except _BodyTooLarge:
-                too_large = HTTPException(413, f"The request body is larger than {limit} bytes.")
-                response = self.error_response(request, too_large)
+            if _declared_length(headers) > limit:
+                # Refused before a byte of it is read: nothing to wait for.
+                response = _closing(self.error_response(request, too_large))
+            else:
+                try:
+                    response = await self.run(request)
+                except (HTTPException, GatewayError) as exc:
+                    response = self.error_response(request, exc)
+                except StarletteHTTPException as exc:
+                    # Starlette's own, e.g. a multipart body its parser refuses.
+                    refusal = HTTPException(exc.status_code, exc.detail)
+                    response = self.error_response(request, refusal)
+                except _BodyTooLarge:
+                    response = self.error_response(request, too_large)
+                except _BodyStalled:
+                    stalled = HTTPException(
+                        408, f"The request body stopped arriving for {timeout:g} seconds."
+                    )
+                    response = _closing(self.error_response(request, stalled))
             await response(scope, receive, send)
         finally:
             await request.close()
@@ -204,6 +218,10 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _BodyStalled(Exception):
+    pass
+
+
 def _bounded_json(data: object, max_bytes: int) -> bytes:
     """``data`` as JSON, or, past ``max_bytes``, its errors alone plus ours.
 
@@ -223,21 +241,53 @@ def _bounded_json(data: object, max_bytes: int) -> bytes:
     return orjson.dumps({"data": None, "errors": [refusal]})
 
 
-def _bounded(receive: Receive, limit: int) -> Receive:
+def _bounded(receive: Receive, limit: int, timeout: float) -> Receive:
     """``receive``, refusing a body (an upload, say) larger than ``limit`` bytes,
-    counted as it streams in: a Content-Length can be missing or wrong."""
+    counted as it streams in: a Content-Length can be missing or wrong; and one
+    that goes ``timeout`` seconds without a byte arriving.
+
+    Once the body is complete, ``receive`` is the server's own again: waiting
+    for the client to disconnect (a subscription's stream does) is not bounded.
+    """
     seen = 0
+    complete = False
 
     async def bounded() -> Message:
-        nonlocal seen
-        message = await receive()
+        nonlocal seen, complete
+        if complete:
+            return await receive()
+        try:
+            async with asyncio.timeout(timeout):
+                message = await receive()
+        except TimeoutError:
+            raise _BodyStalled from None
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > limit:
                 raise _BodyTooLarge
+            complete = not message.get("more_body", False)
+        else:
+            complete = True  # http.disconnect: there is no more body to wait for
         return message
 
     return bounded
+
+
+def _declared_length(headers: Headers) -> int:
+    """The body's length as its Content-Length declares it; 0 without one (a
+    chunked body is counted as it arrives instead)."""
+    declared = headers.get("content-length", "").strip()
+    if not (declared.isascii() and declared.isdigit()):
+        return 0  # the server refuses one that isn't a number
+    # More digits than any bound has: too many for int() to be worth it.
+    return int(declared) if len(declared) <= 18 else 10**18
+
+
+def _closing(response: Response) -> Response:
+    """``response``, closing the connection after it: the rest of the body is
+    left unread, so the connection can't carry another request."""
+    response.headers["Connection"] = "close"
+    return response
 
 
 class _ServicesRef:

@@ -390,6 +390,12 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         16 * 1024, ge=0, description="all of a request's headers together (a browser's are 1-4 KB)"
     )
+    body_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="seconds a request body may go without a byte arriving; then 408 and the "
+        "connection closed (headers that never finish are the proxy's to time out)",
+    )
 
     # WebSockets.
     ws_max_per_address: int = Field(

@@ -57,6 +57,7 @@ DEFAULTS = {
     "max_request_bytes": 1024 * 1024,
     "max_upload_bytes": 512 * 1024 * 1024,
     "max_header_bytes": 16 * 1024,
+    "body_timeout": 10.0,
     "ws_max_per_address": 100,
     "ws_max_per_key": 50,
     "ws_init_timeout": 10.0,
