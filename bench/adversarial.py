@@ -136,15 +136,7 @@ def check(schema: GraphQLSchema, limits: OperationLimits, text: str, max_tokens:
 def run(repeat: int) -> Iterator[dict[str, object]]:
     settings = Settings()
     schema = build_schema(settings)._schema
-    limits = OperationLimits(
-        max_depth=settings.max_depth,
-        max_aliases=settings.max_aliases,
-        max_fields=settings.max_fields,
-        max_directives=settings.max_directives,
-        max_variables=settings.max_variables,
-        max_nesting=settings.max_nesting,
-        max_merge_cost=settings.max_merge_cost,
-    )
+    limits = OperationLimits.from_settings(settings)
     check(schema, limits, "{ __typename }", settings.max_tokens)  # warm up
     for family, makers in FAMILIES.items():
         times: list[float] = []

@@ -127,7 +127,9 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
         self._origins = origins
         self._ws_limits = ws_limits
         self.max_tokens = settings.max_tokens
-        self.persisted_queries = PersistedQueries(settings.apq_cache_size, settings.redis_url)
+        self.persisted_queries = PersistedQueries(
+            settings.apq_cache_size, settings.redis_url, max_bytes=settings.apq_cache_bytes
+        )
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         # Strawberry lets same-origin pages and clients without an Origin

@@ -2,14 +2,18 @@
 
 The client first sends only ``extensions.persistedQuery.sha256Hash``. A hash
 we don't know is answered with ``PERSISTED_QUERY_NOT_FOUND``, and the client
-sends the query with its hash; we check that the hash is the query's before
-storing it, so nobody can plant a different text under someone's hash. A
-query text is no secret (nor per caller): one store serves every key.
+sends the query with its hash; we check that the hash is the query's, so
+nobody can plant a different text under someone's hash, and keep the text
+only once it has run: when it parsed, stayed within the bounds and validated
+(:meth:`PersistedQueries.register`, asked of the schema's document cache).
+Anything else is run, and answered, but never stored. A query text is no
+secret (nor per caller): one store serves every key.
 
-The store is a bounded LRU in the process and, with ``--redis-url``, Redis
-too, so a query registered through one replica is known to all. Redis is a
-cache here: when it is unreachable, the process's own LRU still answers and
-the client falls back to sending the query.
+The store is an LRU in the process, bounded in entries and in bytes, and,
+with ``--redis-url``, Redis too, so a query registered through one replica
+is known to all. Redis is a cache here: when it is unreachable, the
+process's own LRU still answers and the client falls back to sending the
+query.
 """
 
 from __future__ import annotations
@@ -37,8 +41,12 @@ _REDIS_TTL_S = 7 * 24 * 3600
 
 
 class PersistedQueries:
-    def __init__(self, capacity: int, redis_url: str | None = None) -> None:
+    def __init__(
+        self, capacity: int, redis_url: str | None = None, *, max_bytes: int = 4 * 2**20
+    ) -> None:
         self._capacity = max(capacity, 1)
+        self._max_bytes = max_bytes
+        self.bytes = 0
         self._lru: OrderedDict[str, str] = OrderedDict()
         self._redis: aioredis.Redis | None = (
             aioredis.Redis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
@@ -72,16 +80,33 @@ class PersistedQueries:
                 "extensions.persistedQuery.sha256Hash is not the SHA-256 of the query.",
                 field="extensions.persistedQuery.sha256Hash",
             )
-        if digest not in self._lru:
-            await self._redis_set(digest, query)
-        self._remember(digest, query)
         return query
 
+    async def register(
+        self, query: str, extensions: Mapping[str, Any] | None, *, valid: bool
+    ) -> None:
+        """Keep ``query`` under the hash its request named (checked by :meth:`resolve`),
+        once it has run and was ``valid``: parsed, within the bounds, validated."""
+        persisted = (extensions or {}).get("persistedQuery")
+        if persisted is None or not valid:
+            return
+        digest = _hash_of(persisted)
+        if digest in self._lru:
+            return
+        await self._redis_set(digest, query)
+        self._remember(digest, query)
+
     def _remember(self, digest: str, query: str) -> None:
+        if len(query) > self._max_bytes:
+            return
+        previous = self._lru.pop(digest, None)
+        if previous is not None:
+            self.bytes -= len(previous)
         self._lru[digest] = query
-        self._lru.move_to_end(digest)
-        while len(self._lru) > self._capacity:
-            self._lru.popitem(last=False)
+        self.bytes += len(query)
+        while len(self._lru) > self._capacity or self.bytes > self._max_bytes:
+            _, evicted = self._lru.popitem(last=False)
+            self.bytes -= len(evicted)
 
     async def _redis_get(self, digest: str) -> str | None:
         if self._redis is None:

@@ -338,6 +338,24 @@ class Settings(BaseSettings):
         description="tokens in a document (GraphiQL's introspection query has 183; "
         "parsing costs about 10 µs a token)",
     )
+    max_query_chars: int = Field(
+        32 * 1024,
+        ge=0,
+        description="characters in a document, comments and white space included, refused "
+        "before parsing (GraphiQL's introspection query has about 1,800)",
+    )
+    max_cached_query_chars: int = Field(
+        16 * 1024,
+        ge=0,
+        description="longer documents still run, but no cache keeps their text, parse or "
+        "validation",
+    )
+    document_cache_bytes: int = Field(
+        32 * 2**20,
+        ge=0,
+        description="what the parsed and validated documents kept for reuse may hold, "
+        "estimated from their text and tokens (0: none kept)",
+    )
     max_fields: int = Field(
         1000,
         ge=0,
@@ -444,6 +462,11 @@ class Settings(BaseSettings):
         1000,
         ge=0,
         description="automatic persisted queries kept per process (shared through Redis when set)",
+    )
+    apq_cache_bytes: int = Field(
+        4 * 2**20,
+        ge=0,
+        description="the text of the automatic persisted queries kept per process, in bytes",
     )
     metrics_token: OptionalText = Field(
         None,

@@ -51,6 +51,8 @@ from gateway.negotiation import (
     single_result_streams,
     stream_protocol,
 )
+from schema import GatewaySchema
+from schema.documents import Documents
 
 __all__ = ["GraphQLOverHTTP"]
 
@@ -148,12 +150,49 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         if (
             stream is not None
             and data.query is not None
-            and _is_subscription(data.query, data.operation_name, self.max_tokens)
+            and self._is_subscription(data.query, data.operation_name)
         ):
             protocol = stream
         elif single_result_streams(accept):
             protocol = "sse"
         return replace(data, protocol=protocol)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        result = await super().execute_operation(
+            request, request_adapter, request_data, *args, **kwargs
+        )
+        if (
+            self.persisted_queries is not None
+            and isinstance(request_data, GraphQLRequestData)
+            and request_data.query is not None
+        ):
+            # Stored only once it has run, and only if it was a valid document.
+            entry = self.documents.get(request_data.query)
+            await self.persisted_queries.register(
+                request_data.query,
+                request_data.extensions,
+                valid=entry is not None and entry.errors == [],
+            )
+        return result
+
+    @property
+    def documents(self) -> Documents:
+        """The schema's cache of parsed documents (schema.documents)."""
+        schema = self.schema
+        if not isinstance(schema, GatewaySchema):
+            raise TypeError("the view serves the gateway's schema (schema.build_schema)")
+        return schema.documents
+
+    def _is_subscription(self, query: str, operation_name: str | None) -> bool:
+        kind = self.documents.operation_type(query, operation_name)
+        return kind == OperationType.SUBSCRIPTION
 
     def error_response(self, request: Request, exc: Exception) -> Response:
         """An HTTP-level failure as a GraphQL response with a coded error."""
@@ -248,10 +287,6 @@ def operation_type(query: str, operation_name: str | None, max_tokens: int) -> O
     names no such operation (the execution then reports why, with its code)."""
     parse_types = _cached_operation_types if len(query) <= _CACHED_QUERY_CHARS else _operation_types
     return parse_types(query, max_tokens).get(operation_name)
-
-
-def _is_subscription(query: str, operation_name: str | None, max_tokens: int) -> bool:
-    return operation_type(query, operation_name, max_tokens) == OperationType.SUBSCRIPTION
 
 
 def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationType]:

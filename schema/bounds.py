@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -47,24 +48,21 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
 )
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from gateway.config import Settings, default
+from schema.documents import Documents
 from schema.estimate import ASSUMED_FRAMES, estimate_size
-from schema.prepared import Prepared, PreparedOperations
 
 __all__ = [
-    "DEFAULT_MERGE_COST",
     "INLINE_FIELDS",
     "VALIDATION_DEADLINE",
     "BoundsFirstValidation",
     "OperationCost",
     "OperationLimits",
     "bound_errors",
-    "create_bounds_rule",
     "estimate_errors",
     "merge_cost",
     "operation_costs",
@@ -77,7 +75,6 @@ _LIMIT = {"code": "LIMIT_EXCEEDED"}
 INLINE_FIELDS = 100
 VALIDATION_DEADLINE = 2.0
 
-DEFAULT_MERGE_COST = 2000
 # What one compared pair costs, relative to two leaf fields of one name: a pair
 # with sub-selections collects and compares those too, and a pair of fragments
 # compares their field maps.
@@ -127,9 +124,22 @@ class OperationLimits:
     # the default keeps a document within it near 10 ms of validation at
     # worst (bench/adversarial.py). Selecting one field sixty times in one
     # place, or spreading nineteen fragments side by side, stays within it.
-    max_merge_cost: int = DEFAULT_MERGE_COST
+    max_merge_cost: int = default("max_merge_cost")
     # The answer's size estimated before execution (schema/estimate.py); None: unchecked.
     max_response_estimate: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OperationLimits:
+        return cls(
+            max_depth=settings.max_depth,
+            max_aliases=settings.max_aliases,
+            max_fields=settings.max_fields,
+            max_directives=settings.max_directives,
+            max_variables=settings.max_variables,
+            max_nesting=settings.max_nesting,
+            max_merge_cost=settings.max_merge_cost,
+            max_response_estimate=settings.max_response_estimate,
+        )
 
 
 class _Costing:
@@ -345,48 +355,26 @@ def _directive_holders(node: object) -> Iterator[object]:
             stack.extend(selection_set.selections)
 
 
-def create_bounds_rule(limits: OperationLimits) -> type[ValidationRule]:
-    """A validation rule refusing operations past the bounds, with ``LIMIT_EXCEEDED``."""
-
-    class OperationBounds(ValidationRule):
-        def __init__(self, context: ValidationContext) -> None:
-            super().__init__(context)
-            for error in bound_errors(context.document, limits):
-                context.report_error(error)
-
-    return OperationBounds
-
-
-@functools.cache
-def _validation_cache(maxsize: int | None) -> Any:
-    """One validation cache per size, shared by every operation (as Strawberry's
-    ``ParserCache`` shares its parse cache)."""
-
-    def validate(schema: Any, document: Any, rules: Any) -> Any:
-        return validate_document(schema, document, rules)
-
-    return functools.lru_cache(maxsize=maxsize)(validate)
-
-
 class BoundsFirstValidation(SchemaExtension):
-    """Validation with the bounds checked first, each text validated once.
+    """Validation with the bounds checked first, each text's verdict kept.
 
     A document past the bounds is refused at once, and graphql-core's rules
     never run over it; a large one within them is validated off the event
-    loop, under :data:`VALIDATION_DEADLINE`. Results are cached by document,
-    like Strawberry's ``ValidationCache`` (which this replaces).
+    loop, under :data:`VALIDATION_DEADLINE`. The verdict is kept with the
+    text's cached document (:mod:`schema.documents`), so a repeated text is
+    neither bounded nor validated again; its answer's estimate is checked
+    against each operation's variables either way.
     """
 
     def __init__(
         self,
         limits: OperationLimits,
-        maxsize: int | None = None,
-        prepared: PreparedOperations | None = None,
+        rules: tuple[type[ASTValidationRule], ...],
+        documents: Documents,
     ) -> None:
         self._limits = limits
-        # Strawberry builds an extension per operation: the cache must outlive it.
-        self._validate = _validation_cache(maxsize)
-        self._prepared = prepared
+        self._rules = rules
+        self._documents = documents
 
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
@@ -394,38 +382,12 @@ class BoundsFirstValidation(SchemaExtension):
         if document is None:  # Strawberry reports it
             yield
             return
-        try:
-            costs = operation_costs(document)
-        except RecursionError:
-            context.pre_execution_errors = [
-                GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)
-            ]
-            yield
-            return
-        errors = list(_bound_errors(document, costs, self._limits))
-        if not errors:
-            validate = functools.partial(
-                self._validate, context.schema._schema, document, tuple(context.validation_rules)
-            )
-            if sum(costs.values(), _ZERO).fields <= INLINE_FIELDS:
-                errors = validate()
-            else:
-                try:
-                    async with asyncio.timeout(VALIDATION_DEADLINE):
-                        errors = await asyncio.to_thread(validate)
-                except TimeoutError:
-                    errors = [
-                        GraphQLError(
-                            "The document took too long to validate; send a smaller one.",
-                            extensions=_LIMIT,
-                        )
-                    ]
-        if not errors and self._prepared is not None and context.query is not None:
-            # Within the bounds and valid: the next time this text comes, the
-            # schema runs it straight away (schema.prepared).
-            self._prepared.remember(
-                context.schema._schema, context.query, context.operation_name, document
-            )
+        entry = self._documents.get(context.query) if context.query is not None else None
+        errors = entry.errors if entry is not None else None
+        if errors is None:
+            errors = await self._verdict(context.schema._schema, document)
+            if entry is not None:
+                entry.errors = errors
         if not errors:
             errors = estimate_errors(
                 context.schema._schema,
@@ -433,9 +395,33 @@ class BoundsFirstValidation(SchemaExtension):
                 context.operation_name,
                 context.variables,
                 self._limits.max_response_estimate,
+                known=entry.estimates if entry is not None else None,
             )
         context.pre_execution_errors = errors
         yield
+
+    async def _verdict(self, schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
+        """The bounds' errors, else graphql-core's rules' (none: valid)."""
+        try:
+            costs = operation_costs(document)
+        except RecursionError:
+            return [GraphQLError("The document nests too deeply to be checked.", extensions=_LIMIT)]
+        errors = list(_bound_errors(document, costs, self._limits))
+        if errors:
+            return errors
+        validate = functools.partial(validate_document, schema, document, self._rules)
+        if sum(costs.values(), _ZERO).fields <= INLINE_FIELDS:
+            return validate()
+        try:
+            async with asyncio.timeout(VALIDATION_DEADLINE):
+                return await asyncio.to_thread(validate)
+        except TimeoutError:
+            return [
+                GraphQLError(
+                    "The document took too long to validate; send a smaller one.",
+                    extensions=_LIMIT,
+                )
+            ]
 
 
 def estimate_errors(
@@ -444,20 +430,20 @@ def estimate_errors(
     operation_name: str | None,
     variables: dict[str, Any] | None,
     limit: int | None,
-    known: Prepared | None = None,
+    known: dict[str | None, int] | None = None,
 ) -> list[GraphQLError]:
     """``LIMIT_EXCEEDED`` when the operation's answer is estimated past ``limit``.
 
-    With ``known``, the prepared operation of this document and operation
+    With ``known``, the estimates already made for this document by operation
     name, an estimate that read no variable is computed once and kept there.
     """
     if limit is None:
         return []
-    estimated = known.estimate if known is not None else None
+    estimated = known.get(operation_name) if known is not None else None
     if estimated is None:
         estimated, varies = estimate_size(schema, document, operation_name, variables)
         if known is not None and not varies:
-            known.estimate = estimated
+            known[operation_name] = estimated
     if estimated <= limit:
         return []
     return [

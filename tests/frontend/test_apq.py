@@ -54,13 +54,28 @@ async def test_store_is_a_bounded_lru_that_checks_hashes() -> None:
         await store.resolve(None, {"persistedQuery": {"version": 1, "sha256Hash": "nothex"}})
     with pytest.raises(BadRequest):
         await store.resolve(None, {"persistedQuery": {"version": 2, "sha256Hash": "0" * 64}})
-    for q in queries:
+    for i, q in enumerate(queries):
         assert await store.resolve(q, apq(q)) == q
+        assert len(store) == min(i, 2)  # kept only once it has run and proved valid
+        await store.register(q, apq(q), valid=True)
     assert len(store) == 2
     with pytest.raises(PersistedQueryNotFound):  # the oldest went
         await store.resolve(None, apq(queries[0]))
     assert await store.resolve(None, apq(queries[2])) == queries[2]
     assert await store.resolve(queries[0], None) == queries[0]  # not persisted: as is
+
+
+async def test_store_keeps_only_valid_texts_within_its_bytes() -> None:
+    store = PersistedQueries(capacity=100, max_bytes=100)
+    invalid = "{ not a document"
+    await store.register(invalid, apq(invalid), valid=False)
+    with pytest.raises(PersistedQueryNotFound):
+        await store.resolve(None, apq(invalid))
+    texts = [f"{{ q{i}: __typename }}" + " " * 20 for i in range(5)]  # 40 bytes each
+    for text in texts:
+        await store.register(text, apq(text), valid=True)
+    assert len(store) == 2 and store.bytes <= 100
+    assert await store.resolve(None, apq(texts[-1])) == texts[-1]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -130,6 +145,7 @@ async def test_unreachable_redis_falls_back_to_the_process() -> None:
         with pytest.raises(PersistedQueryNotFound):
             await store.resolve(None, apq(query))
         assert await store.resolve(query, apq(query)) == query
+        await store.register(query, apq(query), valid=True)
         assert await store.resolve(None, apq(query)) == query
     finally:
         await store.aclose()

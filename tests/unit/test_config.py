@@ -77,6 +77,10 @@ DEFAULTS = {
     "ws_keep_alive_interval": 15.0,
     "cors_origins": (),
     "apq_cache_size": 1000,
+    "apq_cache_bytes": 4 * 2**20,
+    "max_query_chars": 32 * 1024,
+    "max_cached_query_chars": 16 * 1024,
+    "document_cache_bytes": 32 * 2**20,
 }
 RETRY_DEFAULTS = {
     "attempts": 5,

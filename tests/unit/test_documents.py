@@ -1,9 +1,9 @@
-"""Operations seen before run directly (schema.prepared), and answer exactly as the first time.
+"""Texts seen before are neither parsed nor validated again (schema.documents),
+and answer exactly as the first time.
 
-Each operation below is sent three times to one gateway: the first goes
-Strawberry's way (and, if it validates, is remembered), the next two go the
-direct way. Status, media type and body must be the same all three times,
-and the metrics must count each of them alike.
+Each operation below is sent three times to one gateway: the first parses and
+validates its text, the next two find both done. Status, media type and body
+must be the same all three times, and the metrics must count each alike.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-import schema as gateway_schema
+import schema.bounds
+import schema.documents
 from gateway.config import Settings
+from gateway.errors import LimitExceeded
+from schema.documents import Documents
 from tests.conftest import global_id, seeded
 from tests.unit.conftest import gateway_client
 
@@ -59,23 +62,31 @@ def _post(client: httpx.AsyncClient, case: dict[str, Any], accept: str) -> Any:
 
 
 @pytest.fixture
-def direct_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every operation that ran the direct way, by its root label."""
-    seen: list[str] = []
-    original = gateway_schema.GatewaySchema._execute_prepared
+def work(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many times a text was parsed and validated."""
+    counts = {"parse": 0, "validate": 0}
+    parse, validate = schema.documents.parse, schema.bounds.validate_document
 
-    async def spy(self: Any, prepared: Any, *args: Any) -> Any:
-        seen.append(prepared.root)
-        return await original(self, prepared, *args)
+    def counted_parse(*args: Any, **kwargs: Any) -> Any:
+        counts["parse"] += 1
+        return parse(*args, **kwargs)
 
-    monkeypatch.setattr(gateway_schema.GatewaySchema, "_execute_prepared", spy)
-    return seen
+    def counted_validate(*args: Any, **kwargs: Any) -> Any:
+        counts["validate"] += 1
+        return validate(*args, **kwargs)
+
+    import strawberry.schema.schema as strawberry_schema
+
+    monkeypatch.setattr(strawberry_schema, "parse", counted_parse)
+    monkeypatch.setattr(schema.documents, "parse", counted_parse)
+    monkeypatch.setattr(schema.bounds, "validate_document", counted_validate)
+    return counts
 
 
 @pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
 @pytest.mark.parametrize(("name", "case"), CASES, ids=[c[0] for c in CASES])
 async def test_the_second_and_third_time_answer_as_the_first(
-    name: str, case: dict[str, Any], accept: str, direct_runs: list[str]
+    name: str, case: dict[str, Any], accept: str, work: dict[str, int]
 ) -> None:
     async with gateway_client() as client:
         answers = []
@@ -88,8 +99,8 @@ async def test_the_second_and_third_time_answer_as_the_first(
     assert answers[1] == answers[0] and answers[2] == answers[0], name
     status, _, body = answers[0]
     invalid = name in ("no such operation",)
-    # Only what parsed and validated is remembered; the rest goes Strawberry's way each time.
-    assert len(direct_runs) == (0 if invalid else 2), direct_runs
+    # Parsed once; validated once, unless no operation of that name was there to run.
+    assert work == {"parse": 1, "validate": 0 if invalid else 1}, work
     if name == "valid":
         assert status == 200 and body["data"]["session"]["activity"] == "JUMPING"
         assert (
@@ -104,17 +115,17 @@ async def test_the_second_and_third_time_answer_as_the_first(
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_operations_by_name_are_told_apart(direct_runs: list[str]) -> None:
+async def test_operations_by_name_are_told_apart(work: dict[str, int]) -> None:
     async with gateway_client() as client:
         for _ in range(2):
             a = (await _post(client, CASES[7][1], "application/json")).json()
             b = (await _post(client, CASES[8][1], "application/json")).json()
             assert set(a["data"]) == {"session"} and set(b["data"]) == {"sessions"}
-    assert direct_runs == ["session", "sessions"]
+    assert work == {"parse": 1, "validate": 1}
 
 
 async def test_a_mutation_remembered_from_a_post_is_still_refused_over_get(
-    direct_runs: list[str],
+    work: dict[str, int],
 ) -> None:
     mutation = 'mutation { deleteSession(id: "bm90LWFuLWlk") }'
     async with gateway_client() as client:
@@ -126,10 +137,10 @@ async def test_a_mutation_remembered_from_a_post_is_still_refused_over_get(
             headers={"Authorization": ALICE, "Accept": "application/json"},
         )
     assert response.status_code == 405 and response.headers["allow"] == "POST"
-    assert direct_runs == ["deleteSession"]  # the second POST only
+    assert work == {"parse": 1, "validate": 1}
 
 
-async def test_the_estimate_follows_the_variables_of_each_call(direct_runs: list[str]) -> None:
+async def test_the_estimate_follows_the_variables_of_each_call(work: dict[str, int]) -> None:
     # 10 KB: a page of 3 titles is under it, a page of 500 over.
     settings = Settings(upstream_url="http://sandbox", max_response_estimate=10_000)
     async with gateway_client(settings) as client:
@@ -142,10 +153,10 @@ async def test_the_estimate_follows_the_variables_of_each_call(direct_runs: list
     codes = [(b.get("errors") or [{}])[0].get("extensions", {}).get("code") for b in bodies]
     assert codes == [None, "LIMIT_EXCEEDED", None, "LIMIT_EXCEEDED"]
     assert all("data" not in b for b in bodies[1::2])  # a request error: nothing ran
-    assert len(direct_runs) == 3
+    assert work == {"parse": 1, "validate": 1}
 
 
-async def test_an_estimate_that_never_fits_is_refused_every_time(direct_runs: list[str]) -> None:
+async def test_an_estimate_that_never_fits_is_refused_every_time(work: dict[str, int]) -> None:
     settings = Settings(upstream_url="http://sandbox", max_response_estimate=10_000)
     query = "{ sessions(first: 500) { edges { node { title } } } }"
     async with gateway_client(settings) as client:
@@ -153,25 +164,47 @@ async def test_an_estimate_that_never_fits_is_refused_every_time(direct_runs: li
             body = (await _post(client, {"query": query}, "application/json")).json()
             assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
             assert "data" not in body
-    assert len(direct_runs) == 2
+    assert work == {"parse": 1, "validate": 1}
 
 
-def test_the_cache_keeps_the_most_recently_used() -> None:
-    from graphql import parse
-
-    from schema.prepared import PreparedOperations
-
-    schema = gateway_schema.build_schema(Settings())._schema
-    cache = PreparedOperations(maxsize=2)
-    for text in ("{ a: sessions { totalCount } }", "{ b: sessions { totalCount } }"):
-        cache.remember(schema, text, None, parse(text))
-    assert cache.get("{ a: sessions { totalCount } }", None) is not None  # now the most recent
-    cache.remember(
-        schema, "{ c: sessions { totalCount } }", None, parse("{ c: sessions { totalCount } }")
+def _documents(**bounds: int) -> Documents:
+    return Documents(
+        **{"max_chars": 32_000, "max_cached_chars": 16_000, "max_tokens": 800, "max_bytes": 10**6}
+        | bounds
     )
-    assert cache.get("{ b: sessions { totalCount } }", None) is None
-    assert cache.get("{ a: sessions { totalCount } }", None) is not None
-    assert len(cache) == 2
-    long = "{ sessions { totalCount } }" + " " * 20_000
-    cache.remember(schema, long, None, parse(long))
-    assert cache.get(long, None) is None
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_bytes() -> None:
+    a, b, c = (f"{{ {name}: sessions {{ totalCount }} }}" for name in "abc")
+    documents = _documents()
+    documents.parse(a)
+    weight = documents.bytes
+    documents = _documents(max_bytes=2 * weight)
+    for text in (a, b):
+        documents.parse(text)
+    assert documents.get(a) is not None  # now the most recent
+    documents.parse(c)
+    assert documents.get(b) is None
+    assert documents.get(a) is not None and documents.get(c) is not None
+    assert len(documents) == 2 and documents.bytes <= 2 * weight
+
+
+def test_a_document_is_weighed_by_its_tokens_not_only_its_text() -> None:
+    documents = _documents()
+    small, large = "{ a }", "{ " + " ".join(f"a{i}: b" for i in range(200)) + " }"
+    documents.parse(small)
+    light = documents.bytes
+    documents.parse(large)
+    assert documents.bytes - light > 600 * 300  # 600 tokens, several hundred bytes each
+
+
+def test_no_cache_keeps_a_long_text_and_a_too_long_one_is_refused_unparsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documents = _documents(max_chars=20_000, max_cached_chars=1_000)
+    padded = "{ __typename } #" + "x" * 5_000
+    assert documents.parse(padded) is not None
+    assert documents.get(padded) is None and documents.bytes == 0
+    monkeypatch.setattr(schema.documents, "parse", None)  # never reached
+    with pytest.raises(LimitExceeded):
+        documents.parse("{ __typename } #" + "x" * 20_000)

@@ -1,0 +1,71 @@
+"""A WebSocket client that calls an ASGI app in process: no server, no socket.
+
+For tests that need the app built in the test (an extension added to its
+schema, say); Starlette's TestClient would do it from a thread, through a
+client library the project does not otherwise use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from types import TracebackType
+from typing import Any
+
+from starlette.types import ASGIApp, Message
+
+
+class WebSocketClosed(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"closed with {code}: {reason}")
+        self.code = code
+
+
+class ASGIWebSocket:
+    def __init__(self, app: ASGIApp, path: str, subprotocols: list[str]) -> None:
+        self._app = app
+        self._scope: dict[str, Any] = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"gateway")],
+            "subprotocols": subprotocols,
+            "client": ("127.0.0.1", 50000),
+            "server": ("gateway", 80),
+            "state": {},
+        }
+        self._to_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._from_app: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> ASGIWebSocket:
+        self._task = asyncio.create_task(
+            self._app(self._scope, self._to_app.get, self._from_app.put)  # type: ignore[arg-type]
+        )
+        await self._to_app.put({"type": "websocket.connect"})
+        accepted = await self._next()
+        assert accepted["type"] == "websocket.accept", accepted
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._to_app.put({"type": "websocket.disconnect", "code": 1000})
+        assert self._task is not None
+        await asyncio.wait_for(self._task, 10)
+
+    async def _next(self) -> Message:
+        return await asyncio.wait_for(self._from_app.get(), 10)
+
+    async def send_json(self, data: object) -> None:
+        await self._to_app.put({"type": "websocket.receive", "text": json.dumps(data)})
+
+    async def receive_json(self) -> Any:
+        message = await self._next()
+        if message["type"] == "websocket.close":
+            raise WebSocketClosed(message.get("code", 1000), message.get("reason", ""))
+        return json.loads(message.get("text") or message["bytes"])
