@@ -15,6 +15,7 @@ from graphql import (
     specified_rules,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -24,6 +25,7 @@ from schema.context import GatewayContext
 from schema.documents import DocumentCache, Documents
 from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
+from schema.hooks import HooksRunner
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
@@ -49,6 +51,11 @@ class GatewaySchema(strawberry.Schema):
     # Set by build_schema: the documents kept for reuse (the HTTP and
     # WebSocket edges ask it an operation's type without parsing again).
     documents: Documents
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return HooksRunner(execution_context, extensions)
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
