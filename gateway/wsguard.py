@@ -14,6 +14,10 @@ connection's messages, whichever GraphQL protocol it speaks:
   result is dropped, so a client that never reads holds at most that much
   memory, not every result it asked for. If it can't even take the close
   frame, the connection is aborted.
+- **Frames are checked before the protocol handlers see them**
+  (:func:`gateway.wsframes.frame_problem`): a frame that isn't a JSON object,
+  or whose fields have the wrong JSON type, closes its socket with 4400 and a
+  short reason, on both protocols.
 - **A disconnect is an event, not an error:** one INFO line.
 
 Two bounds sit in the GraphQL protocols instead, where the messages are
@@ -37,16 +41,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.execution import PreExecutionError
 
 from gateway.errors import LimitExceeded
 from gateway.graphql_http import GraphQLOverHTTP, operation_type
+from gateway.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
+    "CLOSE_INVALID_MESSAGE",
     "CLOSE_TOO_SLOW",
     "BoundedTransportWSHandler",
     "BoundedWSHandler",
@@ -129,7 +138,7 @@ class WebSocketGuard:
         limits.per_address[address] += 1
         connection = _Connection(send, limits)
         try:
-            await self._app(scope, receive, connection.send)
+            await self._app(scope, connection.receiver(receive), connection.send)
         except OSError:
             pass  # the client went away mid-send; logged below
         finally:
@@ -149,11 +158,31 @@ class _Connection:
         self._closed = False
         self._init_timer: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
+        self._protocol: str | None = None
         self.reason = ""
+
+    def receiver(self, receive: Receive) -> Receive:
+        """``receive``, ending the connection at the first frame of the wrong shape:
+        the app sees a disconnect instead of the frame."""
+
+        async def checked() -> Message:
+            message = await receive()
+            text = message.get("text") if message["type"] == "websocket.receive" else None
+            if text is None or self._protocol is None:
+                return message
+            problem = frame_problem(self._protocol, text)
+            if problem is None:
+                return message
+            self._close(CLOSE_INVALID_MESSAGE, problem)
+            await self.finish()  # the close frame is out before the app hears of it
+            return {"type": "websocket.disconnect", "code": CLOSE_INVALID_MESSAGE}
+
+        return checked
 
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "websocket.accept":
+            self._protocol = message.get("subprotocol")
             await self._send(message)
             self._init_timer = asyncio.create_task(self._await_init())
             return
@@ -217,7 +246,14 @@ def _refusal(limit: int) -> GraphQLError:
 
 
 class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
-    """graphql-transport-ws: an ``error`` message for the refused id; the socket stays open."""
+    """graphql-transport-ws: an ``error`` message for the refused id; the socket stays open.
+    A ``connection_init`` whose payload is null is one without a payload, as the
+    protocol has it (Strawberry's closes it with 4400)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if message.get("payload", {}) is None:
+            message = {"type": "connection_init"}
+        await super().handle_connection_init(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         limit = self.max_subscriptions_per_connection
