@@ -3,8 +3,9 @@
 Each family grows one dimension of a document until the gateway's bounds
 refuse it, and a little past that. Every document is parsed and validated
 exactly as the gateway does it, with the real schema and rules and the
-default :class:`~gateway.config.Settings`: graphql-core's parser under the
-token limit (``MaxTokensLimiter``), the operation bounds
+default :class:`~gateway.config.Settings`: the size bound on the text,
+comments and white space included, then graphql-core's parser under the
+token limit (both ``schema.documents``), the operation bounds
 (``schema.bounds.bound_errors``, checked first), then, for a document within
 them, graphql-core's specified rules and Strawberry's own. Each text is new
 (a salt in it), as an attacker's would be: no cache helps. Times are CPU
@@ -21,6 +22,8 @@ validated off the event loop by the gateway: their time is CPU, not a stall.
     repeated fields     `{ __typename __typename ... }`, `{ session { id } session { id } ... }`
                         and fragments spread side by side: quadratic in graphql-core's
                         OverlappingFieldsCanBeMerged, bounded by the merge-cost estimate
+    comment padding     `{ __typename } #xxxx...` and `{ __typename }` followed by white
+                        space, up to 1 MB: the token bound does not see either
 
 It prints the maximum (and median) milliseconds per family, the largest
 document, and how the documents ended (valid, or refused with which code).
@@ -41,12 +44,14 @@ from collections.abc import Callable, Iterator
 from itertools import count
 
 from common import machine, print_table, write_json
-from graphql import GraphQLError, GraphQLSchema, parse, specified_rules
+from graphql import GraphQLError, GraphQLSchema, specified_rules
 from strawberry.schema.schema import validate_document
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
 from schema import build_schema
 from schema.bounds import OperationLimits, bound_errors
+from schema.documents import Documents
 from schema.extensions import code_for_input
 
 _salt = count()
@@ -102,6 +107,14 @@ def fragments_side_by_side(n: int) -> str:
     return f"{{ {spreads} }} {fragments}"
 
 
+def comment_padded(n: int) -> str:
+    return f"{{ s{next(_salt)}: __typename }} #" + "x" * n
+
+
+def space_padded(n: int) -> str:
+    return f"{{ s{next(_salt)}: __typename }}" + " " * n
+
+
 FAMILIES: dict[str, list[Callable[[], str]]] = {
     "fragment fan-out": [lambda n=n: fan_out(n) for n in (4, 8, 12, 16, 20, 30, 40, 60, 100)],
     "deep nesting": [
@@ -118,15 +131,21 @@ FAMILIES: dict[str, list[Callable[[], str]]] = {
         *(lambda n=n: repeated_nested_fields(n) for n in (10, 20, 30, 40, 80, 140)),
         *(lambda n=n: fragments_side_by_side(n) for n in (10, 20, 30, 40, 80)),
     ],
+    "comment padding": [
+        *(lambda n=n: comment_padded(n) for n in (1_000, 16_000, 32_000, 100_000, 1_000_000)),
+        *(lambda n=n: space_padded(n) for n in (1_000, 32_000, 1_000_000)),
+    ],
 }
 
 
-def check(schema: GraphQLSchema, limits: OperationLimits, text: str, max_tokens: int) -> str:
+def check(schema: GraphQLSchema, limits: OperationLimits, text: str, documents: Documents) -> str:
     """Parse and validate as the gateway does; the outcome ("valid" or an error code)."""
     try:
-        document = parse(text, max_tokens=max_tokens)
+        document = documents.parse(text)
     except GraphQLError as exc:
         return code_for_input(exc)
+    except GatewayError as exc:
+        return exc.code
     errors = bound_errors(document, limits) or validate_document(
         schema, document, tuple(specified_rules)
     )
@@ -137,7 +156,14 @@ def run(repeat: int) -> Iterator[dict[str, object]]:
     settings = Settings()
     schema = build_schema(settings)._schema
     limits = OperationLimits.from_settings(settings)
-    check(schema, limits, "{ __typename }", settings.max_tokens)  # warm up
+    # Each text is new, as an attacker's would be: nothing is kept for reuse.
+    documents = Documents(
+        max_chars=settings.max_query_chars,
+        max_cached_chars=settings.max_cached_query_chars,
+        max_tokens=settings.max_tokens,
+        max_bytes=0,
+    )
+    check(schema, limits, "{ __typename }", documents)  # warm up
     for family, makers in FAMILIES.items():
         times: list[float] = []
         outcomes: Counter[str] = Counter()
@@ -158,7 +184,7 @@ def run(repeat: int) -> Iterator[dict[str, object]]:
                     gc.disable()
                     try:
                         started = time.process_time()
-                        outcome = check(schema, limits, text, settings.max_tokens)
+                        outcome = check(schema, limits, text, documents)
                         runs.append(time.process_time() - started)
                     finally:
                         gc.enable()

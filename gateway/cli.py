@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import ctypes.util
 import gc
 import logging
 import os
@@ -190,8 +192,32 @@ def worker_app() -> Any:
     _configure_logging(settings)
     app = create_app(settings)
     freeze_after_startup(app)
+    return_large_blocks()
     worker_drain(app.state.drain)
     return app
+
+
+# glibc's mallopt parameter, and the block size from which freed memory goes
+# straight back to the system: request bodies near the 1 MiB bound, their
+# decoded text, large answers.
+_M_MMAP_THRESHOLD = -3
+_RETURNED_BLOCK_BYTES = 512 * 1024
+
+
+def return_large_blocks() -> None:
+    """Large blocks go back to the system when freed, not into the heap.
+
+    glibc raises its mmap threshold to the size of the largest block freed
+    (up to 32 MiB), so after the first large request every later body landed
+    in the heap, which only shrinks from its top: 300 requests of 1 MB left
+    RSS 50 MB up for good; with the threshold fixed, about 25 MB, which
+    goes and comes. Elsewhere than glibc, nothing changes.
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, _RETURNED_BLOCK_BYTES)
+    except (OSError, AttributeError):
+        pass
 
 
 def freeze_after_startup(app: Any) -> None:
@@ -252,6 +278,7 @@ async def _serve_async(settings: Settings) -> None:
 
     app = create_app(settings)
     freeze_after_startup(app)
+    return_large_blocks()
     servers: list[uvicorn.Server] = [
         DrainingServer(_server_config(app, settings), app.state.drain, settings.drain_delay)
     ]
