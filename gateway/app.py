@@ -126,7 +126,6 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
         self._settings = settings
         self._origins = origins
         self._ws_limits = ws_limits
-        self.max_tokens = settings.max_tokens
         self.persisted_queries = PersistedQueries(
             settings.apq_cache_size, settings.redis_url, max_bytes=settings.apq_cache_bytes
         )

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
@@ -41,7 +40,6 @@ from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTIO
 from strawberry.types import ExecutionResult
 
 from gateway.apq import PersistedQueries
-from gateway.config import default
 from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
 from gateway.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -76,8 +74,6 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         GRAPHQL_SSE_PROTOCOL: _SSETransport,
     }
     persisted_queries: PersistedQueries | None = None
-    # The gateway's view (gateway.app) sets it from GATEWAY_MAX_TOKENS.
-    max_tokens: int = default("max_tokens")
 
     async def get_sub_response(self, request: Request | Any) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -276,33 +272,3 @@ def _is_request_error(result: ExecutionResult) -> bool:
         and bool(result.errors)
         and all(isinstance(e, GraphQLError) and e.path is None for e in result.errors or ())
     )
-
-
-# Operations longer than this are parsed again rather than kept in the cache.
-_CACHED_QUERY_CHARS = 16 * 1024
-
-
-def operation_type(query: str, operation_name: str | None, max_tokens: int) -> OperationType | None:
-    """The type of the operation ``query`` runs; None when it doesn't parse or
-    names no such operation (the execution then reports why, with its code)."""
-    parse_types = _cached_operation_types if len(query) <= _CACHED_QUERY_CHARS else _operation_types
-    return parse_types(query, max_tokens).get(operation_name)
-
-
-def _operation_types(query: str, max_tokens: int) -> dict[str | None, OperationType]:
-    """Each operation's type by name (``None``: the only one). Unparsable: empty,
-    and the execution reports why."""
-    try:
-        document = parse(query, max_tokens=max_tokens)
-    except GraphQLError:
-        return {}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    types: dict[str | None, OperationType] = {
-        op.name.value: op.operation for op in operations if op.name is not None
-    }
-    if len(operations) == 1:
-        types[None] = operations[0].operation
-    return types
-
-
-_cached_operation_types = lru_cache(maxsize=256)(_operation_types)

@@ -50,7 +50,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.execution import PreExecutionError
 
 from gateway.errors import LimitExceeded
-from gateway.graphql_http import GraphQLOverHTTP, operation_type
+from gateway.graphql_http import GraphQLOverHTTP
 from gateway.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
 
 __all__ = [
@@ -281,10 +281,11 @@ class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        # The view is the gateway's (gateway.app), with the token bound set.
+        # The schema's document cache: parsed here, not parsed again to run.
         view = self.view
-        bound = view.max_tokens if isinstance(view, GraphQLOverHTTP) else GraphQLOverHTTP.max_tokens
-        kind = operation_type(query, operation_name, bound)
+        if not isinstance(view, GraphQLOverHTTP):
+            raise TypeError("the legacy handler serves the gateway's view (gateway.app)")
+        kind = view.documents.operation_type(query, operation_name)
         if kind in (None, OperationType.SUBSCRIPTION):
             # Subscriptions, and documents that don't parse or name no
             # operation: Strawberry's path reports those with their codes.
