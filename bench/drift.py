@@ -30,11 +30,11 @@ import orjson
 import psutil
 from common import ALICE, gateway, machine, print_table, sandbox, write_json
 
-from gateway.drift import first_mismatch
-from gateway.model import Activity, encode_global_id
-from gateway.rawjson import LazyBody
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox import seed_sessions
-from gateway.sandbox.contract import expected_schema
+from gateway.upstream.contract import expected_schema
+from gateway.upstream.drift import first_mismatch
+from gateway.upstream.rawjson import LazyBody
 
 CONCURRENCY = 16
 SESSION = next(r for r in seed_sessions("alice") if r.activity == "Vertical Jump")

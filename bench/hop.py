@@ -31,7 +31,7 @@ from common import ALICE, OUT, gateway, machine, print_table, sandbox, write_jso
 from proxy import PROGRAM as PROXY_PROGRAM
 from relay import PROGRAM as RELAY_PROGRAM
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox import seed_sessions
 from tests.servers import ServerProcess, free_port
 

@@ -31,7 +31,7 @@ import psutil
 from common import ALICE, gateway, machine, print_table, sandbox, write_json
 from websockets.asyncio.client import connect
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox import seed_sessions
 
 WARMUP_S = 15.0

@@ -42,7 +42,7 @@ import psutil
 from common import ALICE, OUT, fmt_ms, gateway, machine, percentile, print_table, write_json
 from proxy import PROGRAM as PROXY_PROGRAM
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox import seed_sessions
 from tests.servers import ServerProcess, free_port
 

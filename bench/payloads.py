@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 import orjson  # noqa: E402
 
-from gateway.model import Activity, encode_global_id  # noqa: E402
+from gateway.ids import Activity, encode_global_id  # noqa: E402
 from gateway.sandbox import DEMO_KEYS, seed_sessions  # noqa: E402
 from tests.servers import ServerProcess, free_port  # noqa: E402
 
@@ -274,8 +274,8 @@ def serve(variant: str, port: int, upstream: str) -> None:
         _swap_series_for_lists()
     import uvicorn
 
-    from gateway.app import create_app
     from gateway.config import Settings
+    from gateway.http.app import create_app
 
     settings = Settings(upstream_url=upstream, port=port, graphiql=False, log_level="warning")
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -1,7 +1,7 @@
 """The floor of any gateway on this stack: a bare proxy that forwards a GET's bytes.
 
 uvicorn, Starlette and the gateway's own upstream transport
-(:class:`gateway.transport.PooledTransport` under an ``httpx.AsyncClient``),
+(:class:`gateway.upstream.transport.PooledTransport` under an ``httpx.AsyncClient``),
 and nothing else: no parsing, no GraphQL. Whatever the gateway does on top
 of a second hop, this process shows what the hop alone costs.
 
@@ -27,7 +27,7 @@ from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
-from gateway.transport import PooledTransport  # noqa: E402
+from gateway.upstream.transport import PooledTransport  # noqa: E402
 
 __all__ = ["PROGRAM", "serve_proxy"]
 

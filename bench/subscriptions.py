@@ -67,7 +67,7 @@ from common import (
 )
 from websockets.asyncio.client import ClientConnection, connect
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { id sessionId status url } }"
 VIDEO_ROUTE = "GET /session-management/sessions/{session_id}/analyzed-video/"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from gateway.errors import LimitExceeded
 from gateway.normalize import Numbers
-from gateway.rawjson import RawNumbers
+from gateway.upstream.rawjson import RawNumbers
 
 __all__ = ["OutputBudget", "numbers_bytes"]
 

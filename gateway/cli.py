@@ -29,7 +29,9 @@ from gateway.config import (
     Settings,
     knobs,
 )
-from gateway.drain import DrainingProcess, worker_drain
+from gateway.http.drain import DrainingProcess, worker_drain
+from gateway.http.graphiql import Demo
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
 
 __all__ = ["main"]
@@ -184,13 +186,25 @@ def _serve_workers(settings: Settings) -> None:
             shutil.rmtree(own_directory, ignore_errors=True)
 
 
+def sandbox_demo() -> Demo:
+    """The sandbox's demo user (Alice) for GraphiQL: her key and newest sessions."""
+    from gateway.sandbox.data import DEMO_KEYS, seed_sessions
+
+    ids = []
+    for record in seed_sessions("alice")[:3]:
+        activity = Activity.from_label(str(record.activity))
+        if activity is not None:
+            ids.append(encode_global_id(activity, record.session_id))
+    return Demo(DEMO_KEYS["alice"], tuple(ids))
+
+
 def worker_app() -> Any:
     """The app of one ``--workers`` process (an import string for uvicorn)."""
-    from gateway.app import create_app
+    from gateway.http.app import create_app
 
     settings = Settings.from_parent()
     _configure_logging(settings)
-    app = create_app(settings)
+    app = create_app(settings, demo=sandbox_demo() if settings.sandbox else None)
     freeze_after_startup(app)
     return_large_blocks()
     worker_drain(app.state.drain)
@@ -273,10 +287,10 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
 
 
 async def _serve_async(settings: Settings) -> None:
-    from gateway.app import create_app
-    from gateway.drain import DrainingServer
+    from gateway.http.app import create_app
+    from gateway.http.drain import DrainingServer
 
-    app = create_app(settings)
+    app = create_app(settings, demo=sandbox_demo() if settings.sandbox else None)
     freeze_after_startup(app)
     return_large_blocks()
     servers: list[uvicorn.Server] = [

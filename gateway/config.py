@@ -151,7 +151,7 @@ class RetryPolicy(_Part):
     total_budget: float = Field(
         5.0, ge=0, description="seconds one call may spend waiting between its tries"
     )
-    # The retry budget (gateway.resilience.RetryBudget): 0.5 is what 99%
+    # The retry budget (gateway.upstream.resilience.RetryBudget): 0.5 is what 99%
     # success at 30% random failures needs (about 0.43 retries per read); a
     # dead upstream answers nothing, so it earns no retries at all.
     budget_ratio: float = Field(

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gateway.endpoints import FILTER
 from gateway.errors import BadRequest, NotFound
+from gateway.ids import Activity, b64_decode, b64_encode, is_session_id
 from gateway.loaders import OperationUpstream
-from gateway.model import Activity, b64_decode, b64_encode, is_session_id
 from gateway.normalize import json_object
+from gateway.upstream.endpoints import FILTER
 
 __all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
 

@@ -20,10 +20,10 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.credentials import Credential
-from gateway.endpoints import UpstreamEndpoint, endpoint
 from gateway.errors import Forbidden, GatewayError, LimitExceeded, Unauthenticated
-from gateway.model import Activity
-from gateway.upstream import MethodNotAllowed, UpstreamClient
+from gateway.ids import Activity
+from gateway.upstream.client import MethodNotAllowed, UpstreamClient
+from gateway.upstream.endpoints import UpstreamEndpoint, endpoint
 
 __all__ = ["OperationUpstream", "Resource"]
 

@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from gateway.upstream import UpstreamCall
+from gateway.upstream.client import UpstreamCall
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -160,6 +160,12 @@ class Metrics:
         if total > self._broker_rejected_seen:
             self.broker_rejected.inc(total - self._broker_rejected_seen)
             self._broker_rejected_seen = total
+
+    def observe_contract_check(self, route: str) -> None:
+        self.contract_checks.labels(route).inc()
+
+    def observe_contract_violation(self, route: str, path: str) -> None:
+        self.contract_violations.labels(route, path).inc()
 
     def observe_upstream(self, call: UpstreamCall) -> None:
         status = "error" if call.status is None else f"{call.status // 100}xx"

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from gateway.errors import UpstreamBadResponse
-from gateway.rawjson import RawNumbers
+from gateway.upstream.rawjson import RawNumbers
 
 __all__ = [
     "FrameRange",

@@ -8,7 +8,7 @@ from gateway.broker import Broker
 from gateway.config import Settings
 from gateway.metrics import Metrics
 from gateway.tracing import NO_TRACING, Tracing
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 from gateway.watchers import ReadinessWatchers
 
 __all__ = ["Services"]

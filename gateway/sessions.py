@@ -14,12 +14,12 @@ from enum import Enum
 from typing import Any
 
 from gateway.credentials import Credential
-from gateway.endpoints import ANALYZED_VIDEO, DETAILS, EXPORT, UpstreamEndpoint
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
+from gateway.ids import Activity
 from gateway.loaders import OperationUpstream, Resource
-from gateway.model import Activity
 from gateway.normalize import json_object
-from gateway.upstream import MethodNotAllowed, UpstreamClient
+from gateway.upstream.client import MethodNotAllowed, UpstreamClient
+from gateway.upstream.endpoints import ANALYZED_VIDEO, DETAILS, EXPORT, UpstreamEndpoint
 
 __all__ = [
     "SUMMARY_FIELDS",

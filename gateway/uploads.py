@@ -18,11 +18,11 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 
-from gateway.endpoints import CREATE_SESSION
 from gateway.errors import BadRequest, UpstreamBadResponse
+from gateway.ids import Activity, validate_session_id
 from gateway.loaders import OperationUpstream
-from gateway.model import Activity, validate_session_id
 from gateway.normalize import json_object
+from gateway.upstream.endpoints import CREATE_SESSION
 
 __all__ = [
     "EXERCISES",

@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.endpoints import (
+from gateway.errors import BadRequest, NotFound
+from gateway.loaders import OperationUpstream, Resource
+from gateway.localized import translations
+from gateway.sessions import (
+    SessionRef,
+    VideoState,
+    analyzed_video_params,
+    fetch_video_state,
+    video_state_from,
+)
+from gateway.upstream.endpoints import (
     DELETE_REPORT_COMMENTS,
     DELETE_SESSION,
     DETAILS,
@@ -22,16 +32,6 @@ from gateway.endpoints import (
     REQUEST_ANALYZED_VIDEO,
     SET_REPORT_COMMENTS,
     UPDATE_SESSION,
-)
-from gateway.errors import BadRequest, NotFound
-from gateway.loaders import OperationUpstream, Resource
-from gateway.reports import translations
-from gateway.sessions import (
-    SessionRef,
-    VideoState,
-    analyzed_video_params,
-    fetch_video_state,
-    video_state_from,
 )
 
 __all__ = [

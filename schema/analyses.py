@@ -16,11 +16,10 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import endpoints
-from gateway.endpoints import UpstreamEndpoint
 from gateway.errors import NotFound
+from gateway.ids import Activity as ActivityValue
 from gateway.loaders import Resource
-from gateway.model import Activity as ActivityValue
+from gateway.localized import localized, to_int, translations
 from gateway.normalize import (
     json_object,
     parse_created_at,
@@ -29,8 +28,9 @@ from gateway.normalize import (
     to_float_list,
     to_text,
 )
-from gateway.reports import localized, to_int, translations
 from gateway.sessions import SessionRef
+from gateway.upstream import endpoints
+from gateway.upstream.endpoints import UpstreamEndpoint
 from schema.context import GatewayContext, upstream_of
 from schema.scalars import FloatSeries
 from schema.series import FramesArg, Metric, NamesArg, metric_list

@@ -49,7 +49,7 @@ class WebSocketOperationLimit(SchemaExtension):
     A client may send a hundred operations at once; run together they would
     hold a hundred results in memory however slowly it reads them. A few at a
     time, a client that doesn't read fills its bounded send queue
-    (:mod:`gateway.wsguard`) and is closed long before that. Subscriptions
+    (:mod:`gateway.http.wsguard`) and is closed long before that. Subscriptions
     live long and hold little: they are bounded per connection elsewhere.
     """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.errors import BadRequest
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.uploads import (
     EXERCISES,
     NewSession,

@@ -12,9 +12,9 @@ from strawberry.types import Info
 
 from gateway import writes
 from gateway.errors import BadRequest
-from gateway.model import Activity as ActivityValue
-from gateway.model import encode_global_id
-from gateway.reports import LANGUAGES
+from gateway.ids import Activity as ActivityValue
+from gateway.ids import encode_global_id
+from gateway.localized import LANGUAGES
 from gateway.sessions import SessionRef
 from gateway.uploads import check_title, check_video, create_session
 from schema.context import GatewayContext, upstream_of

@@ -11,8 +11,8 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 from strawberry.types import Info
 
 from gateway.errors import BadRequest, UpstreamBadResponse
+from gateway.ids import Activity as ActivityValue
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
-from gateway.model import Activity as ActivityValue
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
 from schema.context import GatewayContext, charge_output, upstream_of

@@ -11,8 +11,8 @@ from typing import Annotated
 import strawberry
 
 from gateway.errors import BadRequest
-from gateway.model import Activity as ActivityValue
-from gateway.model import decode_global_id, validate_session_id
+from gateway.ids import Activity as ActivityValue
+from gateway.ids import decode_global_id, validate_session_id
 from gateway.sessions import SessionRef
 from schema.types import Activity
 

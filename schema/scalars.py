@@ -11,7 +11,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 
 from gateway.errors import BadRequest
 from gateway.normalize import FrameRange
-from gateway.rawjson import RawNumbers
+from gateway.upstream.rawjson import RawNumbers
 
 __all__ = ["DATE", "DATETIME", "FLOAT_SERIES", "FloatSeries", "FrameRangeInput", "frame_range"]
 

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from gateway.errors import BadRequest
-from gateway.model import encode_global_id
+from gateway.ids import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
 from schema.context import GatewayContext

@@ -13,12 +13,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway import endpoints
-from gateway.model import Activity as ActivityValue
-from gateway.model import encode_global_id
+from gateway.ids import Activity as ActivityValue
+from gateway.ids import encode_global_id
 from gateway.normalize import parse_created_at, slice_frames, to_bool, to_text
 from gateway.sessions import SessionRef, VideoState
 from gateway.sessions import VideoStatus as VideoStatusValue
+from gateway.upstream import endpoints
 from schema import analyses
 from schema.analyses import (
     AnalysisImage,

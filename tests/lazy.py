@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.rawjson import LazyBody
+from gateway.upstream.rawjson import LazyBody
 
 __all__ = ["decode_lazy"]
 

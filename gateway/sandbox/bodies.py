@@ -2,7 +2,7 @@
 
 Bodies follow the contract's schemas, including the quirks a real upstream
 shows (the README's "DESIGN: readiness, and the readings of the contract";
-each named in `gateway/sandbox/contract.py`, `DEVIATIONS`): two date formats,
+each named in `gateway/upstream/contract.py`, `DEVIATIONS`): two date formats,
 metrics as numbers or arrays or `{avg, min, max}` objects, `max_power` as a
 numeric string, and `analyzed_video_url` empty or absent while the video is
 processing.

@@ -6,7 +6,7 @@ contract path it checks that the status is one the contract documents for
 that operation, and validates every JSON body the contract gives a schema
 for, formats included (`uri`, `date`, `time`, `email`). What the sandbox
 sends beyond the contract on purpose is named once, with its reason, in
-`gateway.sandbox.contract.DEVIATIONS` (the table the gateway's live drift
+`gateway.upstream.contract.DEVIATIONS` (the table the gateway's live drift
 check reads too); anything else is a violation, kept until a test reads it from
 `GET /__sandbox__/contract` (which also empties the list, so a violation
 fails the test that caused it and no other).
@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.sandbox.contract import DEVIATIONS, contract, expected_schema
+from gateway.upstream.contract import DEVIATIONS, contract, expected_schema
 
 __all__ = [
     "INJECTED_HEADER",

@@ -22,7 +22,7 @@ from typing import Any, Final
 import orjson
 
 from gateway.errors import CODES, GatewayError, UpstreamBadResponse
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus
 
 __all__ = [

@@ -22,7 +22,7 @@ from gateway.config import WatchPolicy
 from gateway.credentials import Credential
 from gateway.errors import GatewayError, InWatch, NotFound, error_code
 from gateway.sessions import VideoState, VideoStatus, check_video_state, read_video_state
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 from gateway.watchers import events
 from gateway.watchers.events import WatchKey
 

@@ -23,9 +23,9 @@ from gateway.broker import Broker, BrokerUnavailable, Subscription
 from gateway.config import WatchPolicy
 from gateway.credentials import Credential
 from gateway.errors import GatewayError, LimitExceeded, SubscriptionClosing, WatchFailed
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.sessions import VideoState
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 from gateway.watchers import events
 from gateway.watchers.events import WatchKey
 from gateway.watchers.poller import Poller

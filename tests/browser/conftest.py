@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.graphiql import STATIC_DIR, assets_built
+from gateway.http.graphiql import STATIC_DIR, assets_built
 from gateway.sandbox import DEMO_KEYS
 from tests.conftest import CONTRACT_CHECKED
 from tests.servers import SandboxControl, ServerProcess, free_port

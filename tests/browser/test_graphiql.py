@@ -5,8 +5,8 @@ record every ``securitypolicyviolation`` event (and CSP console error) and
 expect none while the page loads, runs a query and a subscription, and opens
 the docs pane and the explorer.
 
-Against a minimal Starlette app (the routes of gateway.graphiql plus a tiny
-strawberry schema), and against the real app when gateway.app exists.
+Against a minimal Starlette app (the routes of gateway.http.graphiql plus a tiny
+strawberry schema), and against the real app when gateway.http.app exists.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.types import Info
 
-from gateway.graphiql import (
+from gateway.http.graphiql import (
     CONTENT_SECURITY_POLICY,
+    Demo,
     ExampleOperation,
     graphiql_page_response,
     graphiql_routes,
@@ -106,7 +107,7 @@ def mini_app() -> Starlette:
     graphql = SelfHostedGraphQL(schema)
     return Starlette(
         routes=[
-            *graphiql_routes(sandbox=True, demo_key=DEMO_KEY, examples=MINI_EXAMPLES),
+            *graphiql_routes(sandbox=True, demo=Demo(DEMO_KEY), examples=MINI_EXAMPLES),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ]

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.graphiql import CONTENT_SECURITY_POLICY, EXAMPLES_CONTENT_SECURITY_POLICY
+from gateway.http.graphiql import CONTENT_SECURITY_POLICY
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 
 from .conftest import NetworkLog, SandboxGateway
@@ -100,8 +100,7 @@ def test_dashboard_flips_to_ready_live(
     page.add_init_script(RECORD_CSP_VIOLATIONS)
     response = page.goto(f"{sandbox_gateway.url}/examples/dashboard")
     assert response is not None and response.status == 200
-    assert response.headers["content-security-policy"] == EXAMPLES_CONTENT_SECURITY_POLICY
-    assert EXAMPLES_CONTENT_SECURITY_POLICY == CONTENT_SECURITY_POLICY
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     page.wait_for_selector('body[data-state="loaded"]', timeout=20_000)
     page.wait_for_selector('#connection[data-state="live"]', timeout=20_000)
 

@@ -23,7 +23,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, FAST_POLLING, start_gateway, start_sandbox, upload
 from tests.deploy.nginx import Nginx, nginx_binary
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port

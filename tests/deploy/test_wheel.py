@@ -76,7 +76,7 @@ def test_the_wheel_holds_graphiql_and_the_dashboard(wheel: Path) -> None:
         "gateway/static/dashboard/index.html",
         "gateway/static/dashboard/dashboard.js",
         "gateway/static/dashboard/dashboard.css",
-        "gateway/sandbox/contract.yaml",
+        "gateway/upstream/contract.yaml",
         "schema/schema.graphql",
         "schema/__init__.py",
     ):
@@ -113,11 +113,11 @@ import asyncio, importlib.util, json, pathlib, sys
 import httpx
 from starlette.applications import Starlette
 import gateway
-from gateway.graphiql import graphiql_routes
+from gateway.http.graphiql import Demo, graphiql_routes
 
 site = pathlib.Path(sys.argv[1])
 spec = importlib.util.find_spec("schema")
-app = Starlette(routes=graphiql_routes(sandbox=True, demo_key="k"))
+app = Starlette(routes=graphiql_routes(sandbox=True, demo=Demo("k")))
 
 async def main():
     transport = httpx.ASGITransport(app=app)

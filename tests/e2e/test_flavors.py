@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from gateway.sandbox.flavors import FLAVORS
 from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_gateway, upload
 from tests.servers import SandboxControl, ServerProcess, free_port

@@ -207,7 +207,7 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
             and sum(s.value for s in families.samples if s.name.endswith("_total")) >= 3
         )
 
-    # Each check runs a moment after its upstream answer (gateway.drift.CHECK_DELAY).
+    # Each check runs a moment after its upstream answer (gateway.upstream.drift.CHECK_DELAY).
     wait_for(checks_done, "the three contract checks")
     families = _samples(httpx.get(f"{own_gateway.url}/metrics").text)
     violations = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, upload
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import collect, ws_client

@@ -16,7 +16,7 @@ import httpx
 import psutil
 import pytest
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
 from tests.waiting import until, wait_for

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.apq import PersistedQueries
 from gateway.errors import BadRequest, PersistedQueryNotFound
+from gateway.http.apq import PersistedQueries
 from tests.conftest import ALICE, start_gateway
 from tests.servers import RedisServer, ServerProcess, free_port
 

@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from gateway.cors import OriginPolicy, parse_origins
+from gateway.http.cors import OriginPolicy, parse_origins
 from tests.conftest import ALICE, start_gateway
 from tests.servers import ServerProcess, free_port
 
@@ -130,8 +130,8 @@ def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
 
 
 def test_a_bad_origin_stops_start_up_naming_the_setting() -> None:
-    from gateway.app import create_app
     from gateway.config import Settings
+    from gateway.http.app import create_app
 
     settings = Settings.from_env({"GATEWAY_CORS_ORIGINS": "https://ok.example, app.example.com"})
     assert settings.cors_origins == ("https://ok.example", "app.example.com")

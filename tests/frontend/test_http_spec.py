@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gateway.negotiation import (
+from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     prefers_html,

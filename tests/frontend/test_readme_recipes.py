@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from gateway.config import Settings
-from gateway.cors import OriginPolicy
+from gateway.http.cors import OriginPolicy
 
 from .conftest import CLIENTS
 

@@ -1,12 +1,12 @@
-"""The operations `gateway/sandbox/contract.yaml` documents (`gateway.sandbox.contract`).
+"""The operations `gateway/upstream/contract.yaml` documents (`gateway.upstream.contract`).
 
 Bodies are validated by `gateway.sandbox.validation` (every answer of every
 sandbox in the run; deviations named, with their reasons, in
-`gateway.sandbox.contract`).
+`gateway.upstream.contract`).
 """
 
 from __future__ import annotations
 
-from gateway.sandbox.contract import contract, operations
+from gateway.upstream.contract import contract, operations
 
 __all__ = ["contract", "operations"]

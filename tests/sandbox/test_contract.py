@@ -10,14 +10,14 @@ import pytest
 
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.app import contract_endpoints
-from gateway.sandbox.contract import DEVIATIONS
 from gateway.sandbox.data import Activity, SessionRecord, VideoState, user_by_key
 from gateway.sandbox.validation import body_violations
+from gateway.upstream.contract import DEVIATIONS
 from tests.sandbox.conftest import ALICE, BOB, FakeClock
 from tests.sandbox.contract import operations
 
 # The quirks the contract's examples show but its schemas deny are named once,
-# with their reasons, in gateway/sandbox/contract.py (DEVIATIONS).
+# with their reasons, in gateway/upstream/contract.py (DEVIATIONS).
 
 
 # --- what to call ------------------------------------------------------------

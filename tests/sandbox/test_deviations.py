@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gateway.sandbox import contract as contract_module
-from gateway.sandbox.contract import DEVIATIONS, Deviation, contract, expected_schema
-from gateway.sandbox.extract_contract import SERVED_PATHS
+from gateway.upstream import contract as contract_module
+from gateway.upstream.contract import DEVIATIONS, Deviation, contract, expected_schema
+from gateway.upstream.extract_contract import SERVED_PATHS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -75,9 +75,8 @@ def test_comment_padded_megabyte_documents_leave_memory_flat(
         assert http.post("/graphql", json={"query": "{ __typename }"}).json() == {
             "data": {"__typename": "Query"}
         }
-    print(
-        f"\n{REQUESTS} padded 1 MB documents ({'apq' if apq else 'plain'}): RSS grew {grown / 2**20:.1f} MiB"
-    )
+    kind = "apq" if apq else "plain"
+    print(f"\n{REQUESTS} padded 1 MB documents ({kind}): RSS grew {grown / 2**20:.1f} MiB")
     assert grown < RSS_GROWTH_BOUND, f"RSS grew {grown / 2**20:.0f} MiB"
 
 

@@ -23,7 +23,7 @@ import redis.asyncio as aioredis
 from gateway.broker.memory import MemoryBroker
 from gateway.broker.signed import SignedBroker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
 from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
 from tests.wsclient import collect, ws_client

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.model import Activity, encode_global_id
+from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, GraphQLClient, global_id, isolated_servers, seeded
 from tests.servers import SandboxControl
 

@@ -19,7 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.protocol import State
 
-from gateway.wsguard import CLOSE_INIT_TIMEOUT
+from gateway.http.wsguard import CLOSE_INIT_TIMEOUT
 from tests.conftest import ALICE, BOB, start_gateway
 from tests.servers import ServerProcess
 from tests.wsclient import LEGACY_WS, TRANSPORT_WS

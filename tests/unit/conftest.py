@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from gateway.app import create_app
 from gateway.config import Settings
+from gateway.http.app import create_app
 from gateway.sandbox import SandboxConfig, create_sandbox_app
 from gateway.tracing import Tracing
+from tests.asgi import running
 
 
 @asynccontextmanager
@@ -31,9 +32,9 @@ async def gateway_client(
     app = create_app(
         settings or Settings(upstream_url="http://sandbox"), transport=transport, tracing=tracing
     )
-    async with app.router.lifespan_context(app):
+    async with running(app) as served:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
+            transport=httpx.ASGITransport(app=served), base_url="http://gateway"
         ) as client:
             yield client
     if checked is not None:

@@ -10,7 +10,7 @@ import pytest
 from starlette.datastructures import Headers
 from starlette.types import Message
 
-from gateway.app import _BodyStalled, _BodyTooLarge, _bounded, _declared_length
+from gateway.http.bodies import BodyStalled, BodyTooLarge, bounded_receive, declared_length
 
 TIMEOUT = 0.05
 
@@ -24,22 +24,22 @@ def _receiver(*messages: Message) -> asyncio.Queue[Message]:
 
 async def test_a_stalled_body_raises() -> None:
     queue = _receiver({"type": "http.request", "body": b"{", "more_body": True})
-    receive = _bounded(queue.get, limit=100, timeout=TIMEOUT)
+    receive = bounded_receive(queue.get, limit=100, timeout=TIMEOUT)
     assert (await receive())["body"] == b"{"
-    with pytest.raises(_BodyStalled):
+    with pytest.raises(BodyStalled):
         await receive()  # nothing more comes
 
 
 async def test_a_body_past_the_bound_raises() -> None:
     queue = _receiver({"type": "http.request", "body": b"x" * 101, "more_body": True})
-    with pytest.raises(_BodyTooLarge):
-        await _bounded(queue.get, limit=100, timeout=TIMEOUT)()
+    with pytest.raises(BodyTooLarge):
+        await bounded_receive(queue.get, limit=100, timeout=TIMEOUT)()
 
 
 async def test_after_the_body_waiting_is_not_bounded() -> None:
     """A streamed answer (a subscription) waits on receive for the client to go."""
     queue = _receiver({"type": "http.request", "body": b"{}", "more_body": False})
-    receive = _bounded(queue.get, limit=100, timeout=TIMEOUT)
+    receive = bounded_receive(queue.get, limit=100, timeout=TIMEOUT)
     await receive()
     later = asyncio.get_running_loop().call_later(
         4 * TIMEOUT, queue.put_nowait, {"type": "http.disconnect"}
@@ -64,4 +64,4 @@ async def test_after_the_body_waiting_is_not_bounded() -> None:
 )
 def test_declared_length(value: str | None, declared: int) -> None:
     headers = Headers(headers={} if value is None else {"content-length": value})
-    assert _declared_length(headers) == declared
+    assert declared_length(headers) == declared

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from gateway.graphiql import DASHBOARD_DIR, DASHBOARD_PATH, example_routes
+from gateway.http.graphiql import DASHBOARD_DIR, DASHBOARD_PATH, example_routes
 
 REPO = str(Path(__file__).resolve().parents[2])
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
-from gateway import drain as drain_module
 from gateway.config import WORKER_SETTINGS, Settings
-from gateway.drain import Drain, DrainingProcess, worker_drain
+from gateway.http import drain as drain_module
+from gateway.http.drain import Drain, DrainingProcess, worker_drain
 
 
 @pytest.fixture(autouse=True)

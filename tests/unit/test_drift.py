@@ -11,12 +11,12 @@ import jsonschema  # type: ignore[import-untyped]
 import orjson
 import pytest
 
-from gateway.drift import CHECK_DELAY, ContractDrift, first_mismatch
 from gateway.metrics import Metrics
-from gateway.rawjson import LazyBody, RawNumbers
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
-from gateway.sandbox.contract import expected_schema
-from gateway.upstream import UpstreamCall
+from gateway.upstream.client import UpstreamCall
+from gateway.upstream.contract import expected_schema
+from gateway.upstream.drift import CHECK_DELAY, ContractDrift, first_mismatch
+from gateway.upstream.rawjson import LazyBody, RawNumbers
 from tests.lazy import decode_lazy
 
 ALICE = {"Authorization": "API-KEY alice-demo-key"}

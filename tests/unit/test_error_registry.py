@@ -37,9 +37,9 @@ from gateway.errors import (
     error_code,
     upstream_error,
 )
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 from gateway.watchers import ReadinessWatchers, events, poller
 from gateway.watchers.events import WatchKey
 from schema.extensions import code_for_input
@@ -296,12 +296,15 @@ def _request(accept: str) -> Request:
 def test_http_level_errors_take_their_status_from_the_registry(
     error: GatewayError, accept: str, status: int
 ) -> None:
-    from gateway.app import GatewayGraphQL, _ServicesRef
-    from gateway.cors import OriginPolicy
+    from gateway.http.cors import OriginPolicy
+    from gateway.http.view import GatewayGraphQL
+    from gateway.http.wsguard import WebSocketLimits
 
     settings = Settings()
     view = GatewayGraphQL(
-        _ServicesRef(), settings, OriginPolicy.of(settings.cors_origins, sandbox=False)
+        settings,
+        OriginPolicy.of(settings.cors_origins, sandbox=False),
+        WebSocketLimits(max_per_address=1, max_per_key=1, init_timeout=1, max_pending_bytes=1),
     )
     response = view.error_response(_request(accept), error)
     assert response.status_code == status

@@ -8,7 +8,7 @@ import pytest
 
 from gateway import listing
 from gateway.errors import BadRequest
-from gateway.model import Activity, b64_decode, b64_encode, decode_global_id, encode_global_id
+from gateway.ids import Activity, b64_decode, b64_encode, decode_global_id, encode_global_id
 from tests.ids import global_id_of
 
 

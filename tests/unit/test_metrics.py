@@ -11,12 +11,12 @@ from prometheus_client.multiprocess import mark_process_dead
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.metrics import Metrics
-from gateway.upstream import UpstreamCall
+from gateway.upstream.client import UpstreamCall
 
 WORKER = """
 import sys
 from gateway.metrics import Metrics
-from gateway.upstream import UpstreamCall
+from gateway.upstream.client import UpstreamCall
 metrics = Metrics(sys.argv[1])
 metrics.observe_error("NOT_FOUND")
 metrics.observe_upstream(UpstreamCall("GET", "/r/", 200, 0.02, 1))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from gateway.localized import localized, to_int, translations
 from gateway.normalize import (
     FrameRange,
     normalize_metrics,
@@ -16,7 +17,6 @@ from gateway.normalize import (
     to_float,
     to_float_list,
 )
-from gateway.reports import localized, to_int, translations
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ import pytest
 from starlette.types import ASGIApp
 from strawberry.extensions import SchemaExtension
 
-import gateway.app
+import gateway.http.view
 import schema
-from gateway.app import create_app
 from gateway.config import Settings
+from gateway.http.app import create_app
 from gateway.sandbox import SandboxConfig, create_sandbox_app
-from tests.asgi_websocket import ASGIWebSocket
+from tests.asgi import ASGIWebSocket, running
 from tests.conftest import global_id, seeded
 
 ALICE = "API-KEY alice-demo-key"
@@ -56,12 +56,14 @@ class Probe(SchemaExtension):
 async def app(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ASGIApp]:
     Probe.runs = []
     monkeypatch.setattr(
-        gateway.app, "build_schema", functools.partial(schema.build_schema, extensions=[Probe])
+        gateway.http.view,
+        "build_schema",
+        functools.partial(schema.build_schema, extensions=[Probe]),
     )
     sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
     gateway_app = create_app(Settings(upstream_url="http://sandbox"), transport=sandbox)
-    async with gateway_app.router.lifespan_context(gateway_app):
-        yield gateway_app
+    async with running(gateway_app) as served:
+        yield served
 
 
 def _hooks(text: str) -> list[str]:

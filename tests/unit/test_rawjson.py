@@ -8,7 +8,7 @@ import httpx
 import orjson
 import pytest
 
-from gateway.rawjson import InvalidMember, LazyBody, RawNumbers
+from gateway.upstream.rawjson import InvalidMember, LazyBody, RawNumbers
 from tests.ids import global_id_of
 from tests.lazy import decode_lazy
 from tests.unit.conftest import gateway_client, run

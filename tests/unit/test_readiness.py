@@ -10,9 +10,9 @@ import pytest
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import NotFound, UpstreamBadResponse
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus, check_video_state, read_video_state
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 
 KEY = Credential("API-KEY k-readiness")
 URL = "https://storage.example/analyzed.mp4"

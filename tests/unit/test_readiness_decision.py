@@ -10,7 +10,7 @@ import pytest
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.sessions import (
     VideoState,
     VideoStatus,
@@ -20,7 +20,7 @@ from gateway.sessions import (
     video_state_from,
     video_state_of,
 )
-from gateway.upstream import UpstreamClient
+from gateway.upstream.client import UpstreamClient
 
 KEY = Credential("API-KEY k-123456")
 FAST = RetryPolicy(attempts=1, base_delay=0.001, max_delay=0.001, total_budget=1.0)

@@ -7,14 +7,14 @@ import asyncio
 import httpx
 import pytest
 
-from gateway import endpoints
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import NotFound, UpstreamUnavailable
-from gateway.model import Activity
-from gateway.resilience import CircuitOpen, Resilience, RetryBudget, Singleflight
+from gateway.ids import Activity
 from gateway.sessions import read_video_state
-from gateway.upstream import UpstreamClient
+from gateway.upstream import endpoints
+from gateway.upstream.client import UpstreamClient
+from gateway.upstream.resilience import CircuitOpen, Resilience, RetryBudget, Singleflight
 
 ALICE = Credential("API-KEY alice-key-1")
 BOB = Credential("API-KEY bob-key-22")

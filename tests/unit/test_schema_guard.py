@@ -34,7 +34,7 @@ def test_schema_resolves_to_our_package_in_this_environment() -> None:
 
 def test_another_schema_first_on_the_path_is_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "schema.py").write_text("def validate(x): return x\n")
-    result = _python("import gateway.app", cwd=tmp_path, pythonpath=tmp_path)
+    result = _python("import gateway.http.app", cwd=tmp_path, pythonpath=tmp_path)
     assert result.returncode != 0
     assert "SchemaShadowed" in result.stderr
     assert "not the gateway's own schema package" in result.stderr

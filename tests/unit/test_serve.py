@@ -6,9 +6,9 @@ import gc
 
 import pytest
 
-from gateway.app import create_app
 from gateway.cli import _server_config, freeze_after_startup
 from gateway.config import InvalidSetting, Settings
+from gateway.http.app import create_app
 
 
 async def test_the_heap_is_frozen_once_the_app_has_started() -> None:

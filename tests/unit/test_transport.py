@@ -18,7 +18,7 @@ import pytest
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import NotFound, UpstreamUnavailable
-from gateway.upstream import UpstreamCall, UpstreamClient
+from gateway.upstream.client import UpstreamCall, UpstreamClient
 
 KEY = Credential("API-KEY k-transport")
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, total_budget=5.0)

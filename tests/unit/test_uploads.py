@@ -7,7 +7,7 @@ import json
 import httpx
 import orjson
 
-from gateway.model import Activity
+from gateway.ids import Activity
 from gateway.uploads import NewSession
 from tests.unit.conftest import gateway_client
 

@@ -7,7 +7,6 @@ import asyncio
 import httpx
 import pytest
 
-from gateway import endpoints
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential, credential_from_header
 from gateway.errors import (
@@ -19,7 +18,8 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.loaders import OperationUpstream, Resource
-from gateway.upstream import UpstreamCall, UpstreamClient
+from gateway.upstream import endpoints
+from gateway.upstream.client import UpstreamCall, UpstreamClient
 
 KEY = Credential("API-KEY k-123456")
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, total_budget=1.0)

@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-import gateway.upstream as upstream_module
-from gateway import endpoints
+import gateway.upstream.client as upstream_module
 from gateway.config import RetryPolicy
 from gateway.credentials import Credential
 from gateway.errors import (
@@ -24,9 +23,10 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
+from gateway.ids import Activity
 from gateway.loaders import OperationUpstream, Resource
-from gateway.model import Activity
-from gateway.upstream import MethodNotAllowed, UpstreamClient
+from gateway.upstream import endpoints
+from gateway.upstream.client import MethodNotAllowed, UpstreamClient
 
 KEY = Credential("API-KEY k-123456")
 

@@ -32,7 +32,7 @@ from gateway.errors import BadRequest, PersistedQueryNotFound
 
 __all__ = ["PersistedQueries"]
 
-log = logging.getLogger("gateway.apq")
+log = logging.getLogger("gateway.http.apq")
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REDIS_PREFIX = "gateway:apq:"
@@ -48,10 +48,14 @@ class PersistedQueries:
         self._max_bytes = max_bytes
         self.bytes = 0
         self._lru: OrderedDict[str, str] = OrderedDict()
-        self._redis: aioredis.Redis | None = (
-            aioredis.Redis.from_url(redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
-            if redis_url
-            else None
+        self._redis: aioredis.Redis | None = None
+        if redis_url:
+            self.connect(redis_url)
+
+    def connect(self, redis_url: str) -> None:
+        """Share the store through Redis (the app's lifespan calls it, and ``aclose``)."""
+        self._redis = aioredis.Redis.from_url(
+            redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
         )
 
     def __len__(self) -> int:
@@ -131,8 +135,9 @@ class PersistedQueries:
             log.warning("persisted queries: Redis unreachable (%s)", type(exc).__name__)
 
     async def aclose(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
+        redis, self._redis = self._redis, None
+        if redis is not None:
+            await redis.aclose()
 
 
 def _hash_of(persisted: object) -> str:

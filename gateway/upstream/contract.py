@@ -1,14 +1,16 @@
 """The upstream contract as JSON Schema, with each known deviation from it named once.
 
-The contract is the trimmed OpenAPI file the sandbox carries (``contract.yaml``
-next to this module, written by :mod:`gateway.sandbox.extract_contract`). Its
+The contract is the upstream's OpenAPI file, trimmed to what the gateway
+calls (``contract.yaml`` next to this module, written by
+:mod:`gateway.upstream.extract_contract` from the upstream's published
+``openapi.yaml``). Its
 schemas are OpenAPI 3.0: JSON Schema plus ``nullable``, minus ``type`` lists.
 
 Where an answer may differ from the contract, :data:`DEVIATIONS` names the
 operation, the property (or the status) and the reason, once. Two readers
 share this table and this loader:
 
-* the gateway's live drift check (:mod:`gateway.drift`), which samples a
+* the gateway's live drift check (:mod:`gateway.upstream.drift`), which samples a
   real upstream's 200 answers;
 * the sandbox's contract validation (:mod:`gateway.sandbox.validation`),
   which checks every answer the sandbox sends in tests.
@@ -19,7 +21,7 @@ processing state, a flavor: ``sandbox_only``), relaxes the sandbox's check
 alone: from a real upstream it is still drift worth counting.
 
 The table lives here, beside the contract, because it spells the contract's
-route templates; outside ``gateway/sandbox/`` only :mod:`gateway.endpoints`
+route templates; besides the sandbox, only :mod:`gateway.upstream.endpoints`
 does.
 """
 
@@ -51,8 +53,10 @@ _METHODS: Final = ("get", "post", "put", "delete", "patch")
 
 @functools.cache
 def contract() -> dict[str, Any]:
-    """``contract.yaml``, parsed once per process."""
-    loaded: dict[str, Any] = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
+    """``contract.yaml``, parsed once per process (205 KB: libyaml's loader when
+    PyYAML has it, several times faster than the pure-Python one)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loaded: dict[str, Any] = yaml.load(CONTRACT_PATH.read_text(encoding="utf-8"), Loader=loader)
     return loaded
 
 

@@ -10,7 +10,7 @@ Three guards sit around each upstream call, outermost first::
   retry at once, and when the upstream answers nothing at all, almost no
   retry is made: calls per read tend to 1.
 - :class:`Breakers`: one circuit breaker per route family (see
-  :mod:`gateway.endpoints`), from ``purgatory``. It opens after ``threshold``
+  :mod:`gateway.upstream.endpoints`), from ``purgatory``. It opens after ``threshold``
   consecutive calls failed as unavailable (after their retries), fails fast
   with :class:`CircuitOpen` (``UPSTREAM_UNAVAILABLE`` with
   ``extensions.retryAfter``) for ``ttl`` seconds, then lets one call through

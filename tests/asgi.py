@@ -1,18 +1,36 @@
-"""A WebSocket client that calls an ASGI app in process: no server, no socket.
+"""The gateway app in process, as a server would run it: no socket.
 
-For tests that need the app built in the test (an extension added to its
-schema, say); Starlette's TestClient would do it from a thread, through a
-client library the project does not otherwise use.
+:func:`running` runs the app's lifespan and hands its state to every request,
+as uvicorn does; :class:`ASGIWebSocket` is a WebSocket client for such an
+app (Starlette's TestClient would do it from a thread, through a client
+library the project does not otherwise use).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
-from starlette.types import ASGIApp, Message
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@asynccontextmanager
+async def running(app: Starlette) -> AsyncIterator[ASGIApp]:
+    """``app`` with its lifespan started; each request gets a copy of its state."""
+    async with app.router.lifespan_context(app) as state:
+        shared = dict(state or {})
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] in ("http", "websocket"):
+                scope = {**scope, "state": {**shared, **scope.get("state", {})}}
+            await app(scope, receive, send)
+
+        yield with_state
 
 
 class WebSocketClosed(Exception):

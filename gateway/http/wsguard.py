@@ -15,7 +15,7 @@ connection's messages, whichever GraphQL protocol it speaks:
   memory, not every result it asked for. If it can't even take the close
   frame, the connection is aborted.
 - **Frames are checked before the protocol handlers see them**
-  (:func:`gateway.wsframes.frame_problem`): a frame that isn't a JSON object,
+  (:func:`gateway.http.wsframes.frame_problem`): a frame that isn't a JSON object,
   or whose fields have the wrong JSON type, closes its socket with 4400 and a
   short reason, on both protocols.
 - **A disconnect is an event, not an error:** one INFO line.
@@ -50,8 +50,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types.execution import PreExecutionError
 
 from gateway.errors import LimitExceeded
-from gateway.graphql_http import GraphQLOverHTTP
-from gateway.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
+from gateway.http.graphql_http import GraphQLOverHTTP
+from gateway.http.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
@@ -284,7 +284,7 @@ class BoundedWSHandler(BaseGraphQLWSHandler[Any, None]):
         # The schema's document cache: parsed here, not parsed again to run.
         view = self.view
         if not isinstance(view, GraphQLOverHTTP):
-            raise TypeError("the legacy handler serves the gateway's view (gateway.app)")
+            raise TypeError("the legacy handler serves the gateway's view (gateway.http.app)")
         kind = view.documents.operation_type(query, operation_name)
         if kind in (None, OperationType.SUBSCRIPTION):
             # Subscriptions, and documents that don't parse or name no

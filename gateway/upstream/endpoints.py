@@ -7,7 +7,7 @@ type of the body it sends, whether a retry is safe (idempotency), the route
 family whose circuit breaker guards it, whether its body is read lazily, and
 the status whose answer the contract documents: with the entry's
 :meth:`~UpstreamEndpoint.operations` (``METHOD /path`` keys), it names the
-response schemas in ``gateway/sandbox/contract.yaml``.
+response schemas in ``gateway/upstream/contract.yaml``.
 :class:`~gateway.upstream.UpstreamClient` looks the entry up on every call;
 ``tests/unit/test_endpoints.py`` checks the table against the contract, and
 that no other module outside the sandbox writes a route.
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from gateway.model import Activity
+from gateway.ids import Activity
 
 __all__ = [
     "ALL",

@@ -11,8 +11,8 @@ Errors are translated here, once, at the edge (each status by the table in
     a 2xx body that is not JSON ────────────────────────────> UpstreamBadResponse
 
 Only idempotent calls (GET, and POSTs the contract documents as pure reads;
-see :mod:`gateway.endpoints`) are retried, and only while the retry budget
-allows; breakers, singleflight and the cache are in :mod:`gateway.resilience`.
+see :mod:`gateway.upstream.endpoints`) are retried, and only while the retry budget
+allows; breakers, singleflight and the cache are in :mod:`gateway.upstream.resilience`.
 Every exception raised carries the upstream status, if any, in
 ``upstream_status`` and never holds the caller's key.
 
@@ -40,7 +40,6 @@ import orjson
 
 from gateway.config import RetryPolicy, default
 from gateway.credentials import Credential
-from gateway.endpoints import endpoint
 from gateway.errors import (
     BadRequest,
     GatewayError,
@@ -49,11 +48,12 @@ from gateway.errors import (
     UpstreamUnavailable,
     upstream_error,
 )
-from gateway.model import Activity
-from gateway.rawjson import LazyBody
-from gateway.resilience import Resilience
+from gateway.ids import Activity
 from gateway.tracing import NO_TRACING, Tracing
-from gateway.transport import PooledTransport
+from gateway.upstream.endpoints import endpoint
+from gateway.upstream.rawjson import LazyBody
+from gateway.upstream.resilience import Resilience
+from gateway.upstream.transport import PooledTransport
 
 __all__ = [
     "KNOWN_ERROR_CODES",
@@ -63,7 +63,7 @@ __all__ = [
     "UpstreamResponse",
 ]
 
-log = logging.getLogger("gateway.upstream")
+log = logging.getLogger("gateway.upstream.client")
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_ERROR_TEXT = 200
@@ -206,10 +206,10 @@ class UpstreamClient:
     ) -> UpstreamResponse:
         """One upstream call; returns the parsed JSON body of a 2xx answer.
 
-        ``route`` is a template of :mod:`gateway.endpoints`, e.g. ``DETAILS.route``;
+        ``route`` is a template of :mod:`gateway.upstream.endpoints`, e.g. ``DETAILS.route``;
         ``path_params`` are percent-encoded into it, so caller input can
         never change which path is requested. A ``lazy`` body is decoded
-        member by member as fields read it (:class:`gateway.rawjson.LazyBody`).
+        member by member as fields read it (:class:`gateway.upstream.rawjson.LazyBody`).
         """
         path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
         spec = endpoint(method, route)

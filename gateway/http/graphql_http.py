@@ -9,7 +9,7 @@ corrected where the two disagree.
   no ``data``; under ``application/graphql-response+json`` it is a 400.
 - Bodies that aren't a JSON object, media types other than JSON and multipart,
   and a mutation over GET are 4xx with coded errors (415, 400, 405 + ``Allow``).
-- Automatic persisted queries (:mod:`gateway.apq`) are resolved before anything
+- Automatic persisted queries (:mod:`gateway.http.apq`) are resolved before anything
   else looks at the query.
 - Server-sent events end their lines with LF, which every client parses.
 - A browser (``Accept: text/html`` first) opening ``/graphql?query=...`` gets
@@ -39,9 +39,9 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from gateway.apq import PersistedQueries
 from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
-from gateway.negotiation import (
+from gateway.http.apq import PersistedQueries
+from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     prefers_html,

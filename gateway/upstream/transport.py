@@ -12,7 +12,7 @@ shows the effect on whole operations).
 ``httpx_aiohttp.AiohttpTransport`` does the translation; this module only
 builds the aiohttp session the way the gateway needs it, and maps what that
 package leaves unmapped: any aiohttp client error becomes an httpx transport
-error, so :mod:`gateway.upstream` keeps its one error table.
+error, so :mod:`gateway.upstream.client` keeps its one error table.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class PooledTransport(AiohttpTransport):
             # environment (a stray HTTP_PROXY would see every caller's key).
             # No cookie jar: one session serves every caller, and a cookie
             # the upstream set for one (a Django `sessionid`) would be sent
-            # with the next caller's key (gateway.upstream drops httpx's too).
+            # with the next caller's key (gateway.upstream.client drops httpx's too).
             return aiohttp.ClientSession(
                 connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
             )

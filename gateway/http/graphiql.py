@@ -15,7 +15,7 @@ never leaves "Loading...". This module serves GraphiQL from the gateway itself:
 
 Wiring (the app decides when a request is a browser asking for the IDE)::
 
-    from gateway.graphiql import graphiql_page_response, graphiql_routes
+    from gateway.http.graphiql import graphiql_page_response, graphiql_routes
 
     class GatewayGraphQL(strawberry.asgi.GraphQL):
         async def render_graphql_ide(self, request: Request) -> Response:
@@ -46,9 +46,9 @@ __all__ = [
     "DASHBOARD_DIR",
     "DASHBOARD_PATH",
     "DEFAULT_EXAMPLES",
-    "EXAMPLES_CONTENT_SECURITY_POLICY",
     "STATIC_DIR",
     "STATIC_PATH",
+    "Demo",
     "ExampleOperation",
     "assets_built",
     "default_examples",
@@ -57,18 +57,18 @@ __all__ = [
     "graphiql_page_html",
     "graphiql_page_response",
     "graphiql_routes",
-    "sandbox_session_ids",
     "security_headers",
 ]
 
-STATIC_DIR: Final[Path] = Path(__file__).resolve().parent / "static" / "graphiql"
+STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static" / "graphiql"
 """Where ``make graphiql-assets`` writes the bundle (gitignored)."""
 
-DASHBOARD_DIR: Final[Path] = Path(__file__).resolve().parent / "static" / "dashboard"
+DASHBOARD_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static" / "dashboard"
 """The example dashboard's files: package data, so an installed wheel serves them too."""
 
 STATIC_PATH: Final[str] = "/static/graphiql"
 CONFIG_PATH: Final[str] = "/graphiql/config.json"
+GRAPHQL_PATH: Final[str] = "/graphql"
 DASHBOARD_PATH: Final[str] = "/examples/dashboard"
 
 ENTRY_SCRIPT: Final[str] = "graphiql.js"
@@ -90,9 +90,6 @@ forbids. The two bundled packages that still did so are patched at build time
 (``web/graphiql/vite.config.js``), and the browser tests assert that no CSP
 violation happens.
 """
-
-EXAMPLES_CONTENT_SECURITY_POLICY: Final[str] = CONTENT_SECURITY_POLICY
-"""Sent with the example dashboard (plain DOM): the same strict policy."""
 
 BUILD_HINT: Final[str] = "make graphiql-assets"
 
@@ -158,34 +155,22 @@ DEFAULT_EXAMPLES: Final[tuple[ExampleOperation, ...]] = (
 """The sandbox tabs; ``graphiql_config`` fills in the demo user's real session ids."""
 
 
-def default_examples(demo_key: str | None) -> tuple[ExampleOperation, ...]:
+@dataclass(frozen=True, slots=True)
+class Demo:
+    """The sandbox's demo user, as the entry point that runs the sandbox knows it:
+    its key (GraphiQL's default ``Authorization``) and the global ids of its
+    newest sessions (what the Dashboard tab watches)."""
+
+    key: str
+    session_ids: tuple[str, ...] = ()
+
+
+def default_examples(demo: Demo | None) -> tuple[ExampleOperation, ...]:
     """``DEFAULT_EXAMPLES``, with the Dashboard tab watching the demo user's newest sessions."""
-    ids = sandbox_session_ids(demo_key) if demo_key else []
-    if not ids:
+    if demo is None or not demo.session_ids:
         return DEFAULT_EXAMPLES
+    ids = list(demo.session_ids)
     return (DEFAULT_EXAMPLES[0], ExampleOperation(DASHBOARD_SUBSCRIPTION, {"ids": ids}))
-
-
-def sandbox_session_ids(demo_key: str, count: int = 3) -> list[str]:
-    """Global ids of the newest seeded sessions of the sandbox user with ``demo_key``.
-
-    Empty if the key is no sandbox demo key (or the sandbox is not installed).
-    """
-    try:
-        from gateway.model import Activity, encode_global_id
-        from gateway.sandbox.data import seed_sessions, user_by_key
-
-        user = user_by_key(demo_key)
-        if user is None:
-            return []
-        ids: list[str] = []
-        for record in seed_sessions(user.name)[:count]:
-            activity = Activity.from_label(str(record.activity))
-            if activity is not None:
-                ids.append(encode_global_id(activity, record.session_id))
-        return ids
-    except Exception:  # a convenience only: never let it break the page
-        return []
 
 
 def assets_built(static_dir: Path = STATIC_DIR) -> bool:
@@ -278,9 +263,7 @@ def graphiql_page_response(
 def graphiql_config(
     *,
     sandbox: bool,
-    demo_key: str | None,
-    graphql_path: str = "/graphql",
-    subscription_path: str | None = None,
+    demo: Demo | None,
     examples: Sequence[ExampleOperation] | None = None,
 ) -> dict[str, Any]:
     """What the bundled script reads from ``/graphiql/config.json``.
@@ -291,13 +274,13 @@ def graphiql_config(
     headers: dict[str, str] = {}
     tabs: list[dict[str, Any]] = []
     if sandbox:
-        if demo_key:
-            headers["Authorization"] = f"API-KEY {demo_key}"
-        chosen = default_examples(demo_key) if examples is None else examples
+        if demo is not None:
+            headers["Authorization"] = f"API-KEY {demo.key}"
+        chosen = default_examples(demo) if examples is None else examples
         tabs = [tab.as_json() for tab in chosen]
     return {
-        "graphqlUrl": graphql_path,
-        "subscriptionUrl": subscription_path or graphql_path,
+        "graphqlUrl": GRAPHQL_PATH,
+        "subscriptionUrl": GRAPHQL_PATH,
         "subscriptionProtocol": "graphql-transport-ws",
         "sandbox": sandbox,
         "headers": headers,
@@ -308,11 +291,8 @@ def graphiql_config(
 def graphiql_routes(
     *,
     sandbox: bool,
-    demo_key: str | None,
-    graphql_path: str = "/graphql",
-    subscription_path: str | None = None,
+    demo: Demo | None,
     examples: Sequence[ExampleOperation] | None = None,
-    static_dir: Path = STATIC_DIR,
 ) -> list[BaseRoute]:
     """Routes to add to the app, ahead of the GraphQL endpoint.
 
@@ -321,13 +301,7 @@ def graphiql_routes(
     * ``/static/graphiql/...`` -- the built bundle;
     * in sandbox mode, ``/examples/dashboard`` (see ``example_routes``).
     """
-    config = graphiql_config(
-        sandbox=sandbox,
-        demo_key=demo_key,
-        graphql_path=graphql_path,
-        subscription_path=subscription_path,
-        examples=examples,
-    )
+    config = graphiql_config(sandbox=sandbox, demo=demo, examples=examples)
     config_body = json.dumps(config).encode()
 
     async def config_endpoint(request: Request) -> Response:
@@ -338,14 +312,14 @@ def graphiql_routes(
         )
 
     async def page_endpoint(request: Request) -> Response:
-        return graphiql_page_response(request, static_dir=static_dir)
+        return graphiql_page_response(request)
 
     routes: list[BaseRoute] = [
         Route(CONFIG_PATH, config_endpoint, methods=["GET"], name="graphiql-config"),
         Route("/graphiql", page_endpoint, methods=["GET"], name="graphiql"),
         Mount(
             STATIC_PATH,
-            app=StaticFiles(directory=static_dir, check_dir=False),
+            app=StaticFiles(directory=STATIC_DIR, check_dir=False),
             name="graphiql-static",
         ),
     ]
@@ -355,7 +329,8 @@ def graphiql_routes(
 
 
 def example_routes(dashboard_dir: Path = DASHBOARD_DIR) -> list[BaseRoute]:
-    """``/examples/dashboard`` (page) and ``/examples/dashboard/dashboard.js`` (script).
+    """``/examples/dashboard`` (page) and ``/examples/dashboard/dashboard.js`` (script),
+    under the same strict policy as GraphiQL.
 
     The dashboard is plain JavaScript using the graphql-ws client from the same
     bundle as GraphiQL (``/static/graphiql/graphql-ws.js``). Its API key
@@ -367,7 +342,7 @@ def example_routes(dashboard_dir: Path = DASHBOARD_DIR) -> list[BaseRoute]:
         if not path.is_file():
             # The URL, never where the process looks on disk.
             return JSONResponse({"error": f"{DASHBOARD_PATH}/{name} not found"}, status_code=404)
-        headers = security_headers(EXAMPLES_CONTENT_SECURITY_POLICY)
+        headers = security_headers(CONTENT_SECURITY_POLICY)
         return FileResponse(path, media_type=media_type, headers=headers)
 
     async def page(request: Request) -> Response:

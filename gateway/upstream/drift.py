@@ -2,7 +2,7 @@
 
 A sample of the upstream's 200 bodies (``Settings.contract_sample_rate``) is
 checked against the contract's schema for its route, known deviations
-included: :mod:`gateway.sandbox.contract`, whose one table the sandbox's own
+included: :mod:`gateway.upstream.contract`, whose one table the sandbox's own
 contract validation reads too. A mismatch is counted in
 ``gateway_upstream_contract_violations_total{route, path}`` and logged once
 per new shape; the answer itself is served as well as it can be, as always.
@@ -25,14 +25,13 @@ import logging
 import random
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from gateway.metrics import Metrics
-from gateway.rawjson import LazyBody, RawNumbers
-from gateway.sandbox.contract import expected_schema
-from gateway.upstream import UpstreamCall
+from gateway.upstream.client import UpstreamCall
+from gateway.upstream.contract import expected_schema
+from gateway.upstream.rawjson import LazyBody, RawNumbers
 
 __all__ = ["ContractDrift", "first_mismatch"]
 
@@ -204,7 +203,7 @@ def _compile_items(items: dict[str, Any]) -> Check:
     def check_items(value: Any, path: str) -> Mismatch:
         item_path = path + "[]"
         if isinstance(value, RawNumbers):
-            # Plain numbers by construction (see gateway.rawjson).
+            # Plain numbers by construction (see gateway.upstream.rawjson).
             raw = value.raw
             if not plain:
                 return check_items(orjson.loads(raw), path)
@@ -228,10 +227,18 @@ def _compile_items(items: dict[str, Any]) -> Check:
     return check_items
 
 
+class DriftCounters(Protocol):
+    """Where checks and mismatches are counted (gateway.metrics.Metrics)."""
+
+    def observe_contract_check(self, route: str) -> None: ...
+
+    def observe_contract_violation(self, route: str, path: str) -> None: ...
+
+
 class ContractDrift:
     """Checks a sample of upstream bodies; an upstream observer."""
 
-    def __init__(self, metrics: Metrics, sample_rate: float) -> None:
+    def __init__(self, metrics: DriftCounters, sample_rate: float) -> None:
         self._metrics = metrics
         self._rate = min(max(sample_rate, 0.0), 1.0)
         self._shapes: set[tuple[str, str, str]] = set()
@@ -262,12 +269,12 @@ class ContractDrift:
 
     def check(self, route: str, schema: dict[str, Any], body: Any) -> None:
         try:
-            self._metrics.contract_checks.labels(route).inc()
+            self._metrics.observe_contract_check(route)
             found = first_mismatch(body, schema)
             if found is None:
                 return
             path, problem = found
-            self._metrics.contract_violations.labels(route, path).inc()
+            self._metrics.observe_contract_violation(route, path)
             shape = (route, path, problem)
             if shape not in self._shapes and len(self._shapes) < _MAX_SHAPES:
                 self._shapes.add(shape)

@@ -1,6 +1,6 @@
 """Regenerate ``contract.yaml`` from the upstream's full ``openapi.yaml``.
 
-Usage: ``python -m gateway.sandbox.extract_contract <openapi.yaml> [<out.yaml>]``
+Usage: ``python -m gateway.upstream.extract_contract <openapi.yaml> [<out.yaml>]``
 
 The full contract is ~10k lines, mostly prose; the sandbox and its tests need only
 the paths it serves, with their parameters, bodies, schemas and examples. The
@@ -50,7 +50,7 @@ _MAX_DESCRIPTION = 120
 
 HEADER = """\
 # Extracted from the upstream's openapi.yaml (OpenAPI 3.0.1, "AIKYNETIX WEB API" v1)
-# by gateway/sandbox/extract_contract.py: only the paths the sandbox serves, with
+# by gateway/upstream/extract_contract.py: only the paths the sandbox serves, with
 # their parameters, request bodies, response schemas and examples. Long prose
 # descriptions were dropped; short one-line ones were kept. One addition: GET on
 # .../lift-analysis/, which the upstream's retrieval guide documents (the OpenAPI

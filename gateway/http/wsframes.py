@@ -5,7 +5,7 @@ object, a ``subscribe`` whose payload is a list, a ``complete`` whose id is an
 object, each raised a ``TypeError`` inside its handler (a traceback at ERROR
 and a connection dropped without a close frame), and ``"query": 1`` was
 answered with ``complete``. :func:`frame_problem` says what is wrong with a
-frame, and :class:`gateway.wsguard.WebSocketGuard` closes its socket with
+frame, and :class:`gateway.http.wsguard.WebSocketGuard` closes its socket with
 4400 (graphql-transport-ws's code for an invalid message) on both protocols.
 
 Only the JSON types of the fields the handlers read are checked; other fields

@@ -6,7 +6,7 @@ asks for one language and gets it, or a fallback when that one is missing.
 Everything here is total, like :mod:`gateway.normalize`: odd input is
 skipped, never raised on, so one bad entry can't fail a report.
 
-The report endpoints themselves are in :mod:`gateway.endpoints`; some are
+The report endpoints themselves are in :mod:`gateway.upstream.endpoints`; some are
 POSTs that the contract documents as reads ("retrieve or generate"), loaded
 like GETs, once per operation.
 """
