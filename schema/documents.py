@@ -31,10 +31,11 @@ from graphql import (
     parse,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from gateway.errors import LimitExceeded
 
-__all__ = ["CachedDocument", "DocumentCache", "Documents"]
+__all__ = ["CachedDocument", "DocumentCache", "Documents", "OperationNameRequired"]
 
 # What one token of a parsed document holds, measured (tracemalloc) on
 # graphql-core 3.3: the token, its node's location and the node's share.
@@ -127,6 +128,21 @@ class Documents:
         return None
 
 
+class OperationNameRequired(CannotGetOperationTypeError):
+    """Several operations and no ``operationName``: the spec's GetOperation is a
+    request error, answered on every transport as an unknown name is."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def as_http_error_reason(self) -> str:
+        return "Must provide operation name if query contains multiple operations."
+
+
+def _operations(document: DocumentNode) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
 def _tokens(document: DocumentNode) -> int:
     token = document.loc.start_token if document.loc is not None else None
     count = 0
@@ -146,16 +162,21 @@ class DocumentCache(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         text = context.query
-        if text is None or context.graphql_document is not None:
-            yield
-            return
-        entry = self._documents.get(text)
-        if entry is not None:
-            context.graphql_document = entry.document
-            yield
-            return
-        self._documents.check_size(text)
-        context.parse_options["max_tokens"] = self._documents.max_tokens
+        if text is not None and context.graphql_document is None:
+            entry = self._documents.get(text)
+            if entry is not None:
+                context.graphql_document = entry.document
+            else:
+                self._documents.check_size(text)
+                context.parse_options["max_tokens"] = self._documents.max_tokens
         yield
-        if context.graphql_document is not None:
-            self._documents.add(text, context.graphql_document)
+        document = context.graphql_document
+        if document is None:
+            return  # it didn't parse: Strawberry reports why
+        if text is not None:
+            self._documents.add(text, document)
+        # Strawberry would run the first operation (its execution context
+        # names the first when none was asked for).
+        named = context._provided_operation_name
+        if named is None and _operations(document) > 1:
+            raise OperationNameRequired

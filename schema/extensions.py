@@ -10,9 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from graphql.error import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from gateway.errors import GatewayError, InternalError, code_of_graphql_error, error_code
+from gateway.errors import (
+    BadRequest,
+    GatewayError,
+    InternalError,
+    code_of_graphql_error,
+    error_code,
+)
 from schema.context import GatewayContext, OperationScope, current_scope
 
 __all__ = [
@@ -81,7 +88,13 @@ def settle_error(error: GraphQLError) -> str:
     """
     original = error.original_error
     extensions = error.extensions or {}
-    if original is not None and not isinstance(original, GatewayError | GraphQLError):
+    if isinstance(original, CannotGetOperationTypeError):
+        # No such operation in the document, or several and no name: the
+        # caller's request (over HTTP Strawberry's view answers it as a 400).
+        error.message = original.as_http_error_reason()
+        error.original_error = None
+        extensions = {"code": BadRequest.code}
+    elif original is not None and not isinstance(original, GatewayError | GraphQLError):
         log.error(
             "unexpected error in %s",
             ".".join(str(p) for p in error.path or ()) or "operation",

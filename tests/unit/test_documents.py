@@ -208,3 +208,58 @@ def test_no_cache_keeps_a_long_text_and_a_too_long_one_is_refused_unparsed(
     monkeypatch.setattr(schema.documents, "parse", None)  # never reached
     with pytest.raises(LimitExceeded):
         documents.parse("{ __typename } #" + "x" * 20_000)
+
+
+class _CountingUpstream(httpx.AsyncBaseTransport):
+    """The sandbox app as the upstream, counting the calls it gets."""
+
+    def __init__(self) -> None:
+        from gateway.sandbox import SandboxConfig, create_sandbox_app
+
+        self.calls = 0
+        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return await self._sandbox.handle_async_request(request)
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+async def test_several_operations_and_no_name_is_a_request_error(accept: str) -> None:
+    upstream = _CountingUpstream()
+    async with gateway_client(transport=upstream) as client:
+        for _ in range(2):  # the first parse and the cached document alike
+            answer = await _post(client, {"query": TWO_OPS, "variables": {"id": JUMP}}, accept)
+            assert answer.status_code == 400
+            body = answer.json()
+            assert "data" not in body
+            assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+            assert "operation name" in body["errors"][0]["message"]
+        named = await _post(client, CASES[8][1], accept)
+        assert named.status_code == 200 and named.json()["data"]["sessions"]
+    assert upstream.calls == 1  # the named one only
+
+
+async def test_over_a_websocket_no_such_operation_is_a_coded_error_not_an_internal_one() -> None:
+    from gateway.http.app import create_app
+    from tests.asgi import ASGIWebSocket, running
+
+    upstream = _CountingUpstream()
+    app = create_app(Settings(upstream_url="http://sandbox"), transport=upstream)
+    async with running(app) as served:
+        async with ASGIWebSocket(served, "/graphql", ["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"Authorization": ALICE}})
+            assert (await ws.receive_json())["type"] == "connection_ack"
+            errors = []
+            for n, name in enumerate((None, "C")):
+                payload = {"query": TWO_OPS, "operationName": name}
+                await ws.send_json({"id": str(n), "type": "subscribe", "payload": payload})
+                frame = await ws.receive_json()
+                assert frame["type"] == "error" and frame["id"] == str(n)
+                errors.append(frame["payload"][0])
+            # The connection serves on.
+            await ws.send_json({"id": "9", "type": "subscribe", "payload": CASES[8][1]})
+            assert (await ws.receive_json())["payload"]["data"]["sessions"]
+    assert [e["extensions"]["code"] for e in errors] == ["BAD_REQUEST", "BAD_REQUEST"]
+    assert "operation name" in errors[0]["message"] and '"C"' in errors[1]["message"]
+    assert upstream.calls == 1
