@@ -26,6 +26,7 @@ from gateway.errors import BadRequest, NotFound
 from gateway.ids import Activity, b64_decode, b64_encode, is_session_id
 from gateway.loaders import OperationUpstream
 from gateway.normalize import json_object
+from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import FILTER
 
 __all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
@@ -134,7 +135,7 @@ async def _call(
     upstream: OperationUpstream, params: dict[str, str | int | bool]
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], int]:
     try:
-        body = await upstream.send(FILTER, params=params)
+        body = await upstream.call(UpstreamRequest.to(FILTER, params=params))
     except NotFound:
         # The upstream answers 404 for "no sessions match": an empty page.
         return [], 0

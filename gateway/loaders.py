@@ -12,8 +12,6 @@ to another.
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +20,7 @@ from aiodataloader import DataLoader
 from gateway.credentials import Credential
 from gateway.errors import Forbidden, GatewayError, LimitExceeded, Unauthenticated
 from gateway.ids import Activity
-from gateway.upstream.client import MethodNotAllowed, UpstreamClient
+from gateway.upstream.client import MethodNotAllowed, UpstreamClient, UpstreamRequest
 from gateway.upstream.endpoints import UpstreamEndpoint, endpoint
 
 __all__ = ["OperationUpstream", "Resource"]
@@ -102,62 +100,15 @@ class OperationUpstream:
         """Drop a cached body after a mutation changed it."""
         self._loader.clear(resource)
 
-    async def send(
-        self,
-        endpoint: UpstreamEndpoint,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, str | int | bool] | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        files: Any = None,
-    ) -> Any:
-        """An uncached call to an endpoint of the table (writes, listings): its
-        method, retries and laziness are the table's."""
-        return await self.call(
-            endpoint.method,
-            endpoint.route,
-            path_params=path_params,
-            params=params,
-            json=json,
-            data=data,
-            files=files,
-            lazy=endpoint.lazy,
-        )
-
-    async def call(
-        self,
-        method: str,
-        route: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, str | int | bool] | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        files: Any = None,
-        idempotent: bool | None = None,
-        lazy: bool = False,
-    ) -> Any:
-        """An uncached call, counted against the same bounds; ``idempotent`` left
-        out is the table's."""
+    async def call(self, request: UpstreamRequest) -> Any:
+        """An uncached call (writes, listings), counted against the same bounds."""
         self._refuse_if_refused()
         self._count()
         async with self._semaphore:
             # Calls queued behind the first wave learn of its refusal here.
             self._refuse_if_refused()
             try:
-                response = await self.client.request(
-                    method,
-                    route,
-                    self.credential,
-                    path_params=path_params,
-                    params=params,
-                    json=json,
-                    data=data,
-                    files=files,
-                    idempotent=idempotent,
-                    lazy=lazy,
-                )
+                response = await self.client.request(request, self.credential)
             except (Unauthenticated, Forbidden) as exc:
                 if self._refusal is None and exc.upstream_status in (401, 403):
                     self._refusal = exc
@@ -188,9 +139,9 @@ class OperationUpstream:
         return await asyncio.gather(*(self._fetch(r) for r in resources), return_exceptions=True)
 
     async def _fetch(self, resource: Resource) -> Any:
-        call = functools.partial(
-            self.call,
-            route=resource.route,
+        request = UpstreamRequest(
+            resource.method,
+            resource.route,
             path_params=dict(resource.path_params),
             params=dict(resource.params) or None,
             # A loaded resource is a read, whatever its method (reports).
@@ -198,10 +149,10 @@ class OperationUpstream:
             lazy=resource.lazy,
         )
         try:
-            return await call(resource.method)
+            return await self.call(request)
         except MethodNotAllowed:
             # The contract documents some reads under two methods (lift
             # analysis: GET on the retrieval page, POST in the OpenAPI file).
             if resource.fallback_method is None:
                 raise
-            return await call(resource.fallback_method)
+            return await self.call(replace(request, method=resource.fallback_method))

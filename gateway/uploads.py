@@ -22,6 +22,7 @@ from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.ids import Activity, validate_session_id
 from gateway.loaders import OperationUpstream
 from gateway.normalize import json_object
+from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import CREATE_SESSION
 
 __all__ = [
@@ -135,18 +136,20 @@ async def create_session(
 ) -> tuple[str, str | None]:
     """Upload the video; the new session's upstream id and title."""
     # An upload creates a session each time: never retried (see the table).
-    body = await upstream.send(
-        CREATE_SESSION,
-        path_params={"activity": new.activity.path},
-        data=new.form(),
-        # The file object, not its bytes: httpx streams it in chunks.
-        files={
-            "video": (
-                video.filename or "video",
-                video.file,
-                video.content_type or "application/octet-stream",
-            )
-        },
+    body = await upstream.call(
+        UpstreamRequest.to(
+            CREATE_SESSION,
+            path_params={"activity": new.activity.path},
+            data=new.form(),
+            # The file object, not its bytes: httpx streams it in chunks.
+            files={
+                "video": (
+                    video.filename or "video",
+                    video.file,
+                    video.content_type or "application/octet-stream",
+                )
+            },
+        )
     )
     body = json_object(body, "The upload's answer is not a JSON object.")
     raw_id, title = body.get("session_id"), body.get("title")

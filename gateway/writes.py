@@ -24,6 +24,7 @@ from gateway.sessions import (
     fetch_video_state,
     video_state_from,
 )
+from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import (
     DELETE_REPORT_COMMENTS,
     DELETE_SESSION,
@@ -51,10 +52,12 @@ async def request_analyzed_video(upstream: OperationUpstream, ref: SessionRef) -
     await ref.exists(upstream)
     try:
         return await video_state_from(
-            upstream.send(
-                REQUEST_ANALYZED_VIDEO,
-                path_params={"session_id": ref.session_id},
-                json=analyzed_video_params(ref.activity),
+            upstream.call(
+                UpstreamRequest.to(
+                    REQUEST_ANALYZED_VIDEO,
+                    path_params={"session_id": ref.session_id},
+                    json=analyzed_video_params(ref.activity),
+                )
             )
         )
     except BadRequest as exc:
@@ -80,13 +83,17 @@ async def update_session(
         moment = created_at.astimezone(UTC) if created_at.tzinfo else created_at
         payload["created_at"] = moment.strftime("%Y-%m-%d %H:%M:%S")
     await ref.exists(upstream)
-    await upstream.send(UPDATE_SESSION, path_params={"session_id": ref.session_id}, json=payload)
+    await upstream.call(
+        UpstreamRequest.to(UPDATE_SESSION, path_params={"session_id": ref.session_id}, json=payload)
+    )
     upstream.forget(_details(ref))
 
 
 async def delete_session(upstream: OperationUpstream, ref: SessionRef) -> None:
     await ref.exists(upstream)
-    await upstream.send(DELETE_SESSION, path_params={"session_id": ref.session_id})
+    await upstream.call(
+        UpstreamRequest.to(DELETE_SESSION, path_params={"session_id": ref.session_id})
+    )
     upstream.forget(_details(ref))
 
 
@@ -106,15 +113,19 @@ async def set_report_comments(
     merged = {
         name: {**translations(_member(current, name)), **texts} for name, texts in updates.items()
     }
-    await upstream.send(
-        SET_REPORT_COMMENTS, path_params={"session_id": ref.session_id}, json=merged
+    await upstream.call(
+        UpstreamRequest.to(
+            SET_REPORT_COMMENTS, path_params={"session_id": ref.session_id}, json=merged
+        )
     )
     upstream.forget(resource)
 
 
 async def delete_report_comments(upstream: OperationUpstream, ref: SessionRef) -> None:
     await ref.exists(upstream)
-    await upstream.send(DELETE_REPORT_COMMENTS, path_params={"session_id": ref.session_id})
+    await upstream.call(
+        UpstreamRequest.to(DELETE_REPORT_COMMENTS, path_params={"session_id": ref.session_id})
+    )
     upstream.forget(ref.report(REPORT_COMMENTS))
 
 

@@ -19,7 +19,7 @@ from gateway.credentials import Credential
 from gateway.http.drain import Drain
 from gateway.metrics import CONTENT_TYPE
 from gateway.services import Services
-from gateway.upstream.client import UpstreamClient
+from gateway.upstream.client import UpstreamClient, UpstreamRequest
 from gateway.upstream.endpoints import SESSIONS
 
 __all__ = ["probe_routes"]
@@ -77,7 +77,8 @@ async def _probe_upstream(client: UpstreamClient) -> str:
     probe = Credential("API-KEY readiness-probe")
     try:
         async with asyncio.timeout(3.0):
-            await client.request(SESSIONS.method, SESSIONS.route, probe, idempotent=False)
+            request = UpstreamRequest(SESSIONS.method, SESSIONS.route, idempotent=False)
+            await client.request(request, probe)
     except TimeoutError:
         return "timeout"
     except Exception as exc:

@@ -50,7 +50,7 @@ from gateway.errors import (
 )
 from gateway.ids import Activity
 from gateway.tracing import NO_TRACING, Tracing
-from gateway.upstream.endpoints import endpoint
+from gateway.upstream.endpoints import UpstreamEndpoint, endpoint
 from gateway.upstream.rawjson import LazyBody
 from gateway.upstream.resilience import Resilience
 from gateway.upstream.transport import PooledTransport
@@ -60,6 +60,7 @@ __all__ = [
     "MethodNotAllowed",
     "UpstreamCall",
     "UpstreamClient",
+    "UpstreamRequest",
     "UpstreamResponse",
 ]
 
@@ -70,6 +71,52 @@ _MAX_ERROR_TEXT = 200
 # The upstream's ``error_code`` values passed on to callers (as
 # ``extensions.upstreamCode``); any other value is dropped, like the text.
 KNOWN_ERROR_CODES = frozenset({"INVALID_API_KEY", "VIDEO_PROCESSING_FAILED"})
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamRequest:
+    """One upstream call as a caller asks for it: everything but the credential.
+
+    ``route`` is a template of :mod:`gateway.upstream.endpoints`, e.g.
+    ``DETAILS.route``; ``path_params`` are percent-encoded into it, so caller
+    input can never change which path is requested. ``idempotent`` left out
+    is the table's. A ``lazy`` body is decoded member by member as fields
+    read it (:class:`gateway.upstream.rawjson.LazyBody`).
+    """
+
+    method: str
+    route: str
+    path_params: Mapping[str, str] | None = None
+    params: Mapping[str, str | int | bool] | None = None
+    json: Any = None
+    data: Mapping[str, str] | None = None
+    files: Any = None
+    idempotent: bool | None = None
+    lazy: bool = False
+
+    @classmethod
+    def to(
+        cls,
+        endpoint: UpstreamEndpoint,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | int | bool] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Any = None,
+    ) -> UpstreamRequest:
+        """A call to an endpoint of the table: its method, retries and laziness
+        are the table's."""
+        return cls(
+            endpoint.method,
+            endpoint.route,
+            path_params=path_params,
+            params=params,
+            json=json,
+            data=data,
+            files=files,
+            lazy=endpoint.lazy,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,69 +237,42 @@ class UpstreamClient:
             self._closed = True
             await self._http.aclose()
 
-    async def request(
-        self,
-        method: str,
-        route: str,
-        credential: Credential,
-        *,
-        path_params: Mapping[str, str] | None = None,
-        params: Mapping[str, str | int | bool] | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        files: Any = None,
-        idempotent: bool | None = None,
-        lazy: bool = False,
-    ) -> UpstreamResponse:
-        """One upstream call; returns the parsed JSON body of a 2xx answer.
-
-        ``route`` is a template of :mod:`gateway.upstream.endpoints`, e.g. ``DETAILS.route``;
-        ``path_params`` are percent-encoded into it, so caller input can
-        never change which path is requested. A ``lazy`` body is decoded
-        member by member as fields read it (:class:`gateway.upstream.rawjson.LazyBody`).
-        """
-        path = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
-        spec = endpoint(method, route)
-        retryable = spec.idempotent if idempotent is None else idempotent
+    async def request(self, request: UpstreamRequest, credential: Credential) -> UpstreamResponse:
+        """One upstream call; returns the parsed JSON body of a 2xx answer."""
+        path_params = request.path_params
+        path = request.route.format_map(
+            {k: quote(v, safe="") for k, v in (path_params or {}).items()}
+        )
+        spec = endpoint(request.method, request.route)
+        retryable = spec.idempotent if request.idempotent is None else request.idempotent
         # Metrics, spans and the contract check name the call by the
         # contract's own template: ``{activity}`` filled in, nothing else.
-        template = _contract_template(route, path_params)
-        call = functools.partial(
-            self._call,
-            method,
-            template,
-            path,
-            credential,
-            retryable,
-            params,
-            json,
-            data,
-            files,
-            lazy,
-        )
-        if method == "GET":
+        template = _contract_template(request.route, path_params)
+        call = functools.partial(self._call, request, template, path, credential, retryable)
+        if request.method == "GET":
             # Keyed on the parameters as sent: httpx spells True `true`, 3 `3`.
             return await self.resilience.read(
-                credential, spec.family, path, httpx.QueryParams(params), lazy, call
+                credential,
+                spec.family,
+                path,
+                httpx.QueryParams(request.params),
+                request.lazy,
+                call,
             )
         return await self.resilience.write(credential, spec.family, call)
 
     async def _call(
         self,
-        method: str,
-        route: str,
+        request: UpstreamRequest,
+        template: str,
         path: str,
         credential: Credential,
         retryable: bool,
-        params: Mapping[str, str | int | bool] | None,
-        json: Any,
-        data: Mapping[str, str] | None,
-        files: Any,
-        lazy: bool,
     ) -> UpstreamResponse:
+        method, params = request.method, request.params
         headers = {"Authorization": credential.authorization, "Accept": "application/json"}
-        span = self._tracing.upstream(method, route, headers)
-        content = orjson.dumps(json) if json is not None else None
+        span = self._tracing.upstream(method, template, headers)
+        content = orjson.dumps(request.json) if request.json is not None else None
         if content is not None:
             # Declared, or an upstream that parses by media type answers 415.
             headers["Content-Type"] = "application/json"
@@ -269,8 +289,8 @@ class UpstreamClient:
                         self._url(path, tuple(params.items()) if params else ()),
                         headers=headers,
                         content=content,
-                        data=data,
-                        files=files,
+                        data=request.data,
+                        files=request.files,
                     )
                 except httpx.InvalidURL as exc:
                     # Caller input (a filter) too long for a URL.
@@ -289,14 +309,16 @@ class UpstreamClient:
                         continue
                 else:
                     self.resilience.budget.answered()
-                result = _parse(response, credential, lazy=lazy, route=route)
+                result = _parse(response, credential, lazy=request.lazy, route=template)
                 body = result.data
                 return result
         finally:
             span.end(status, attempts)
             if self._observer is not None:
                 self._observer(
-                    UpstreamCall(method, route, status, time.monotonic() - started, attempts, body)
+                    UpstreamCall(
+                        method, template, status, time.monotonic() - started, attempts, body
+                    )
                 )
 
     async def get(
@@ -307,10 +329,8 @@ class UpstreamClient:
         path_params: Mapping[str, str] | None = None,
         params: Mapping[str, str | int | bool] | None = None,
     ) -> Any:
-        response = await self.request(
-            "GET", route, credential, path_params=path_params, params=params
-        )
-        return response.data
+        request = UpstreamRequest("GET", route, path_params=path_params, params=params)
+        return (await self.request(request, credential)).data
 
     def _build_url(self, path: str, params: tuple[tuple[str, str | int | bool], ...]) -> httpx.URL:
         url = httpx.URL(self._base_url + path)

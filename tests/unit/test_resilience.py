@@ -13,7 +13,7 @@ from gateway.errors import NotFound, UpstreamUnavailable
 from gateway.ids import Activity
 from gateway.sessions import read_video_state
 from gateway.upstream import endpoints
-from gateway.upstream.client import UpstreamClient
+from gateway.upstream.client import UpstreamClient, UpstreamRequest
 from gateway.upstream.resilience import CircuitOpen, Resilience, RetryBudget, Singleflight
 
 ALICE = Credential("API-KEY alice-key-1")
@@ -327,11 +327,10 @@ async def test_a_write_drops_the_writers_cached_reads_only() -> None:
         assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "before"}
         assert await upstream.get(EXPORT, BOB, path_params=SESSION) == {"title": "bob's"}
         await upstream.request(
-            "PUT",
-            endpoints.UPDATE_SESSION.route,
+            UpstreamRequest.to(
+                endpoints.UPDATE_SESSION, path_params={"session_id": "s"}, json={"title": "x"}
+            ),
             ALICE,
-            path_params={"session_id": "s"},
-            json={"title": "x"},
         )
         assert await upstream.get(EXPORT, ALICE, path_params=SESSION) == {"title": "after"}
         assert upstream.resilience.cache is not None
@@ -364,22 +363,22 @@ async def test_json_bodies_declare_their_media_type_and_uploads_are_multipart() 
 
     async with client(handler) as upstream:
         await upstream.request(
-            "PUT",
-            endpoints.UPDATE_SESSION.route,
+            UpstreamRequest.to(
+                endpoints.UPDATE_SESSION, path_params={"session_id": "s"}, json={"title": "t"}
+            ),
             ALICE,
-            path_params={"session_id": "s"},
-            json={"title": "t"},
         )
         await upstream.request(
-            "POST",
-            endpoints.CREATE_SESSION.route,
+            UpstreamRequest.to(
+                endpoints.CREATE_SESSION,
+                path_params={"activity": "jumping"},
+                data={"session_name": "x"},
+                files={"video": ("v.mp4", b"\x00" * 10, "video/mp4")},
+            ),
             ALICE,
-            path_params={"activity": "jumping"},
-            data={"session_name": "x"},
-            files={"video": ("v.mp4", b"\x00" * 10, "video/mp4")},
         )
         await upstream.request(
-            "DELETE", endpoints.UPDATE_SESSION.route, ALICE, path_params={"session_id": "s"}
+            UpstreamRequest.to(endpoints.DELETE_SESSION, path_params={"session_id": "s"}), ALICE
         )
     put, post, delete = seen
     assert put.headers["content-type"] == "application/json"
@@ -399,10 +398,9 @@ async def test_writes_are_never_retried() -> None:
     async with client(handler) as upstream:
         with pytest.raises(UpstreamUnavailable):
             await upstream.request(
-                "PUT",
-                endpoints.UPDATE_SESSION.route,
+                UpstreamRequest.to(
+                    endpoints.UPDATE_SESSION, path_params={"session_id": "s"}, json={}
+                ),
                 ALICE,
-                path_params={"session_id": "s"},
-                json={},
             )
     assert calls == 1

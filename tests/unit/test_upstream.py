@@ -19,7 +19,7 @@ from gateway.errors import (
 )
 from gateway.loaders import OperationUpstream, Resource
 from gateway.upstream import endpoints
-from gateway.upstream.client import UpstreamCall, UpstreamClient
+from gateway.upstream.client import UpstreamCall, UpstreamClient, UpstreamRequest
 
 KEY = Credential("API-KEY k-123456")
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, total_budget=1.0)
@@ -86,7 +86,7 @@ async def test_retries_are_bounded_and_observed() -> None:
             await upstream.get("/x/{session_id}/", KEY, path_params={"session_id": "s1"})
         # A POST that isn't marked idempotent is tried once.
         with pytest.raises(UpstreamUnavailable):
-            await upstream.request("POST", "/x/", KEY, json={})
+            await upstream.request(UpstreamRequest("POST", "/x/", json={}), KEY)
     assert attempts == 4
     assert calls[0].attempts == 3 and calls[0].route == "/x/{session_id}/"
 

@@ -26,7 +26,7 @@ from gateway.errors import (
 from gateway.ids import Activity
 from gateway.loaders import OperationUpstream, Resource
 from gateway.upstream import endpoints
-from gateway.upstream.client import MethodNotAllowed, UpstreamClient
+from gateway.upstream.client import MethodNotAllowed, UpstreamClient, UpstreamRequest
 
 KEY = Credential("API-KEY k-123456")
 
@@ -65,7 +65,7 @@ async def test_every_status_maps_to_one_error_with_its_message(
 ) -> None:
     async with client(lambda r: httpx.Response(status, json={"error": "nope"})) as upstream:
         with pytest.raises(GatewayError) as info:
-            await upstream.request("POST", "/x/", KEY)  # not retried
+            await upstream.request(UpstreamRequest("POST", "/x/"), KEY)  # not retried
     assert type(info.value) is error
     assert str(info.value) == message
     assert info.value.upstream_status == status
@@ -109,7 +109,7 @@ async def test_params_are_encoded_as_the_upstream_reads_them() -> None:
     async with client(handler) as upstream:
         await upstream.get("/x/", KEY, params={"is_jump": True, "is_weight": False, "limit": 5})
         await upstream.get("/y/", KEY, params={})
-        await upstream.request("POST", "/z/", KEY, json={"a": 1})
+        await upstream.request(UpstreamRequest("POST", "/z/", json={"a": 1}), KEY)
     assert seen[0].url.query == b"is_jump=true&is_weight=false&limit=5"
     assert seen[1].url.query == b""
     assert seen[2].content == b'{"a":1}'
@@ -269,7 +269,9 @@ async def test_loaded_reads_are_retried_and_carry_their_params() -> None:
         report = Resource("POST", "/r/{session_id}/", (("session_id", "s1"),), (("lang", "ru"),))
         assert await op.load(report) == {"keypoints": {"a": [1.0, 2.5]}}
         body = await op.call(
-            "POST", "/w/", json={"title": "t"}, params={"is_jump": True}, idempotent=True
+            UpstreamRequest(
+                "POST", "/w/", json={"title": "t"}, params={"is_jump": True}, idempotent=True
+            )
         )
         assert body == {"keypoints": {"a": [1.0, 2.5]}}  # parsed whole: lazy only if asked
         lazy = await op.load(
@@ -300,8 +302,8 @@ async def test_a_base_url_with_a_slash_and_the_call_bound_exactly() -> None:
     upstream = UpstreamClient("http://upstream/v1/", transport=httpx.MockTransport(handler))
     async with upstream:
         op = OperationUpstream(upstream, KEY, max_calls=2, max_concurrency=1)
-        await op.call("GET", "/a/")
-        await op.call("GET", "/b/")  # the second of two allowed
+        await op.call(UpstreamRequest("GET", "/a/"))
+        await op.call(UpstreamRequest("GET", "/b/"))  # the second of two allowed
         with pytest.raises(LimitExceeded):
-            await op.call("GET", "/c/")
+            await op.call(UpstreamRequest("GET", "/c/"))
     assert seen == ["/v1/a/", "/v1/b/"]
