@@ -14,7 +14,6 @@ from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types import Info
 
 from gateway.errors import NotFound
 from gateway.ids import Activity as ActivityValue
@@ -31,7 +30,7 @@ from gateway.normalize import (
 from gateway.sessions import SessionRef
 from gateway.upstream import endpoints
 from gateway.upstream.endpoints import UpstreamEndpoint
-from schema.context import GatewayContext, upstream_of
+from schema.context import Ctx, upstream_of
 from schema.scalars import FloatSeries
 from schema.series import FramesArg, Metric, NamesArg, metric_list
 
@@ -56,8 +55,6 @@ __all__ = [
     "load_report",
     "running_totals",
 ]
-
-Ctx = Info[GatewayContext, Any]
 
 
 @strawberry.enum(description="A language the upstream writes its reports in: English or Russian.")

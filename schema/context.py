@@ -16,7 +16,14 @@ from gateway.errors import BadRequest, Unauthenticated
 from gateway.loaders import OperationUpstream
 from gateway.services import Services
 
-__all__ = ["GatewayContext", "OperationScope", "charge_output", "current_scope", "upstream_of"]
+__all__ = [
+    "Ctx",
+    "GatewayContext",
+    "OperationScope",
+    "charge_output",
+    "current_scope",
+    "upstream_of",
+]
 
 
 @dataclass
@@ -50,6 +57,10 @@ class GatewayContext:
                 '`{"Authorization": "API-KEY <key>"}` in the WebSocket connection_init payload.'
             )
         return credential
+
+
+# What a resolver's ``info`` is: Strawberry's Info over our context.
+Ctx = Info[GatewayContext, Any]
 
 
 class OperationScope:
@@ -97,7 +108,7 @@ def current_scope() -> ContextVar[OperationScope | None]:
     return _scope
 
 
-def upstream_of(info: Info[GatewayContext, Any]) -> OperationUpstream:
+def upstream_of(info: Ctx) -> OperationUpstream:
     scope = _scope.get()
     if scope is None or scope.context is not info.context:
         # Outside the extension (e.g. a unit test calling a resolver): one

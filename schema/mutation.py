@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.file_uploads import Upload
-from strawberry.types import Info
 
 from gateway import writes
 from gateway.errors import BadRequest
@@ -17,14 +16,12 @@ from gateway.ids import encode_global_id
 from gateway.localized import LANGUAGES
 from gateway.sessions import SessionRef
 from gateway.uploads import check_title, check_video, create_session
-from schema.context import GatewayContext, upstream_of
+from schema.context import Ctx, upstream_of
 from schema.inputs import CreateSessionInput, ReportCommentInput
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import AnalyzedVideo, RunningSession, Session, session_type
 
 __all__ = ["Mutation"]
-
-Ctx = Info[GatewayContext, Any]
 
 
 @strawberry.type

@@ -8,20 +8,17 @@ from typing import Annotated, Any, cast
 
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
-from strawberry.types import Info
 
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.ids import Activity as ActivityValue
 from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
-from schema.context import GatewayContext, charge_output, upstream_of
+from schema.context import Ctx, charge_output, upstream_of
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Activity, Node, Session, session_type
 
 __all__ = ["PageInfo", "Query", "SessionConnection", "SessionEdge"]
-
-Ctx = Info[GatewayContext, Any]
 
 
 # What a session in a list costs the output budget beyond its series: its

@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, TypeVar, cast
 
 import strawberry
-from strawberry.types import Info
 
 from gateway.errors import BadRequest
 from gateway.ids import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
-from schema.context import GatewayContext
+from schema.context import Ctx
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Session, VideoStatus, session_type
 
 __all__ = ["AnalyzedVideoEvent", "Subscription"]
 
-Ctx = Info[GatewayContext, Any]
 T = TypeVar("T")
 
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from gateway.ids import Activity as ActivityValue
 from gateway.ids import encode_global_id
@@ -31,7 +30,7 @@ from schema.analyses import (
     RecommendationThread,
     ReportComment,
 )
-from schema.context import GatewayContext, charge_output, upstream_of
+from schema.context import Ctx, charge_output, upstream_of
 from schema.scalars import FloatSeries, frame_range
 from schema.series import FramesArg, Metric, NamesArg, Series
 from schema.series import metric_list as _metrics
@@ -53,7 +52,6 @@ __all__ = [
     "session_type",
 ]
 
-Ctx = Info[GatewayContext, Any]
 
 Activity = strawberry.enum(
     ActivityValue,
