@@ -36,10 +36,10 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/session-gateway export-schema > schema/schema.graphql
 
-# The README's settings table, rendered from gateway/config.py (a unit test
-# fails when the two differ).
+# The settings table of docs/configuration.md, rendered from gateway/config.py
+# (a unit test fails when the two differ).
 settings-doc: $(STAMP)
-	$(BIN)/python -m gateway.settings_doc README.md
+	$(BIN)/python -m gateway.settings_doc docs/configuration.md
 
 test: $(STAMP) $(TEST_DEPS)
 	$(BIN)/ruff check $(PY_SRC)

@@ -1,4 +1,4 @@
-"""What does checking upstream answers against the contract cost? (issue 13)
+"""What does checking upstream answers against the contract cost?
 
 Two gateways over the same sandbox, alike but for
 ``GATEWAY_CONTRACT_SAMPLE_RATE``: 0 (no check) and 1 (every 200 body checked).

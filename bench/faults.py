@@ -1,4 +1,4 @@
-"""Fault injection: what a failing upstream costs the callers and the upstream. (issue 11)
+"""Fault injection: what a failing upstream costs the callers and the upstream.
 
 One sandbox (``strict`` flavor) and one gateway, real processes on loopback.
 For each rate of random 503s set through the sandbox's control surface

@@ -6,7 +6,7 @@ medians share the machine's state. The relay (``bench/relay.py``) copies
 bytes and parses nothing; the proxy (``bench/proxy.py``) is uvicorn,
 Starlette and httpx over aiohttp, with no GraphQL; the gateway is the whole
 thing. The gaps between them say what the network, the HTTP stack and the
-GraphQL layer each add to the p50 (issue 9's target: gateway at most 1.10x
+GraphQL layer each add to the p50 (the target: gateway at most 1.10x
 direct).
 
     .venv/bin/python bench/hop.py [--rounds 400] [--latency-ms 20]

@@ -1,4 +1,4 @@
-"""A sustained mixed load: do errors appear or memory grow? (issue 9)
+"""A sustained mixed load: do errors appear or memory grow?
 
 16 clients for 60 seconds against one gateway and a sandbox upstream at 20 ms
 latency, each looping over the README's operations: the session page, several

@@ -1,4 +1,4 @@
-"""Fan-out under load: the gateway against a client calling REST itself (issue 9).
+"""Fan-out under load: the gateway against a client calling REST itself.
 
 Five operations, each done up to three ways against one sandbox upstream with
 a fixed latency (20 ms by default), at 1, 16 and 64 concurrent clients:

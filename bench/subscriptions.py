@@ -1,4 +1,4 @@
-"""Many subscribers, few sessions: what does readiness push cost? (issue 3)
+"""Many subscribers, few sessions: what does readiness push cost?
 
 One fresh gateway process per row; N subscribers (1,000 and 5,000) of
 ``analyzedVideo`` over 100 sessions uploaded to the sandbox (50 per demo key,

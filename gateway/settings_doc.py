@@ -1,9 +1,9 @@
-"""The README's settings table, rendered from the settings model.
+"""The settings table of ``docs/configuration.md``, rendered from the settings model.
 
-``make settings-doc`` runs ``python -m gateway.settings_doc README.md``, which
-rewrites the table between the two marker comments; ``--check`` only says
-whether it would change anything. A unit test fails when the README's table
-is not what the model renders, so the two cannot drift apart.
+``make settings-doc`` runs ``python -m gateway.settings_doc docs/configuration.md``,
+which rewrites the table between the two marker comments; ``--check`` only
+says whether it would change anything. A unit test fails when the page's
+table is not what the model renders, so the two cannot drift apart.
 """
 
 from __future__ import annotations

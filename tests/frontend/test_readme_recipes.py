@@ -1,4 +1,4 @@
-"""The README's "Using it from a frontend" recipes are the code the tests run."""
+"""The "Using it from a frontend" recipes of docs/clients.md are the code the tests run."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from gateway.http.cors import OriginPolicy
 
 from .conftest import CLIENTS
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-SECTION = README.read_text().split("## Using it from a frontend", 1)[1].split("\n## ", 1)[0]
+CLIENTS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "clients.md"
+SECTION = CLIENTS_PAGE.read_text().split("## Using it from a frontend", 1)[1].split("\n## ", 1)[0]
 
 
 def _lines(text: str) -> list[str]:
