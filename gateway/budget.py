@@ -16,10 +16,10 @@ from gateway.errors import LimitExceeded
 from gateway.normalize import Numbers
 from gateway.upstream.rawjson import RawNumbers
 
-__all__ = ["OutputBudget", "numbers_bytes"]
+__all__ = ["BYTES_PER_NUMBER", "OutputBudget", "numbers_bytes"]
 
 # A number as JSON, with its comma: "0.1234," and the like.
-_BYTES_PER_NUMBER = 8
+BYTES_PER_NUMBER = 8
 
 
 def numbers_bytes(values: Numbers | None) -> int:
@@ -28,7 +28,7 @@ def numbers_bytes(values: Numbers | None) -> int:
         return 4
     if isinstance(values, RawNumbers):
         return len(values.raw)
-    return 2 + _BYTES_PER_NUMBER * len(values)
+    return 2 + BYTES_PER_NUMBER * len(values)
 
 
 class OutputBudget:

@@ -29,8 +29,17 @@ from gateway.normalize import json_object
 from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import FILTER
 
-__all__ = ["Page", "PageItem", "PageRequest", "SessionFilter", "fetch_page"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "Page",
+    "PageItem",
+    "PageRequest",
+    "SessionFilter",
+    "fetch_page",
+]
 
+# Sessions in a page that asks for neither `first` nor `last`.
+DEFAULT_PAGE_SIZE = 10
 MAX_SCAN = 1000
 MAX_TITLE_FILTER = 200
 
@@ -178,7 +187,7 @@ async def _by_id(upstream: OperationUpstream, request: PageRequest) -> Page:
         _check_scan(items, total)
         return page(_tail(items, n), False, len(items) > n, total)
 
-    n = request.first if request.first is not None else 10
+    n = request.first if request.first is not None else DEFAULT_PAGE_SIZE
     params: dict[str, str | int | bool] = {"limit": n + 1}
     if request.after is not None:
         params["start_after_id"] = _decode(request.after, "id", "after")
@@ -212,7 +221,7 @@ async def _filtered(
         _check_scan(items, total)
         return page(items, max(0, len(items) - n), len(items), total)
 
-    n = request.first if request.first is not None else 10
+    n = request.first if request.first is not None else DEFAULT_PAGE_SIZE
     start = _offset(request.after, "after") + 1 if request.after is not None else 0
     if request.before is not None:
         raise BadRequest("`before` goes with `last`.", field="before")

@@ -53,6 +53,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gateway.config import Settings, default
+from gateway.errors import LimitExceeded
 from schema.documents import Documents
 from schema.estimate import ASSUMED_FRAMES, estimate_size
 
@@ -68,7 +69,7 @@ __all__ = [
     "operation_costs",
 ]
 
-_LIMIT = {"code": "LIMIT_EXCEEDED"}
+_LIMIT = {"code": LimitExceeded.code}
 
 # Documents of more expanded fields than this are validated off the event
 # loop, and refused if that takes longer than the deadline (seconds).

@@ -13,7 +13,8 @@ upstream call, from its text and variables alone:
   them, :data:`ASSUMED_ITEMS` items in any other list);
 - a ``FloatSeries`` is as many numbers as the nearest ``frames`` argument
   selects, or :data:`ASSUMED_FRAMES` (about half a minute of video), at
-  :data:`BYTES_PER_NUMBER` bytes each;
+  :data:`~gateway.budget.BYTES_PER_NUMBER` bytes each (the output budget's own
+  measure);
 - any other leaf is :data:`BYTES_PER_LEAF`, with its key.
 
 The assumptions are generous on purpose, so the bound that uses this
@@ -49,12 +50,14 @@ from graphql import (
     VariableNode,
 )
 
+from gateway.budget import BYTES_PER_NUMBER
+from gateway.listing import DEFAULT_PAGE_SIZE
+
 __all__ = [
     "ASSUMED_FRAMES",
     "ASSUMED_ITEMS",
     "ASSUMED_SERIES",
     "BYTES_PER_LEAF",
-    "BYTES_PER_NUMBER",
     "estimate_bytes",
     "estimate_size",
 ]
@@ -63,9 +66,6 @@ ASSUMED_FRAMES: Final = 1000
 # 51 keypoint columns (17 landmarks x, y, visibility) and then some.
 ASSUMED_SERIES: Final = 64
 ASSUMED_ITEMS: Final = 10
-# A connection without `first` or `last` answers the default page.
-DEFAULT_PAGE: Final = 10
-BYTES_PER_NUMBER: Final = 8
 BYTES_PER_LEAF: Final = 24
 
 _SERIES_SCALAR = "FloatSeries"
@@ -148,7 +148,8 @@ class _Estimate:
             if inner_page is None:
                 inner_page = self._int(arguments.get("last"))
             if inner_page is None:
-                inner_page = DEFAULT_PAGE
+                # A connection without `first` or `last` answers the default page.
+                inner_page = DEFAULT_PAGE_SIZE
         return count * (
             BYTES_PER_LEAF + self.selection_set(node.selection_set, kind, frames, inner_page)
         )

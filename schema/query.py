@@ -11,7 +11,14 @@ from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, Selection
 
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.ids import Activity as ActivityValue
-from gateway.listing import Page, PageItem, PageRequest, SessionFilter, fetch_page
+from gateway.listing import (
+    DEFAULT_PAGE_SIZE,
+    Page,
+    PageItem,
+    PageRequest,
+    SessionFilter,
+    fetch_page,
+)
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
 from schema.context import Ctx, charge_output, upstream_of
@@ -205,7 +212,7 @@ class Query:
         self,
         info: Ctx,
         first: Annotated[
-            int | None, strawberry.argument(description="Page size (default 10).")
+            int | None, strawberry.argument(description=f"Page size (default {DEFAULT_PAGE_SIZE}).")
         ] = None,
         after: Annotated[
             str | None, strawberry.argument(description="Page after this cursor.")

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
+from starlette.status import WS_1008_POLICY_VIOLATION
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.credentials import credential_from_header
 from gateway.errors import BadRequest, GatewayError, Unauthenticated
 
 __all__ = ["RequestGuard"]
-
-# RFC 6455's "policy violation": the close code for a refused upgrade.
-_WS_POLICY_VIOLATION = 1008
 
 
 class RequestGuard:
@@ -43,7 +41,8 @@ class RequestGuard:
         if refusal is None:
             await self._app(scope, receive, send)
         elif scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": _WS_POLICY_VIOLATION})
+            # RFC 6455's "policy violation": the close code for a refused upgrade.
+            await send({"type": "websocket.close", "code": WS_1008_POLICY_VIOLATION})
         else:
             status, code, message = refusal
             response = JSONResponse(

@@ -37,6 +37,7 @@ from collections import Counter
 from typing import Any
 
 from graphql import GraphQLError, OperationType
+from starlette.status import WS_1008_POLICY_VIOLATION
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -133,7 +134,7 @@ class WebSocketGuard:
         address = str(client[0]) if client else "unknown"
         if limits.max_per_address and limits.per_address[address] >= limits.max_per_address:
             log.info("WebSocket refused: %d connections from this address", limits.max_per_address)
-            await send({"type": "websocket.close", "code": 1008})
+            await send({"type": "websocket.close", "code": WS_1008_POLICY_VIOLATION})
             return
         limits.per_address[address] += 1
         connection = _Connection(send, limits)

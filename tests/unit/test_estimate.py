@@ -7,13 +7,13 @@ import functools
 import pytest
 from graphql import GraphQLSchema, parse
 
+from gateway.budget import BYTES_PER_NUMBER
 from gateway.config import Settings
+from gateway.listing import DEFAULT_PAGE_SIZE
 from schema import build_schema
 from schema.estimate import (
     ASSUMED_FRAMES,
     ASSUMED_SERIES,
-    BYTES_PER_NUMBER,
-    DEFAULT_PAGE,
     estimate_bytes,
 )
 
@@ -62,7 +62,9 @@ def test_lists_multiply_by_what_their_arguments_say() -> None:
 def test_a_connection_pages_its_edges_and_nodes() -> None:
     page = "{ sessions%s { edges { node { id } } } }"
     default = estimate(page % "")
-    assert estimate(page % "(first: 100)") == pytest.approx(default * 100 / DEFAULT_PAGE, rel=0.05)
+    assert estimate(page % "(first: 100)") == pytest.approx(
+        default * 100 / DEFAULT_PAGE_SIZE, rel=0.05
+    )
     assert estimate(page % "(last: 1)") < default
 
 
