@@ -268,6 +268,12 @@ class Settings(BaseSettings):
     breaker_ttl: float = Field(
         5.0, ge=0, description="seconds an open breaker waits before it lets a call probe"
     )
+    refused_key_ttl: float = Field(
+        5.0,
+        ge=0,
+        description="seconds a key the upstream answered 401 is refused again without a call "
+        "(0: every call asks)",
+    )
     cache_ttl: float = Field(
         0.0,
         ge=0,
@@ -280,7 +286,14 @@ class Settings(BaseSettings):
         1.0,
         ge=0,
         le=1,
-        description="share of upstream 200 bodies checked against the contract (0 to 1)",
+        description="share of the due upstream 200 bodies checked against the contract "
+        "(0: no check)",
+    )
+    contract_check_interval: float = Field(
+        10.0,
+        ge=0,
+        description="after the first 10 answers of each upstream route, one of its answers "
+        "is due for the contract check this often, in seconds (0: every answer)",
     )
 
     # The in-process sandbox (``make run``).

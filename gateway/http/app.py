@@ -81,7 +81,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         metrics = Metrics(settings.metrics_multiproc_dir)
-        drift = ContractDrift(metrics, settings.contract_sample_rate)
+        drift = ContractDrift(
+            metrics, settings.contract_sample_rate, interval=settings.contract_check_interval
+        )
 
         def observe(call: UpstreamCall) -> None:
             metrics.observe_upstream(call)
@@ -92,6 +94,7 @@ def create_app(
             breaker_threshold=settings.breaker_threshold,
             breaker_ttl=settings.breaker_ttl,
             cache_ttl=settings.cache_ttl,
+            refused_key_ttl=settings.refused_key_ttl,
         )
         resilience.breakers.on_change = metrics.observe_breaker
         resilience.on_cache = metrics.observe_cache

@@ -1,9 +1,13 @@
 """Calling an upstream that fails without making its failure worse.
 
-Three guards sit around each upstream call, outermost first::
+Four guards sit around each upstream call, outermost first::
 
-    cache (opt-in, GETs) ─> singleflight (GETs) ─> circuit breaker ─> retries under a budget
+    cache (opt-in, GETs) ─> singleflight (GETs) ─> key gate ─> circuit breaker
+        ─> retries under a budget
 
+- :class:`~gateway.upstream.keys.KeyGate`: a key not yet accepted by the
+  upstream makes one call before its others; a key it refused (401) is
+  refused again without a call for a few seconds. A wrong key costs one call.
 - :class:`RetryBudget`: a token bucket. Each answered call deposits
   ``ratio`` tokens, each retry takes one, and a small floor trickles in with
   time. Retries therefore stay a bounded share of calls however many callers
@@ -42,6 +46,7 @@ from purgatory.domain.model import OpenedState
 from gateway.config import RetryPolicy, default
 from gateway.credentials import Credential
 from gateway.errors import UpstreamUnavailable
+from gateway.upstream.keys import KeyGate
 
 __all__ = [
     "Breakers",
@@ -287,8 +292,10 @@ class Resilience:
         breaker_threshold: int = default("breaker_threshold"),
         breaker_ttl: float = default("breaker_ttl"),
         cache_ttl: float = default("cache_ttl"),
+        refused_key_ttl: float = default("refused_key_ttl"),
     ) -> None:
         policy = policy or RetryPolicy()
+        self.keys = KeyGate(refused_key_ttl)
         self.budget = RetryBudget(
             policy.budget_ratio, policy.budget_capacity, policy.budget_floor_per_second
         )
@@ -323,7 +330,9 @@ class Resilience:
                 self.on_cache(hit is not None)
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
-        result = await self.singleflight.do(key, lambda: self.breakers.call(family, call))
+        result = await self.singleflight.do(
+            key, lambda: self.keys.call(credential, lambda: self.breakers.call(family, call))
+        )
         if cache is not None:
             cache.put(key, result)
         return result
@@ -333,7 +342,7 @@ class Resilience:
     ) -> T:
         """Anything but a GET: guarded by the breaker; the caller's cached reads go."""
         try:
-            return await self.breakers.call(family, call)
+            return await self.keys.call(credential, lambda: self.breakers.call(family, call))
         finally:
             if self.cache is not None:
                 self.cache.forget(credential.fingerprint)

@@ -71,6 +71,8 @@ DEFAULTS = {
     "drain_delay": 0.0,
     "drain_seconds": 10.0,
     "contract_sample_rate": 1.0,
+    "contract_check_interval": 10.0,
+    "refused_key_ttl": 5.0,
     "traces_exporter": None,
     "metrics_multiproc_dir": None,
     "workers": 1,

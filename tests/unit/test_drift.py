@@ -13,9 +13,10 @@ import pytest
 
 from gateway.metrics import Metrics
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
+from gateway.upstream import drift as drift_module
 from gateway.upstream.client import UpstreamCall
 from gateway.upstream.contract import expected_schema
-from gateway.upstream.drift import CHECK_DELAY, ContractDrift, first_mismatch
+from gateway.upstream.drift import CHECK_DELAY, FIRST_CHECKS, ContractDrift, first_mismatch
 from gateway.upstream.rawjson import LazyBody, RawNumbers
 from tests.lazy import decode_lazy
 
@@ -176,3 +177,33 @@ async def test_a_burst_thins_the_sample_instead_of_queueing_bodies() -> None:
     drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"sessions": {}}))
     await asyncio.sleep(CHECK_DELAY * 5)
     assert metrics.contract_checks.labels(route)._value.get() == checked + 1
+
+
+def test_each_route_is_checked_first_then_once_per_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    metrics = Metrics()
+    routes = ["/session-management/sessions/filter/", "/session-management/sessions/"]
+    clock = [1000.0]
+    monkeypatch.setattr(drift_module.time, "monotonic", lambda: clock[0])
+    drift = ContractDrift(metrics, 1.0, interval=10.0)
+
+    def burst(n: int) -> None:
+        for _ in range(n):
+            for route in routes:
+                drift.observe(UpstreamCall("GET", route, 200, 0.01, 1, {"sessions": {}}))
+
+    def checked() -> list[float]:
+        return [metrics.contract_checks.labels(r)._value.get() for r in routes]
+
+    burst(500)  # a busy second: the first answers of each route, then none
+    assert checked() == [FIRST_CHECKS, FIRST_CHECKS]
+    clock[0] += 9.9
+    burst(100)
+    assert checked() == [FIRST_CHECKS, FIRST_CHECKS]
+    clock[0] += 0.2  # an interval after the last check: one more each
+    burst(100)
+    assert checked() == [FIRST_CHECKS + 1, FIRST_CHECKS + 1]
+    clock[0] += 3600  # a quiet hour, then one answer: checked at once
+    burst(1)
+    assert checked() == [FIRST_CHECKS + 2, FIRST_CHECKS + 2]
