@@ -15,11 +15,8 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
-from unittest import mock
 
 import uvicorn
-import uvicorn.supervisors
-import uvicorn.supervisors.multiprocess
 
 from gateway.config import (
     DEFAULT_SANDBOX_PORT,
@@ -29,7 +26,7 @@ from gateway.config import (
     Settings,
     knobs,
 )
-from gateway.http.drain import DrainingProcess, worker_drain
+from gateway.http.drain import drain_on_signals, grace_seconds
 from gateway.http.graphiql import Demo
 from gateway.ids import Activity, encode_global_id
 from gateway.sandbox.flavors import DEFAULT_FLAVOR, FLAVORS
@@ -174,13 +171,15 @@ def _serve_workers(settings: Settings) -> None:
         settings = settings.model_copy(update={"metrics_multiproc_dir": own_directory})
     # Written for the children, which read it back through Settings.from_parent.
     os.environ[WORKER_SETTINGS] = settings.to_json()
-    config = _server_config("gateway.cli:worker_app", settings, factory=True)
-    config.workers = settings.workers
     try:
-        # The supervisor builds its children as multiprocess.Process (on start
-        # and on SIGHUP's restart): ours drain before they stop listening.
-        with mock.patch.object(uvicorn.supervisors.multiprocess, "Process", DrainingProcess):
-            uvicorn.supervisors.Multiprocess(config, sockets=[config.bind_socket()]).run()
+        # Each worker's app drains on the SIGTERM the supervisor passes on
+        # (worker_app): uvicorn's supervisor and servers as they are.
+        uvicorn.run(
+            "gateway.cli:worker_app",
+            factory=True,
+            workers=settings.workers,
+            **_server_options(settings),
+        )
     finally:
         if own_directory is not None:
             shutil.rmtree(own_directory, ignore_errors=True)
@@ -206,8 +205,8 @@ def worker_app() -> Any:
     _configure_logging(settings)
     app = create_app(settings, demo=sandbox_demo() if settings.sandbox else None)
     freeze_after_startup(app)
+    drain_on_signals(app, settings)
     return_large_blocks()
-    worker_drain(app.state.drain)
     return app
 
 
@@ -257,10 +256,13 @@ def freeze_after_startup(app: Any) -> None:
     app.router.lifespan_context = lifespan
 
 
-def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        factory=factory,
+def _server_config(app: Any, settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(app, **_server_options(settings))
+
+
+def _server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for the gateway, one process or ``--workers``."""
+    return dict(
         host=settings.host,
         port=settings.port,
         # uvicorn hands its logger to the WebSocket protocol, which logs
@@ -273,7 +275,7 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
         # A WebSocket message holds one operation: the same bound as
         # an HTTP request's body, before anything parses it.
         ws_max_size=settings.max_request_bytes,
-        timeout_graceful_shutdown=max(1, round(settings.drain_seconds)),
+        timeout_graceful_shutdown=grace_seconds(settings),
         # uvicorn's default is 5 s, the same as httpx's idle expiry: a client
         # could send its next request just as the gateway closed the connection
         # (seen as ReadErrors under load, when the client's own loop lagged).
@@ -288,14 +290,12 @@ def _server_config(app: Any, settings: Settings, *, factory: bool = False) -> uv
 
 async def _serve_async(settings: Settings) -> None:
     from gateway.http.app import create_app
-    from gateway.http.drain import DrainingServer
 
     app = create_app(settings, demo=sandbox_demo() if settings.sandbox else None)
     freeze_after_startup(app)
+    drain_on_signals(app, settings)
     return_large_blocks()
-    servers: list[uvicorn.Server] = [
-        DrainingServer(_server_config(app, settings), app.state.drain, settings.drain_delay)
-    ]
+    servers = [uvicorn.Server(_server_config(app, settings))]
     if settings.sandbox:
         from gateway.sandbox import DEMO_KEYS, SandboxConfig, create_sandbox_app
 

@@ -12,25 +12,41 @@ On the first SIGTERM (or Ctrl-C):
 4. the app's lifespan ends (watchers stop and release their leases) and the
    process exits.
 
-A second signal skips what is left of the delay. With ``--workers``, the
-supervisor passes SIGTERM on to each worker, and each drains the same way
-(:class:`DrainingProcess`).
+A second signal skips what is left of the delay. The served app does this
+itself (:func:`drain_on_signals`): while it runs, its handler stands in front
+of the one the server installed, and passes each signal on to it when the
+server is to stop. So a single process and each ``--workers`` child (to which
+uvicorn's supervisor passes SIGTERM on) drain the same way, on uvicorn's own
+``Server`` and supervisor, neither subclassed nor patched.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import FrameType
+from typing import Any
 
-import uvicorn
-from uvicorn.supervisors.multiprocess import Process
+from starlette.applications import Starlette
 
-__all__ = ["Drain", "DrainingProcess", "DrainingServer", "worker_drain"]
+from gateway.config import Settings
+
+__all__ = ["Drain", "drain_on_signals", "grace_seconds"]
 
 log = logging.getLogger("gateway")
+
+# uvicorn's own: what it stops on.
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How often the delay's end is looked for (uvicorn's own tick).
+_TICK = 0.1
+
+_Handler = Callable[[int, FrameType | None], Any] | int | None
 
 
 class Drain:
@@ -48,86 +64,88 @@ class Drain:
             self.started = time.monotonic()
 
 
-class DrainingServer(uvicorn.Server):
-    """uvicorn's server, turning not-ready before it stops listening.
+def grace_seconds(settings: Settings) -> int:
+    """How long uvicorn lets in-flight requests finish once it stops listening
+    (its ``timeout_graceful_shutdown``: whole seconds, at least one)."""
+    return max(1, round(settings.drain_seconds))
 
-    ``drain`` is the app's :class:`Drain`, or how to find it once the app is
-    loaded (a worker's app is built inside the server, after this)."""
 
-    def __init__(
-        self, config: uvicorn.Config, drain: Drain | Callable[[], Drain], delay: float
-    ) -> None:
-        super().__init__(config)
-        self._find_drain = drain if callable(drain) else (lambda: drain)
-        self._delay = delay
+def drain_on_signals(app: Starlette, settings: Settings) -> None:
+    """Make the served ``app`` drain on SIGTERM and SIGINT, from its start-up
+    to its shutdown (a server's app only: signals go to the main thread)."""
+    starting = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
+        signals = _DrainingSignals(app.state.drain, settings)
+        signals.install()
+        watch = asyncio.create_task(signals.watch())
+        try:
+            async with starting(app) as state:
+                yield state
+        finally:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+            signals.uninstall()
+
+    app.router.lifespan_context = lifespan
+
+
+class _DrainingSignals:
+    def __init__(self, drain: Drain, settings: Settings) -> None:
+        self._drain = drain
+        self._delay = settings.drain_delay
+        self._grace = grace_seconds(settings)
+        self._previous: dict[int, _Handler] = {}
         self._stop_at: float | None = None
-        self._announced = False
+        self._held: int | None = None
 
-    @property
-    def _drain(self) -> Drain:
-        return self._find_drain()
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in _SIGNALS}
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        if self._stop_at is None and self._delay > 0:
-            # First signal: not ready from now on, stop listening later
-            # (on_tick checks). Only a flag and a number here: this runs as
-            # a signal handler.
-            self._drain.start()
-            self._stop_at = time.monotonic() + self._delay
-            self._captured_signals.append(sig)
-            return
+    def uninstall(self) -> None:
+        for sig, previous in self._previous.items():
+            # Unless another handler has stood in front of this one since.
+            if signal.getsignal(sig) == self._handle:
+                # None: not installed from Python, so not ours to put back.
+                signal.signal(sig, signal.SIG_DFL if previous is None else previous)
+        self._previous = {}
+
+    def _handle(self, sig: int, frame: FrameType | None) -> None:
+        # A signal handler: only a flag and a number here; watch() logs.
         self._drain.start()
-        super().handle_exit(sig, frame)
+        if self._stop_at is None and self._delay > 0:
+            # First signal: not ready from now on, stop listening later.
+            self._stop_at = time.monotonic() + self._delay
+            self._held = sig
+            return
+        self._held = None  # the server stops now: nothing left to pass on later
+        self._pass_on(sig, frame)
 
-    async def on_tick(self, counter: int) -> bool:
-        if self._stop_at is not None and time.monotonic() >= self._stop_at:
-            self.should_exit = True
-        if self._drain.draining and not self._announced:
-            self._announced = True
-            log.info(
-                "shutting down: not ready; in-flight requests get %.1f s once it stops listening",
-                self.config.timeout_graceful_shutdown or 0.0,
-            )
-        return await super().on_tick(counter)
+    def _pass_on(self, sig: int, frame: FrameType | None) -> None:
+        """To the handler that was there before: the server's, which stops it."""
+        previous = self._previous.get(sig, signal.SIG_DFL)
+        if callable(previous):
+            previous(sig, frame)
+        elif previous != signal.SIG_IGN:
+            signal.signal(sig, signal.SIG_DFL)
+            signal.raise_signal(sig)
 
-
-# The app of this worker process registers its Drain here (gateway.cli's
-# worker_app), for the worker's DrainingServer to find. Until it does, a
-# stand-in records a signal that came first: a worker told to stop while its
-# app was still loading must come up not ready.
-_worker: list[Drain] = []
-_early = Drain()
-
-
-def worker_drain(drain: Drain | None = None) -> Drain:
-    """Register this worker's Drain (with an argument), or find it (without:
-    before the app is loaded, the stand-in whose start is passed on)."""
-    if drain is not None:
-        _worker[:] = [drain]
-        # After registering: a signal from here on finds this Drain itself.
-        if _early.started is not None and drain.started is None:
-            drain.started = _early.started
-    return _worker[0] if _worker else _early
-
-
-class DrainingProcess(Process):
-    """A ``--workers`` child whose server drains as a single process does.
-
-    Built in the supervisor, pickled into the child; its server is made in
-    the child, on first use, with the delay the child's settings give. The
-    child's main thread (which runs the server) and its health-check thread
-    (which reports whether it started) both ask for it: one lock, so that
-    both see the same server."""
-
-    @property
-    def server(self) -> uvicorn.Server:
-        with _server_lock:
-            if self._server is None:
-                from gateway.config import Settings
-
-                delay = Settings.from_parent().drain_delay
-                self._server = DrainingServer(self.config, worker_drain, delay)
-            return self._server
-
-
-_server_lock = threading.Lock()
+    async def watch(self) -> None:
+        announced = False
+        while True:
+            await asyncio.sleep(_TICK)
+            if self._drain.draining and not announced:
+                announced = True
+                log.info(
+                    "shutting down: not ready; in-flight requests get %.1f s "
+                    "once it stops listening",
+                    self._grace,
+                )
+            held = self._held
+            if held is not None and self._stop_at is not None:
+                if time.monotonic() >= self._stop_at:
+                    self._held = None
+                    self._pass_on(held, None)

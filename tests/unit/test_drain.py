@@ -1,69 +1,101 @@
-"""A ``--workers`` child finds its app's Drain, even when the signal came first."""
+"""The served app drains on SIGTERM itself, in front of the server's own handler."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from types import FrameType
 
 import pytest
-import uvicorn
+from starlette.applications import Starlette
 
-from gateway.config import WORKER_SETTINGS, Settings
-from gateway.http import drain as drain_module
-from gateway.http.drain import Drain, DrainingProcess, worker_drain
+from gateway.config import Settings
+from gateway.http.drain import Drain, drain_on_signals
 
-
-@pytest.fixture(autouse=True)
-def fresh_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(drain_module, "_worker", [])
-    monkeypatch.setattr(drain_module, "_early", Drain())
-    yield
+# The handler a server installs while it serves (uvicorn's stops it).
+Received = list[int]
 
 
-def test_a_signal_after_the_app_is_loaded_starts_the_apps_drain() -> None:
-    app_drain = Drain()
-    worker_drain(app_drain)
-    worker_drain().start()  # what DrainingServer.handle_exit does
-    assert app_drain.draining
+@pytest.fixture
+def server_handler() -> Iterator[Received]:
+    received: Received = []
+
+    def handle(sig: int, frame: FrameType | None) -> None:
+        received.append(sig)
+
+    before = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
-def test_a_signal_while_the_app_is_loading_reaches_the_app_once_it_registers() -> None:
-    worker_drain().start()  # SIGTERM before uvicorn has loaded the app
-    app_drain = Drain()
-    assert not app_drain.draining
-    assert worker_drain(app_drain) is app_drain
-    assert app_drain.draining
+def _app(delay: float, started: list[bool] | None = None) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if started is not None:
+            started.append(True)
+        yield
+
+    app = Starlette(lifespan=lifespan)
+    app.state.drain = Drain()
+    drain_on_signals(app, Settings(drain_delay=delay, drain_seconds=7))
+    return app
 
 
-def test_without_a_signal_the_registered_drain_stays_ready() -> None:
-    app_drain = Drain()
-    worker_drain(app_drain)
-    assert worker_drain() is app_drain
-    assert not app_drain.draining
+async def _signal(sig: int) -> None:
+    signal.raise_signal(sig)
+    await asyncio.sleep(0)  # Python runs the handler between bytecodes
 
 
-def test_a_workers_server_signalled_before_its_app_loads_serves_it_not_ready(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_the_first_signal_turns_not_ready_and_reaches_the_server_after_the_delay(
+    server_handler: Received, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The path a --workers child takes: its DrainingProcess builds the server,
-    uvicorn's signal handler runs first, the app registers after."""
-    monkeypatch.setenv(WORKER_SETTINGS, Settings(drain_delay=3.0).to_json())
-    config = uvicorn.Config(app="gateway.cli:worker_app", factory=True)
-    server = DrainingProcess(config, []).server
-    server.handle_exit(signal.SIGTERM, None)
-    assert not server.should_exit  # the delay: still serving, not ready
-    app_drain = Drain()
-    worker_drain(app_drain)  # gateway.cli.worker_app, once uvicorn loads the app
-    assert app_drain.draining
+    caplog.set_level(logging.INFO)
+    started: list[bool] = []
+    app = _app(0.3, started)
+    async with app.router.lifespan_context(app):
+        assert started == [True]  # the app's own lifespan still runs
+        await _signal(signal.SIGTERM)
+        assert app.state.drain.draining
+        assert server_handler == []  # still listening, not ready
+        await asyncio.sleep(0.6)
+        assert server_handler == [signal.SIGTERM]
+    assert "in-flight requests get 7.0 s" in caplog.text
 
 
-def test_a_workers_server_signalled_once_its_app_serves_turns_it_not_ready(
-    monkeypatch: pytest.MonkeyPatch,
+async def test_a_second_signal_skips_the_rest_of_the_delay(server_handler: Received) -> None:
+    app = _app(30.0)
+    async with app.router.lifespan_context(app):
+        await _signal(signal.SIGTERM)
+        assert server_handler == []
+        await _signal(signal.SIGINT)
+        assert server_handler == [signal.SIGINT]
+        await asyncio.sleep(0.3)
+        assert server_handler == [signal.SIGINT]  # the first is not passed on as well
+
+
+async def test_without_a_delay_the_signal_stops_the_server_at_once(
+    server_handler: Received,
 ) -> None:
-    monkeypatch.setenv(WORKER_SETTINGS, Settings(drain_delay=3.0).to_json())
-    config = uvicorn.Config(app="gateway.cli:worker_app", factory=True)
-    server = DrainingProcess(config, []).server
-    app_drain = Drain()
-    worker_drain(app_drain)
-    server.handle_exit(signal.SIGTERM, None)
-    assert app_drain.draining and not server.should_exit
+    app = _app(0.0)
+    async with app.router.lifespan_context(app):
+        await _signal(signal.SIGTERM)
+        assert app.state.drain.draining and server_handler == [signal.SIGTERM]
+
+
+async def test_the_servers_handler_is_back_once_the_app_has_stopped(
+    server_handler: Received,
+) -> None:
+    previous = signal.getsignal(signal.SIGTERM)
+    app = _app(3.0)
+    async with app.router.lifespan_context(app):
+        assert signal.getsignal(signal.SIGTERM) != previous
+        assert not app.state.drain.draining
+    assert signal.getsignal(signal.SIGTERM) == previous
+    await _signal(signal.SIGTERM)
+    assert server_handler == [signal.SIGTERM] and not app.state.drain.draining
