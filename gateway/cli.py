@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -123,6 +124,15 @@ def _serve(args: argparse.Namespace) -> None:
     except InvalidSetting as exc:
         # The message names the variable or flag; a traceback would bury it.
         sys.exit("\n".join(f"session-gateway: {line}" for line in str(exc).splitlines()))
+    if settings.trusted_documents:
+        # Checked before any process starts: a worker that can't load it
+        # would only be restarted, again and again.
+        from schema.trusted import InvalidManifest, TrustedDocuments
+
+        try:
+            TrustedDocuments.load(Path(settings.trusted_documents))
+        except InvalidManifest as exc:
+            sys.exit(f"session-gateway: GATEWAY_TRUSTED_DOCUMENTS: {exc}")
     if settings.sandbox and settings.sandbox_flavor not in FLAVORS:
         sys.exit(f"GATEWAY_SANDBOX_FLAVOR: expected one of {', '.join(FLAVORS)}")
     if settings.sandbox and args.upstream_url is None:

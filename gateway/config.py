@@ -462,6 +462,17 @@ class Settings(BaseSettings):
         description="schema introspection (GraphiQL and code generators need it); off also drops "
         '"Did you mean" suggestions',
     )
+    trusted_documents: OptionalText = Field(
+        None,
+        description="a manifest of trusted documents: graphql-codegen's `persisted-documents.json` "
+        "or Apollo's persisted query manifest; requests name them by `documentId`",
+        json_schema_extra=_shown("none"),
+    )
+    trusted_documents_only: Switch = Field(
+        False,
+        description="run only the manifest's documents: free text and unknown ids are refused "
+        "before any upstream call",
+    )
     cors_origins: TextList = Field(
         (),
         description="comma-separated web origins allowed to call cross-origin, for CORS and "
@@ -569,6 +580,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "--workers > 1 does not run the sandbox in-process: start it on its own "
                 "(session-gateway sandbox) and pass --upstream-url."
+            )
+        if self.trusted_documents_only and not self.trusted_documents:
+            raise ValueError(
+                "GATEWAY_TRUSTED_DOCUMENTS_ONLY needs GATEWAY_TRUSTED_DOCUMENTS: the manifest "
+                "of the documents to run"
             )
         return self
 

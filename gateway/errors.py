@@ -52,6 +52,8 @@ __all__ = [
     "NotFound",
     "OperationInvalid",
     "OperationParseFailed",
+    "PersistedDocumentNotFound",
+    "PersistedDocumentRequired",
     "PersistedQueryNotFound",
     "SubscriptionClosing",
     "SubscriptionUnavailable",
@@ -150,6 +152,18 @@ class PersistedQueryNotFound(GatewayError):
     code = "PERSISTED_QUERY_NOT_FOUND"
 
 
+class PersistedDocumentNotFound(GatewayError):
+    """A ``documentId`` the trusted documents' manifest doesn't have."""
+
+    code = "PERSISTED_DOCUMENT_NOT_FOUND"
+
+
+class PersistedDocumentRequired(GatewayError):
+    """Free text where only trusted documents run."""
+
+    code = "PERSISTED_DOCUMENT_REQUIRED"
+
+
 class OperationParseFailed(GatewayError):
     """The operation's text is not GraphQL. graphql-core reports it (as a
     ``GraphQLSyntaxError``); this class names the code in the registry."""
@@ -238,6 +252,8 @@ CODES: Mapping[str, ErrorCode] = _registry(
         ErrorCode(SubscriptionUnavailable, "The event broker can't be reached.", 503),
         ErrorCode(SubscriptionClosing, "The gateway is shutting down.", 503),
         ErrorCode(PersistedQueryNotFound, "PersistedQueryNotFound", 400),
+        ErrorCode(PersistedDocumentNotFound, "No trusted document has that id.", 404),
+        ErrorCode(PersistedDocumentRequired, "Only trusted documents run here.", 403),
         ErrorCode(OperationParseFailed, "The operation is not valid GraphQL.", 400),
         ErrorCode(OperationInvalid, "The operation is not valid for this schema.", 400),
         ErrorCode(InternalError, "Internal error.", 500),

@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 
 import strawberry
 from graphql import (
@@ -18,8 +19,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.execution import PreExecutionError
 
 from gateway.config import Settings
+from gateway.errors import GatewayError
 from schema.bounds import BoundsFirstValidation, OperationLimits
 from schema.context import GatewayContext
 from schema.documents import DocumentCache, Documents
@@ -31,6 +34,7 @@ from schema.query import Query
 from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
 from schema.subscription import Subscription
 from schema.telemetry import TelemetryExtension
+from schema.trusted import TrustedDocuments, TrustedDocumentsOnly
 from schema.types import JumpingSession, RunningSession, WeightliftingSession
 
 __all__ = ["ExtensionFactory", "GatewaySchema", "build_schema"]
@@ -51,6 +55,22 @@ class GatewaySchema(strawberry.Schema):
     # Set by build_schema: the documents kept for reuse (the HTTP and
     # WebSocket edges ask it an operation's type without parsing again).
     documents: Documents
+    # The trusted documents' manifest, when one is configured (the HTTP edge
+    # resolves a `documentId` through it).
+    trusted: TrustedDocuments | None = None
+
+    async def _prepare_operation_async(
+        self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
+    ) -> PreExecutionError | None:
+        # A step before execution (the size bound, trusted documents) refuses
+        # with a gateway error: a request error on every path, as a parse
+        # error is (Strawberry's streaming path would let it escape).
+        try:
+            return await super()._prepare_operation_async(context, extensions_runner)
+        except GatewayError as exc:
+            error = GraphQLError(exc.message, original_error=exc)
+            context.pre_execution_errors = [error]
+            return PreExecutionError(data=None, errors=[error])
 
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
@@ -86,6 +106,14 @@ def build_schema(
         max_tokens=settings.max_tokens,
         max_bytes=settings.document_cache_bytes,
     )
+    trusted = (
+        TrustedDocuments.load(Path(settings.trusted_documents))
+        if settings.trusted_documents
+        else None
+    )
+    only_trusted: list[ExtensionFactory] = []
+    if trusted is not None and settings.trusted_documents_only:
+        only_trusted.append(lambda: TrustedDocumentsOnly(trusted))
     rules: tuple[type[ASTValidationRule], ...] = (
         *specified_rules,
         *(() if settings.introspection else (NoSchemaIntrospectionCustomRule,)),
@@ -99,6 +127,8 @@ def build_schema(
             OperationScopeExtension,
             WebSocketOperationLimit,
             TelemetryExtension,
+            # Before anything reads the text (schema.trusted).
+            *only_trusted,
             # Clients send the same few operations over and over: each text
             # is parsed, bounded and validated once (schema.documents).
             lambda: DocumentCache(documents),
@@ -113,4 +143,5 @@ def build_schema(
     )
     schema.hide_suggestions = not settings.introspection
     schema.documents = documents
+    schema.trusted = trusted
     return schema

@@ -39,7 +39,14 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from gateway.errors import BadRequest, GatewayError, PersistedQueryNotFound, error_code
+from gateway.errors import (
+    BadRequest,
+    GatewayError,
+    PersistedDocumentNotFound,
+    PersistedDocumentRequired,
+    PersistedQueryNotFound,
+    error_code,
+)
 from gateway.http.apq import PersistedQueries
 from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
@@ -105,7 +112,12 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             # for clients that read application/graphql-response+json.
             response.pop("data", None)
             sub_response = getattr(request.state, "graphql_sub_response", None)
-            if sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            refusal = _policy_refusal(result)
+            if sub_response is not None and refusal is not None:
+                # Refused by this gateway's policy, whatever the document:
+                # its own status for every client.
+                sub_response.status_code = error_code(refusal).http_status
+            elif sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON:
                 sub_response.status_code = 400
         return response
 
@@ -123,6 +135,7 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         data: GraphQLRequestData | list[GraphQLRequestData] | None = None
+        document_id: object = None
         if request.method == "POST":
             body = await _checked_body(request, multipart=self.multipart_uploads_enabled)
             if body is not None:
@@ -130,12 +143,17 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
                 # One operation (nearly every request): read here, as
                 # Strawberry would, without parsing the media type again.
                 data = _request_data(decoded) if isinstance(decoded, dict) else None
+                document_id = decoded.get("documentId") if isinstance(decoded, dict) else None
+        else:
+            document_id = request.query_params.get("documentId")
         if data is None:
             data = await super().parse_http_body(request)
         if isinstance(data, list):  # a batch: refused by Strawberry unless enabled
             return data
         if not isinstance(data.operation_name, str | None):
             raise HTTPException(400, "The operation's `operationName` must be a string or null.")
+        if data.query is None:
+            data.query = self._trusted_text(document_id, data.extensions)
         if self.persisted_queries is not None:
             data.query = await self.persisted_queries.resolve(data.query, data.extensions)
         # Only a subscription streams, and as the client ranks the stream types.
@@ -177,6 +195,25 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
                 valid=entry is not None and entry.errors == [],
             )
         return result
+
+    def _trusted_text(
+        self, document_id: object, extensions: Mapping[str, Any] | None
+    ) -> str | None:
+        """The trusted document a request names by ``documentId``, or by a persisted
+        query's hash the manifest has (schema.trusted); ``None``: it names none."""
+        schema = self.schema
+        trusted = schema.trusted if isinstance(schema, GatewaySchema) else None
+        if document_id is not None:
+            if not isinstance(document_id, str):
+                raise HTTPException(400, "The request's `documentId` must be a string.")
+            if trusted is None:
+                raise PersistedDocumentNotFound("This gateway has no trusted documents.")
+            return trusted.text(document_id)
+        persisted = (extensions or {}).get("persistedQuery")
+        digest = persisted.get("sha256Hash") if isinstance(persisted, Mapping) else None
+        if trusted is not None and isinstance(digest, str):
+            return trusted.known(digest)
+        return None
 
     @property
     def documents(self) -> Documents:
@@ -263,6 +300,18 @@ def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
         extensions=extensions,
         protocol="http",
     )
+
+
+# Request errors that refuse the request itself, not its document.
+_POLICY_REFUSALS = frozenset({PersistedDocumentRequired.code})
+
+
+def _policy_refusal(result: ExecutionResult) -> str | None:
+    for error in result.errors or ():
+        code = (error.extensions or {}).get("code")
+        if code in _POLICY_REFUSALS:
+            return str(code)
+    return None
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

@@ -263,3 +263,23 @@ async def test_over_a_websocket_no_such_operation_is_a_coded_error_not_an_intern
     assert [e["extensions"]["code"] for e in errors] == ["BAD_REQUEST", "BAD_REQUEST"]
     assert "operation name" in errors[0]["message"] and '"C"' in errors[1]["message"]
     assert upstream.calls == 1
+
+
+async def test_over_a_websocket_a_too_long_document_is_a_coded_error() -> None:
+    from gateway.http.app import create_app
+    from tests.asgi import ASGIWebSocket, running
+
+    app = create_app(Settings(upstream_url="http://sandbox", max_query_chars=1000))
+    async with running(app) as served:
+        async with ASGIWebSocket(served, "/graphql", ["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"Authorization": ALICE}})
+            assert (await ws.receive_json())["type"] == "connection_ack"
+            padded = "{ __typename } #" + "x" * 2000
+            await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": padded}})
+            frame = await ws.receive_json()
+            assert frame["type"] == "error"
+            assert frame["payload"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+            await ws.send_json(
+                {"id": "2", "type": "subscribe", "payload": {"query": "{ __typename }"}}
+            )
+            assert (await ws.receive_json())["payload"]["data"] == {"__typename": "Query"}
