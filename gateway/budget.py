@@ -1,6 +1,6 @@
 """The output budget: how large one operation's answer may grow.
 
-The call budget (:class:`gateway.loaders.OperationUpstream`) caps upstream
+The call budget (:class:`gateway.loaders.ResourceLoader`) caps upstream
 calls, not output: ten aliases of `nodes(36 ids) { export { keypoints } }`
 make 36 calls and a 138 MB answer. An :class:`OutputBudget` is charged, per
 operation, the estimated size of every heavy part (each numeric series: its

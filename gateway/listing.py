@@ -24,7 +24,7 @@ from typing import Any
 
 from gateway.errors import BadRequest, NotFound
 from gateway.ids import Activity, b64_decode, b64_encode, is_session_id
-from gateway.loaders import OperationUpstream
+from gateway.loaders import ResourceLoader
 from gateway.normalize import json_object
 from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import FILTER
@@ -107,7 +107,7 @@ def _decode(cursor: str, kind: str, name: str) -> str:
 
 
 async def fetch_page(
-    upstream: OperationUpstream,
+    upstream: ResourceLoader,
     request: PageRequest,
     filters: SessionFilter,
     *,
@@ -141,7 +141,7 @@ def _validate(request: PageRequest, max_page_size: int) -> None:
 
 
 async def _call(
-    upstream: OperationUpstream, params: dict[str, str | int | bool]
+    upstream: ResourceLoader, params: dict[str, str | int | bool]
 ) -> tuple[list[tuple[str, Mapping[str, Any]]], int]:
     try:
         body = await upstream.call(UpstreamRequest.to(FILTER, params=params))
@@ -168,7 +168,7 @@ async def _call(
     return items, total
 
 
-async def _by_id(upstream: OperationUpstream, request: PageRequest) -> Page:
+async def _by_id(upstream: ResourceLoader, request: PageRequest) -> Page:
     def page(
         items: list[tuple[str, Mapping[str, Any]]], has_next: bool, has_prev: bool, total: int
     ) -> Page:
@@ -197,9 +197,7 @@ async def _by_id(upstream: OperationUpstream, request: PageRequest) -> Page:
     return page(items[:n], len(items) > n, request.after is not None, total)
 
 
-async def _filtered(
-    upstream: OperationUpstream, request: PageRequest, filters: SessionFilter
-) -> Page:
+async def _filtered(upstream: ResourceLoader, request: PageRequest, filters: SessionFilter) -> Page:
     def page(items: list[tuple[str, Mapping[str, Any]]], start: int, stop: int, total: int) -> Page:
         chosen = items[start:stop]
         return Page(

@@ -1,6 +1,6 @@
 """Per-operation access to the upstream: batching, deduplication and bounds.
 
-One :class:`OperationUpstream` exists per GraphQL operation and caller. It
+One :class:`ResourceLoader` exists per GraphQL operation and caller. It
 holds one DataLoader whose keys are upstream resources, so each distinct
 resource is fetched at most once per operation, distinct resources are
 fetched concurrently (under a semaphore), and the operation as a whole may
@@ -23,7 +23,7 @@ from gateway.ids import Activity
 from gateway.upstream.client import MethodNotAllowed, UpstreamClient, UpstreamRequest
 from gateway.upstream.endpoints import UpstreamEndpoint, endpoint
 
-__all__ = ["OperationUpstream", "Resource"]
+__all__ = ["Resource", "ResourceLoader"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +70,9 @@ class Resource:
         return replace(resource, lazy=endpoint("GET", route).lazy)
 
 
-class OperationUpstream:
-    """The upstream as one operation of one caller sees it."""
+class ResourceLoader:
+    """One caller's credential, one operation's call budget, and the DataLoader
+    of the upstream resources that operation reads."""
 
     def __init__(
         self,

@@ -34,6 +34,8 @@ __all__ = [
     "sanitize_request_id",
 ]
 
+# Named for what it is, not for this module: operators filter the access log
+# by this name ("logger": "gateway.access" in a JSON line).
 access_log = logging.getLogger("gateway.access")
 
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})

@@ -3,7 +3,7 @@
 A :class:`SessionRef` knows which session it is and, when it came from a
 listing, the summary fields the listing already carried. Fields the summary
 holds cost no upstream call; the rest come from the details endpoint, fetched
-at most once per operation through :class:`~gateway.loaders.OperationUpstream`.
+at most once per operation through :class:`~gateway.loaders.ResourceLoader`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from gateway.credentials import Credential
 from gateway.errors import BadRequest, NotFound, UpstreamBadResponse
 from gateway.ids import Activity
-from gateway.loaders import OperationUpstream, Resource
+from gateway.loaders import Resource, ResourceLoader
 from gateway.normalize import json_object
 from gateway.upstream.client import MethodNotAllowed, UpstreamClient
 from gateway.upstream.endpoints import ANALYZED_VIDEO, DETAILS, EXPORT, UpstreamEndpoint
@@ -86,7 +86,7 @@ class SessionRef:
     def _resource(self, endpoint: UpstreamEndpoint) -> Resource:
         return Resource.session(endpoint.route, self.activity, self.session_id)
 
-    async def details(self, upstream: OperationUpstream) -> Mapping[str, Any]:
+    async def details(self, upstream: ResourceLoader) -> Mapping[str, Any]:
         body = json_object(
             await upstream.load(self._resource(DETAILS)),
             "The session's details are not a JSON object.",
@@ -94,12 +94,12 @@ class SessionRef:
         self.proven = True
         return body
 
-    async def field(self, upstream: OperationUpstream, key: str) -> Any:
+    async def field(self, upstream: ResourceLoader, key: str) -> Any:
         if key in SUMMARY_FIELDS and key in self.summary:
             return self.summary[key]
         return (await self.details(upstream)).get(key)
 
-    async def export(self, upstream: OperationUpstream) -> Mapping[str, Any]:
+    async def export(self, upstream: ResourceLoader) -> Mapping[str, Any]:
         # Most of an export is numbers passed on untouched: lazily decoded.
         body = await upstream.load(self._resource(EXPORT))
         return json_object(body, "The session's export is not a JSON object.")
@@ -108,7 +108,7 @@ class SessionRef:
         """A per-session report (``{session_id}`` only), by its method or its fallback."""
         return Resource.at(endpoint, fallback=fallback, session_id=self.session_id)
 
-    async def load_report(self, upstream: OperationUpstream, endpoint: UpstreamEndpoint) -> Any:
+    async def load_report(self, upstream: ResourceLoader, endpoint: UpstreamEndpoint) -> Any:
         """A report's or analysis' body, fetched once per operation. A POST may
         generate the report upstream, a write: it waits for the proof that the
         session is the caller's and of this activity (its details, loaded once
@@ -124,7 +124,7 @@ class SessionRef:
         await self.exists(upstream)
         return await upstream.load(self.report(endpoint, fallback=True))
 
-    async def video_state(self, upstream: OperationUpstream) -> VideoState:
+    async def video_state(self, upstream: ResourceLoader) -> VideoState:
         """From the payload at hand when it holds a URL; else the analyzed-video endpoint,
         which alone tells a video still processing from one that failed."""
         # Reading the field proves the session exists (details or listing),
@@ -134,7 +134,7 @@ class SessionRef:
             return state
         return await fetch_video_state(upstream, self.activity, self.session_id, known=True)
 
-    async def exists(self, upstream: OperationUpstream) -> None:
+    async def exists(self, upstream: ResourceLoader) -> None:
         """Raise ``NotFound`` (or another error) unless this caller can see the session
         as one of its activity (the details endpoint is activity-specific)."""
         if not self.proven:
@@ -142,7 +142,7 @@ class SessionRef:
 
 
 async def fetch_video_state(
-    upstream: OperationUpstream, activity: Activity, session_id: str, *, known: bool = False
+    upstream: ResourceLoader, activity: Activity, session_id: str, *, known: bool = False
 ) -> VideoState:
     resource = replace(
         Resource.at(ANALYZED_VIDEO, session_id=session_id),

@@ -33,15 +33,15 @@ if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer
 
 __all__ = [
-    "NO_SPAN",
+    "NO_SUBSCRIPTION_SPAN",
     "NO_TRACING",
-    "LifeSpan",
+    "SubscriptionSpan",
     "Tracing",
     "UpstreamSpan",
     "tracing_from_settings",
 ]
 
-log = logging.getLogger("gateway.tracing")
+log = logging.getLogger(__name__)
 
 # OTEL_TRACES_EXPORTER=otlp means OTLP over HTTP/protobuf, the exporter the
 # [otel] extra installs (the gRPC one can be named as otlp_proto_grpc).
@@ -72,10 +72,10 @@ class UpstreamSpan:
         span.end()
 
 
-_NO_SPAN = UpstreamSpan(None)
+_NO_UPSTREAM_SPAN = UpstreamSpan(None)
 
 
-class LifeSpan:
+class SubscriptionSpan:
     """A span that outlives one call: a subscription's, marked at each update."""
 
     __slots__ = ("_span",)
@@ -94,7 +94,7 @@ class LifeSpan:
             self._span = None
 
 
-NO_SPAN = LifeSpan(None)
+NO_SUBSCRIPTION_SPAN = SubscriptionSpan(None)
 
 
 class Tracing:
@@ -142,7 +142,7 @@ class Tracing:
     def upstream(self, method: str, route: str, headers: MutableMapping[str, str]) -> UpstreamSpan:
         """Start an upstream call's span and put its ``traceparent`` into ``headers``."""
         if self._tracer is None:
-            return _NO_SPAN
+            return _NO_UPSTREAM_SPAN
         from opentelemetry import propagate, trace
         from opentelemetry.trace import SpanKind
 
@@ -154,16 +154,16 @@ class Tracing:
         propagate.inject(headers, context=trace.set_span_in_context(span))
         return UpstreamSpan(span)
 
-    def start_subscription(self, root_field: str) -> LifeSpan:
+    def start_subscription(self, root_field: str) -> SubscriptionSpan:
         """A subscription's span, from its start to its end; not made current
         (the watches it reads are shared with other subscribers)."""
         if self._tracer is None:
-            return NO_SPAN
+            return NO_SUBSCRIPTION_SPAN
         span = self._tracer.start_span(
             f"graphql.subscription {root_field}",
             attributes={"graphql.operation.type": "subscription", "graphql.root_field": root_field},
         )
-        return LifeSpan(span)
+        return SubscriptionSpan(span)
 
 
 NO_TRACING = Tracing(None)

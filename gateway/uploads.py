@@ -20,7 +20,7 @@ from starlette.datastructures import UploadFile
 
 from gateway.errors import BadRequest, UpstreamBadResponse
 from gateway.ids import Activity, validate_session_id
-from gateway.loaders import OperationUpstream
+from gateway.loaders import ResourceLoader
 from gateway.normalize import json_object
 from gateway.upstream.client import UpstreamRequest
 from gateway.upstream.endpoints import CREATE_SESSION
@@ -132,7 +132,7 @@ def _measure(video: UploadFile) -> int:
 
 
 async def create_session(
-    upstream: OperationUpstream, new: NewSession, video: UploadFile
+    upstream: ResourceLoader, new: NewSession, video: UploadFile
 ) -> tuple[str, str | None]:
     """Upload the video; the new session's upstream id and title."""
     # An upload creates a session each time: never retried (see the table).

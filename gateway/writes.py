@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.errors import BadRequest, NotFound
-from gateway.loaders import OperationUpstream, Resource
+from gateway.loaders import Resource, ResourceLoader
 from gateway.localized import translations
 from gateway.sessions import (
     SessionRef,
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-async def request_analyzed_video(upstream: OperationUpstream, ref: SessionRef) -> VideoState:
+async def request_analyzed_video(upstream: ResourceLoader, ref: SessionRef) -> VideoState:
     """Ask the upstream to generate the analyzed video; its state right after."""
     # The analyzed-video endpoint takes the activity's flags on trust: the
     # (activity-specific) details prove the session is this caller's and of
@@ -68,7 +68,7 @@ async def request_analyzed_video(upstream: OperationUpstream, ref: SessionRef) -
 
 
 async def update_session(
-    upstream: OperationUpstream,
+    upstream: ResourceLoader,
     ref: SessionRef,
     *,
     title: str | None = None,
@@ -89,7 +89,7 @@ async def update_session(
     upstream.forget(_details(ref))
 
 
-async def delete_session(upstream: OperationUpstream, ref: SessionRef) -> None:
+async def delete_session(upstream: ResourceLoader, ref: SessionRef) -> None:
     await ref.exists(upstream)
     await upstream.call(
         UpstreamRequest.to(DELETE_SESSION, path_params={"session_id": ref.session_id})
@@ -98,7 +98,7 @@ async def delete_session(upstream: OperationUpstream, ref: SessionRef) -> None:
 
 
 async def set_report_comments(
-    upstream: OperationUpstream, ref: SessionRef, updates: Mapping[str, Mapping[str, str]]
+    upstream: ResourceLoader, ref: SessionRef, updates: Mapping[str, Mapping[str, str]]
 ) -> None:
     """Set the languages given of each named comment (``{name: {language: text}}``);
     other languages and other comments keep their text. The upstream replaces a
@@ -121,7 +121,7 @@ async def set_report_comments(
     upstream.forget(resource)
 
 
-async def delete_report_comments(upstream: OperationUpstream, ref: SessionRef) -> None:
+async def delete_report_comments(upstream: ResourceLoader, ref: SessionRef) -> None:
     await ref.exists(upstream)
     await upstream.call(
         UpstreamRequest.to(DELETE_REPORT_COMMENTS, path_params={"session_id": ref.session_id})

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from gateway.budget import OutputBudget
 from gateway.credentials import Credential, credential_from_header
 from gateway.errors import BadRequest, Unauthenticated
-from gateway.loaders import OperationUpstream
+from gateway.loaders import ResourceLoader
 from gateway.services import Services
 
 __all__ = [
@@ -73,13 +73,13 @@ class OperationScope:
 
     def __init__(self, context: GatewayContext) -> None:
         self.context = context
-        self._upstream: OperationUpstream | None = None
+        self._upstream: ResourceLoader | None = None
         self.output = OutputBudget(context.services.settings.max_response_bytes)
 
-    def upstream(self) -> OperationUpstream:
+    def upstream(self) -> ResourceLoader:
         if self._upstream is None:
             settings = self.context.services.settings
-            self._upstream = OperationUpstream(
+            self._upstream = ResourceLoader(
                 self.context.services.client,
                 self.context.require_credential(),
                 max_calls=settings.max_upstream_calls,
@@ -108,7 +108,7 @@ def current_scope() -> ContextVar[OperationScope | None]:
     return _scope
 
 
-def upstream_of(info: Ctx) -> OperationUpstream:
+def upstream_of(info: Ctx) -> ResourceLoader:
     scope = _scope.get()
     if scope is None or scope.context is not info.context:
         # Outside the extension (e.g. a unit test calling a resolver): one

@@ -29,7 +29,7 @@ __all__ = [
     "settle_error",
 ]
 
-log = logging.getLogger("gateway.errors")
+log = logging.getLogger(__name__)
 
 
 class OperationScopeExtension(SchemaExtension):

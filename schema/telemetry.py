@@ -27,7 +27,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from gateway.logs import current_request
-from gateway.tracing import NO_SPAN, LifeSpan
+from gateway.tracing import NO_SUBSCRIPTION_SPAN, SubscriptionSpan
 from schema.context import GatewayContext
 
 __all__ = ["TelemetryExtension", "label_operation", "record_operation", "root_field"]
@@ -87,7 +87,7 @@ class TelemetryExtension(SchemaExtension):
         super().__init__(*args, **kwargs)
         self._kind = "invalid"
         self._root = "invalid"
-        self._subscription_span: LifeSpan = NO_SPAN
+        self._subscription_span: SubscriptionSpan = NO_SUBSCRIPTION_SPAN
 
     def _context(self) -> GatewayContext | None:
         context = self.execution_context.context

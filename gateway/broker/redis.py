@@ -27,7 +27,7 @@ from gateway.broker.base import Broker, BrokerUnavailable, Subscription
 
 __all__ = ["RedisBroker"]
 
-log = logging.getLogger("gateway.broker")
+log = logging.getLogger(__name__)
 
 _CONTROL_CHANNEL = "gateway:control"
 

@@ -25,7 +25,7 @@ from gateway.broker.base import Broker, Subscription
 
 __all__ = ["SignedBroker"]
 
-log = logging.getLogger("gateway.broker")
+log = logging.getLogger(__name__)
 
 _MAC_BYTES = 32
 # Messages and states are signed apart, so that one can't pass for the other.

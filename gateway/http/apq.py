@@ -32,7 +32,7 @@ from gateway.errors import BadRequest, PersistedQueryNotFound
 
 __all__ = ["PersistedQueries"]
 
-log = logging.getLogger("gateway.http.apq")
+log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REDIS_PREFIX = "gateway:apq:"

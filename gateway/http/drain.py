@@ -39,7 +39,7 @@ from gateway.config import Settings
 
 __all__ = ["Drain", "drain_on_signals", "grace_seconds"]
 
-log = logging.getLogger("gateway")
+log = logging.getLogger(__name__)
 
 # uvicorn's own: what it stops on.
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -64,7 +64,7 @@ __all__ = [
     "WebSocketLimits",
 ]
 
-log = logging.getLogger("gateway.websocket")
+log = logging.getLogger(__name__)
 
 # graphql-transport-ws's code for a missing connection_init; used for both protocols.
 CLOSE_INIT_TIMEOUT = 4408

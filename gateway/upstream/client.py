@@ -64,7 +64,7 @@ __all__ = [
     "UpstreamResponse",
 ]
 
-log = logging.getLogger("gateway.upstream.client")
+log = logging.getLogger(__name__)
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _MAX_ERROR_TEXT = 200

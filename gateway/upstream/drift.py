@@ -44,7 +44,7 @@ from gateway.upstream.rawjson import LazyBody, RawNumbers
 __all__ = ["ContractDrift", "first_mismatch"]
 
 # The logger's name predates the module's: dashboards and alerts filter on it.
-log = logging.getLogger("gateway.contract")
+log = logging.getLogger(__name__)
 
 # New shapes logged per process, at most: after that they are only counted.
 _MAX_SHAPES = 1000

@@ -28,7 +28,7 @@ from gateway.watchers.events import WatchKey
 
 __all__ = ["Poller"]
 
-log = logging.getLogger("gateway.watchers")
+log = logging.getLogger(__name__)
 
 # While the analyzed-video endpoint answers 404, every this many polls also
 # read the details, to tell a video still processing from a deleted session.

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ReadinessWatchers"]
 
-log = logging.getLogger("gateway.watchers")
+log = logging.getLogger(__name__)
 
 # At most this many watches prove access and learn their state at once: a
 # dashboard subscribing to hundreds of sessions must not starve the loop.

@@ -222,7 +222,9 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
         s for s in families["gateway_upstream_contract_checks"].samples if s.name.endswith("_total")
     ]
     assert sum(s.value for s in checks) == 3
-    warnings = [line for line in _json_lines(own_gateway) if line["logger"] == "gateway.contract"]
+    warnings = [
+        line for line in _json_lines(own_gateway) if line["logger"] == "gateway.upstream.drift"
+    ]
     assert len(warnings) == 1, "logged once per new shape"
     assert "$.query_count" in warnings[0]["message"]
     assert "expected integer, got string" in warnings[0]["message"]

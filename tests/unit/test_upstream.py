@@ -17,7 +17,7 @@ from gateway.errors import (
     UpstreamBadResponse,
     UpstreamUnavailable,
 )
-from gateway.loaders import OperationUpstream, Resource
+from gateway.loaders import Resource, ResourceLoader
 from gateway.upstream import endpoints
 from gateway.upstream.client import UpstreamCall, UpstreamClient, UpstreamRequest
 
@@ -129,7 +129,7 @@ async def test_lift_analysis_falls_back_to_post_on_405() -> None:
         return httpx.Response(200, json={"hip_height": {"en": "https://x/en.png"}})
 
     async with client(handler) as upstream:
-        op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=4)
+        op = ResourceLoader(upstream, KEY, max_calls=10, max_concurrency=4)
         resource = Resource.of(
             endpoints.LIFT_ANALYSIS.route, method="GET", fallback_method="POST", session_id="s1"
         )
@@ -152,7 +152,7 @@ async def test_loader_dedupes_bounds_concurrency_and_calls() -> None:
     async with UpstreamClient(
         "http://upstream", transport=httpx.MockTransport(handler), retry=FAST
     ) as upstream:
-        op = OperationUpstream(upstream, KEY, max_calls=12, max_concurrency=3)
+        op = ResourceLoader(upstream, KEY, max_calls=12, max_concurrency=3)
         resources = [Resource.of("/s/{session_id}/", session_id=str(i % 10)) for i in range(30)]
         bodies = await asyncio.gather(*(op.load(r) for r in resources))
         assert [b["path"] for b in bodies] == [f"/s/{i % 10}/" for i in range(30)]

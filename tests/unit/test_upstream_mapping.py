@@ -24,7 +24,7 @@ from gateway.errors import (
     UpstreamUnavailable,
 )
 from gateway.ids import Activity
-from gateway.loaders import OperationUpstream, Resource
+from gateway.loaders import Resource, ResourceLoader
 from gateway.upstream import endpoints
 from gateway.upstream.client import MethodNotAllowed, UpstreamClient, UpstreamRequest
 
@@ -212,7 +212,7 @@ async def test_the_loader_falls_back_only_where_told_and_fails_items_alone() -> 
         return httpx.Response(200, json={"path": request.url.path})
 
     async with client(handler) as upstream:
-        op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=2)
+        op = ResourceLoader(upstream, KEY, max_calls=10, max_concurrency=2)
         with pytest.raises(MethodNotAllowed):
             await op.load(Resource.of("/lift/{session_id}/", session_id="s1"))
         fallback = Resource.of("/lift/{session_id}/", fallback_method="POST", session_id="s2")
@@ -265,7 +265,7 @@ async def test_loaded_reads_are_retried_and_carry_their_params() -> None:
 
     policy = RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.001, total_budget=1.0)
     async with client(handler, policy) as upstream:
-        op = OperationUpstream(upstream, KEY, max_calls=10, max_concurrency=2)
+        op = ResourceLoader(upstream, KEY, max_calls=10, max_concurrency=2)
         report = Resource("POST", "/r/{session_id}/", (("session_id", "s1"),), (("lang", "ru"),))
         assert await op.load(report) == {"keypoints": {"a": [1.0, 2.5]}}
         body = await op.call(
@@ -301,7 +301,7 @@ async def test_a_base_url_with_a_slash_and_the_call_bound_exactly() -> None:
 
     upstream = UpstreamClient("http://upstream/v1/", transport=httpx.MockTransport(handler))
     async with upstream:
-        op = OperationUpstream(upstream, KEY, max_calls=2, max_concurrency=1)
+        op = ResourceLoader(upstream, KEY, max_calls=2, max_concurrency=1)
         await op.call(UpstreamRequest("GET", "/a/"))
         await op.call(UpstreamRequest("GET", "/b/"))  # the second of two allowed
         with pytest.raises(LimitExceeded):
