@@ -268,6 +268,18 @@ class Settings(BaseSettings):
     breaker_ttl: float = Field(
         5.0, ge=0, description="seconds an open breaker waits before it lets a call probe"
     )
+    rate_limit_calls_per_second: float = Field(
+        0.0,
+        ge=0,
+        description="upstream calls per second each key may spend, counted per operation "
+        "(estimated, then settled on the calls made); shared through Redis when set "
+        "(0: no limit)",
+    )
+    rate_limit_burst: float = Field(
+        100.0,
+        gt=0,
+        description="upstream calls a key may spend at once, the bucket's size",
+    )
     refused_key_ttl: float = Field(
         5.0,
         ge=0,

@@ -31,6 +31,7 @@ message per upstream status); an error the upstream reported may carry its
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ __all__ = [
     "PersistedDocumentNotFound",
     "PersistedDocumentRequired",
     "PersistedQueryNotFound",
+    "RateLimited",
     "SubscriptionClosing",
     "SubscriptionUnavailable",
     "Unauthenticated",
@@ -150,6 +152,21 @@ class PersistedQueryNotFound(GatewayError):
     what the link looks for."""
 
     code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class RateLimited(GatewayError):
+    """The key has spent its upstream calls for now: nothing was called."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str | None = None, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        # Whole seconds, rounded up, as Retry-After says them.
+        return {**super().extensions, "retryAfter": max(1, math.ceil(self.retry_after))}
 
 
 class PersistedDocumentNotFound(GatewayError):
@@ -253,6 +270,7 @@ CODES: Mapping[str, ErrorCode] = _registry(
         ErrorCode(SubscriptionClosing, "The gateway is shutting down.", 503),
         ErrorCode(PersistedQueryNotFound, "PersistedQueryNotFound", 400),
         ErrorCode(PersistedDocumentNotFound, "No trusted document has that id.", 404),
+        ErrorCode(RateLimited, "Too many upstream calls for this key; try again later.", 429),
         ErrorCode(PersistedDocumentRequired, "Only trusted documents run here.", 403),
         ErrorCode(OperationParseFailed, "The operation is not valid GraphQL.", 400),
         ErrorCode(OperationInvalid, "The operation is not valid for this schema.", 400),

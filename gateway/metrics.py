@@ -63,6 +63,12 @@ class Metrics:
         self.errors = Counter(
             "gateway_errors", "GraphQL errors by extensions.code.", ["code"], registry=r
         )
+        self.rate_limited = Counter(
+            "gateway_rate_limited",
+            "Operations refused by a key's rate limit, by type and root field.",
+            ["type", "operation"],
+            registry=r,
+        )
         self.upstream_calls = Counter(
             "gateway_upstream_requests",
             "Upstream calls by method, route template, status class and attempts taken.",

@@ -31,6 +31,7 @@ from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, 
 from schema.hooks import HooksRunner
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.rate_limit import RateLimit
 from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
 from schema.subscription import Subscription
 from schema.telemetry import TelemetryExtension
@@ -114,6 +115,10 @@ def build_schema(
     only_trusted: list[ExtensionFactory] = []
     if trusted is not None and settings.trusted_documents_only:
         only_trusted.append(lambda: TrustedDocumentsOnly(trusted))
+    # Per-key rate limits, only when on: a confirmed key pays nothing otherwise.
+    rate_limits: list[ExtensionFactory] = []
+    if settings.rate_limit_calls_per_second > 0:
+        rate_limits.append(lambda: RateLimit(documents))
     rules: tuple[type[ASTValidationRule], ...] = (
         *specified_rules,
         *(() if settings.introspection else (NoSchemaIntrospectionCustomRule,)),
@@ -133,6 +138,7 @@ def build_schema(
             # is parsed, bounded and validated once (schema.documents).
             lambda: DocumentCache(documents),
             lambda: BoundsFirstValidation(limits, rules, documents),
+            *rate_limits,
             *extensions,
         ],
         config=StrawberryConfig(

@@ -87,6 +87,11 @@ class OperationScope:
             )
         return self._upstream
 
+    @property
+    def calls(self) -> int:
+        """Upstream calls this operation has made (or tried) so far."""
+        return self._upstream.calls if self._upstream is not None else 0
+
 
 def _connection_key(params: dict[str, Any]) -> str | None:
     """The key in a connection_init payload, at its top level or under ``headers``."""

@@ -53,6 +53,9 @@ class CachedDocument:
     # The answer's estimate per operation name, once known not to read any
     # variable (schema.bounds.estimate_errors).
     estimates: dict[str | None, int] = field(default_factory=dict)
+    # Upstream calls per operation name, as its last run made them: the
+    # next run's estimate, for the rate limits (schema.rate_limit).
+    calls: dict[str | None, int] = field(default_factory=dict)
 
 
 class Documents:

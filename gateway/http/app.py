@@ -30,6 +30,7 @@ from gateway.http.view import GatewayGraphQL
 from gateway.http.wsguard import WebSocketGuard, WebSocketLimits
 from gateway.logs import RequestIdMiddleware
 from gateway.metrics import Metrics
+from gateway.ratelimit import RateLimiter
 from gateway.services import Services
 from gateway.tracing import Tracing, tracing_from_settings
 from gateway.upstream.client import UpstreamCall, UpstreamClient
@@ -120,6 +121,15 @@ def create_app(
                 secret=settings.credential_secret.encode(),
                 metrics=metrics,
             )
+            limiter = (
+                RateLimiter.of(
+                    settings.rate_limit_calls_per_second,
+                    settings.rate_limit_burst,
+                    settings.redis_url,
+                )
+                if settings.rate_limit_calls_per_second > 0
+                else None
+            )
             services = Services(
                 settings=settings,
                 client=client,
@@ -127,6 +137,7 @@ def create_app(
                 watchers=watchers,
                 broker=broker,
                 tracing=tracing,
+                rate_limiter=limiter,
             )
             persisted = graphql.persisted_queries
             if persisted is not None and settings.redis_url:
@@ -140,6 +151,8 @@ def create_app(
                 await broker.aclose()
                 if persisted is not None:
                     await persisted.aclose()
+                if limiter is not None:
+                    await limiter.aclose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -45,6 +45,7 @@ from gateway.errors import (
     PersistedDocumentNotFound,
     PersistedDocumentRequired,
     PersistedQueryNotFound,
+    RateLimited,
     error_code,
 )
 from gateway.http.apq import PersistedQueries
@@ -117,6 +118,9 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
                 # Refused by this gateway's policy, whatever the document:
                 # its own status for every client.
                 sub_response.status_code = error_code(refusal).http_status
+                retry_after = _retry_after(result)
+                if retry_after is not None:
+                    sub_response.headers["Retry-After"] = retry_after
             elif sub_response is not None and sub_response.media_type == GRAPHQL_RESPONSE_JSON:
                 sub_response.status_code = 400
         return response
@@ -303,7 +307,7 @@ def _request_data(data: dict[str, Any]) -> GraphQLRequestData:
 
 
 # Request errors that refuse the request itself, not its document.
-_POLICY_REFUSALS = frozenset({PersistedDocumentRequired.code})
+_POLICY_REFUSALS = frozenset({PersistedDocumentRequired.code, RateLimited.code})
 
 
 def _policy_refusal(result: ExecutionResult) -> str | None:
@@ -311,6 +315,14 @@ def _policy_refusal(result: ExecutionResult) -> str | None:
         code = (error.extensions or {}).get("code")
         if code in _POLICY_REFUSALS:
             return str(code)
+    return None
+
+
+def _retry_after(result: ExecutionResult) -> str | None:
+    for error in result.errors or ():
+        seconds = (error.extensions or {}).get("retryAfter")
+        if isinstance(seconds, int):
+            return str(seconds)
     return None
 
 

@@ -73,6 +73,8 @@ DEFAULTS = {
     "contract_sample_rate": 1.0,
     "contract_check_interval": 10.0,
     "refused_key_ttl": 5.0,
+    "rate_limit_calls_per_second": 0.0,
+    "rate_limit_burst": 100.0,
     "trusted_documents": None,
     "trusted_documents_only": False,
     "traces_exporter": None,

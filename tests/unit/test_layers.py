@@ -35,6 +35,7 @@ DOMAIN = {
     "gateway.metrics",
     "gateway.budget",
     "gateway.localized",
+    "gateway.ratelimit",
     "gateway.sessions",
     "gateway.listing",
     "gateway.loaders",
