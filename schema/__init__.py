@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -24,10 +23,9 @@ from strawberry.types.execution import PreExecutionError
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from schema.bounds import BoundsFirstValidation, OperationLimits
-from schema.context import GatewayContext
 from schema.documents import DocumentCache, Documents
 from schema.execution import GatewayExecutionContext
-from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, settle_error
+from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, report_errors
 from schema.hooks import HooksRunner
 from schema.mutation import Mutation
 from schema.query import Query
@@ -42,9 +40,6 @@ __all__ = ["ExtensionFactory", "GatewaySchema", "build_schema"]
 
 # A SchemaExtension class, or a callable making one per operation.
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
-
-log = logging.getLogger("gateway.errors")
-
 
 # graphql-core's hints at the schema's names, e.g. "Did you mean 'title'?".
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
@@ -85,13 +80,11 @@ class GatewaySchema(strawberry.Schema):
         # or an upstream 404 is not the gateway's failure: those are logged at
         # debug level; settle_error logs what is a bug.
         context = execution_context.context if execution_context is not None else None
-        for error in errors:
-            code = settle_error(error)
-            if self.hide_suggestions and error.original_error is None:
-                error.message = _SUGGESTION.sub("", error.message)
-            if isinstance(context, GatewayContext):
-                context.services.metrics.observe_error(code)
-            log.debug("%s: %s", code, error.message)
+        if self.hide_suggestions:
+            for error in errors:
+                if error.original_error is None:
+                    error.message = _SUGGESTION.sub("", error.message)
+        report_errors(errors, context)
 
 
 def build_schema(
@@ -144,6 +137,9 @@ def build_schema(
         config=StrawberryConfig(
             auto_camel_case=True,
             scalar_map={FloatSeries: FLOAT_SERIES, date: DATE, datetime: DATETIME},
+            # @defer and @stream: in parts where the transport delivers them,
+            # else inlined (schema.execution).
+            enable_experimental_incremental_execution=True,
         ),
         execution_context_class=GatewayExecutionContext,
     )

@@ -35,6 +35,11 @@ class GatewayContext:
     # Filled by Strawberry from the WebSocket ``connection_init`` payload.
     connection_params: dict[str, Any] | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Set by the transport when it delivers `@defer`/`@stream` in parts
+    # (multipart/mixed, server-sent events, graphql-transport-ws); otherwise
+    # deferred and streamed fields are inlined into one result
+    # (schema.execution.GatewayExecutionContext).
+    incremental: bool = False
 
     def credential(self) -> Credential | None:
         # A browser can't set headers on a WebSocket, so the connection_init

@@ -28,6 +28,7 @@ from graphql import (
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
+    TokenKind,
     parse,
 )
 from strawberry.extensions import SchemaExtension
@@ -56,6 +57,8 @@ class CachedDocument:
     # Upstream calls per operation name, as its last run made them: the
     # next run's estimate, for the rate limits (schema.rate_limit).
     calls: dict[str | None, int] = field(default_factory=dict)
+    # Whether it uses @defer or @stream, once asked.
+    defers: bool | None = None
 
 
 class Documents:
@@ -130,6 +133,22 @@ class Documents:
                 return operation.operation
         return None
 
+    def defers(self, text: str) -> bool:
+        """Whether ``text`` uses ``@defer`` or ``@stream``; ``False`` when it is
+        too long or doesn't parse (the execution reports why)."""
+        if "defer" not in text and "stream" not in text:
+            return False  # the directive's name is spelled out, or it isn't there
+        try:
+            document = self.parse(text)
+        except (GraphQLError, LimitExceeded):
+            return False
+        entry = self._entries.get(text)
+        if entry is None:
+            return _defers(document)
+        if entry.defers is None:
+            entry.defers = _defers(document)
+        return entry.defers
+
 
 class OperationNameRequired(CannotGetOperationTypeError):
     """Several operations and no ``operationName``: the spec's GetOperation is a
@@ -144,6 +163,24 @@ class OperationNameRequired(CannotGetOperationTypeError):
 
 def _operations(document: DocumentNode) -> int:
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
+def _defers(document: DocumentNode) -> bool:
+    """Whether a directive of ``document`` is ``@defer`` or ``@stream``: an ``@``
+    followed by either name (comments may come between)."""
+    token = document.loc.start_token if document.loc is not None else None
+    after_at = False
+    while token is not None:
+        if token.kind == TokenKind.AT:
+            after_at = True
+        elif token.kind == TokenKind.NAME and after_at:
+            if token.value in ("defer", "stream"):
+                return True
+            after_at = False
+        elif token.kind != TokenKind.COMMENT:
+            after_at = False
+        token = token.next
+    return False
 
 
 def _tokens(document: DocumentNode) -> int:

@@ -14,23 +14,40 @@ apply as usual) and planned once per operation and selection. Anything the
 plan can't promise to do identically goes the general way: a field with
 arguments, a non-leaf field, ``@defer``, a null in a non-null field, or any
 error, which the general path then reports with its usual path and location.
+
+It also decides how ``@defer`` and ``@stream`` are answered. Where the
+transport delivers parts (:attr:`schema.context.GatewayContext.incremental`),
+graphql-core's incremental execution defers and streams them, and the
+subsequent parts run in the operation's own scope (its DataLoaders, call and
+output budgets: a deferred export is one more call per distinct session,
+made when its part runs), their errors settled as the first part's are, and
+come out in the 2022-08-24 draft's shape (:mod:`schema.incremental`).
+Anywhere else the directives are ignored and the fields inlined: one result,
+as if they weren't there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import Any, cast
 
 from graphql import (
+    ExperimentalIncrementalExecutionResults,
+    GraphQLError,
     GraphQLObjectType,
     Undefined,
     get_nullable_type,
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution import Executor, SubsequentIncrementalExecutionResult
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+from schema.context import GatewayContext, OperationScope, current_scope
+from schema.extensions import report_errors
+from schema.incremental import Defer20220824, DeferredPart
 
 __all__ = ["PLAIN_DATA_TYPES", "GatewayExecutionContext"]
 
@@ -58,6 +75,85 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # selection's identity; the selection is kept with its plan, so that
         # identity can't be reused during the operation.
         self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
+        context = self.context_value
+        # Whether @defer/@stream are delivered in parts, or inlined.
+        self._incremental = isinstance(context, GatewayContext) and context.incremental
+        # Where each stream's first streamed item sits, by its list's path;
+        # shared with the sub-executors (shallow copies) that find more.
+        self._stream_starts: dict[tuple[str | int, ...], int] = {}
+
+    # -- @defer and @stream -------------------------------------------------
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        new_defer_usages: Any,
+    ) -> Any:
+        if self._incremental:
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        # graphql-core's plain executor: deferred fields executed in place.
+        return Executor.execute_collected_root_fields(
+            self, root_type, root_value, grouped_field_set, serially, new_defer_usages
+        )
+
+    def execute_collected_subfields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path,
+        grouped_field_set: Any,
+        new_defer_usages: Any,
+        delivery_group_map: Any,
+    ) -> Any:
+        if self._incremental:
+            return super().execute_collected_subfields(
+                parent_type,
+                source_value,
+                path,
+                grouped_field_set,
+                new_defer_usages,
+                delivery_group_map,
+            )
+        return Executor.execute_collected_subfields(
+            self, parent_type, source_value, path, grouped_field_set, new_defer_usages, None
+        )
+
+    def handle_stream(
+        self,
+        index: int,
+        path: Path,
+        iterator: Any,
+        is_async: bool,
+        stream_usage: Any,
+        info: Any,
+        item_type: Any,
+    ) -> bool:
+        if not self._incremental:
+            return False  # the whole list, in place
+        self._stream_starts[tuple(path.as_list())] = index
+        return super().handle_stream(index, path, iterator, is_async, stream_usage, info, item_type)
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        response = super().build_response(data)
+        if not isinstance(response, ExperimentalIncrementalExecutionResults):
+            return response
+        initial = response.initial_result
+        translate = Defer20220824(initial.pending, self._stream_starts, self._settle)
+        parts = _in_scope(current_scope().get(), response.subsequent_results, translate)
+        # Strawberry passes the subsequent parts on as they come; they are
+        # DeferredParts now, not graphql-core's frames.
+        subsequent = cast(AsyncGenerator[SubsequentIncrementalExecutionResult, None], parts)
+        return ExperimentalIncrementalExecutionResults(initial, subsequent)
+
+    def _settle(self, errors: list[GraphQLError]) -> None:
+        report_errors(errors, self.context_value)
+
+    # -- plain data ---------------------------------------------------------
 
     def complete_object_value(
         self,
@@ -108,6 +204,38 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             coerce = getattr(leaf, "coerce_output_value", None) or leaf.serialize
             steps.append((response_key, python_name, coerce, is_non_null_type(field.type)))
         return _Plan(origin, steps)
+
+
+async def _in_scope(
+    scope: OperationScope | None,
+    frames: AsyncIterator[SubsequentIncrementalExecutionResult],
+    translate: Defer20220824,
+) -> AsyncGenerator[DeferredPart, None]:
+    """The subsequent parts, each run in the operation's scope.
+
+    Deferred work starts as the parts are asked for, after the first part was
+    answered: graphql-core starts it in tasks made while the next part is
+    awaited, which inherit the scope set here. Over a streaming transport the
+    operation's extensions are still open and the scope set already; where
+    they have closed (``Schema.execute``), this is what keeps one DataLoader
+    and one output budget for the whole operation.
+    """
+    var = current_scope()
+    try:
+        while True:
+            token = var.set(scope) if scope is not None else None
+            try:
+                frame = await anext(frames)
+            except StopAsyncIteration:
+                return
+            finally:
+                if token is not None:
+                    var.reset(token)
+            yield translate.part(frame)
+    finally:
+        aclose = getattr(frames, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 def _complete(plan: _Plan, return_type: GraphQLObjectType, result: Any) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 from graphql.error import GraphQLError
 from starlette.websockets import WebSocket
@@ -26,6 +26,7 @@ __all__ = [
     "OperationScopeExtension",
     "WebSocketOperationLimit",
     "code_for_input",
+    "report_errors",
     "settle_error",
 ]
 
@@ -108,6 +109,19 @@ def settle_error(error: GraphQLError) -> str:
         extensions = {**extensions, "code": code_for_input(error)}
     error.extensions = extensions
     return str(extensions["code"])
+
+
+def report_errors(errors: Iterable[GraphQLError], context: object) -> None:
+    """Settle each error (:func:`settle_error`), count it, and log it at debug level.
+
+    What ``GatewaySchema.process_errors`` does with an operation's errors, and
+    the executor with those of its deferred and streamed parts.
+    """
+    for error in errors:
+        code = settle_error(error)
+        if isinstance(context, GatewayContext):
+            context.services.metrics.observe_error(code)
+        log.debug("%s: %s", code, error.message)
 
 
 def code_for_input(error: GraphQLError) -> str:

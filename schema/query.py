@@ -22,6 +22,7 @@ from gateway.listing import (
 from gateway.sessions import SessionRef
 from schema.analyses import SESSION_REPORTS, RunningTotals, load_report, running_totals
 from schema.context import Ctx, charge_output, upstream_of
+from schema.incremental import deferred
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Activity, Node, Session, session_type
 
@@ -45,17 +46,25 @@ def _selected_names(info: Ctx, type_name: str) -> set[str]:
 
     Read off the operation's syntax tree, one level deep: Strawberry's
     ``info.selected_fields`` would convert the whole subtree, arguments and
-    directives included, on every session resolved.
+    directives included, on every session resolved. A fragment deferred
+    (``@defer``) where the answer comes in parts is left out: its fields are
+    resolved in a later part, and nothing of them may hold up the first.
     """
     raw = info._raw_info  # graphql-core's own info: the field's nodes, the fragments
     names: set[str] = set()
     conditions = _SESSION_CONDITIONS | {type_name}
     seen: set[str] = set()
+    in_parts = info.context.incremental
+    # Strawberry's info holds the coerced values (graphql-core's, the pair).
+    values: Any = raw.variable_values
+    variables: dict[str, Any] = getattr(values, "coerced", values)
 
     def visit(selection_set: SelectionSetNode | None) -> None:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
                 names.add(selection.name.value)
+            elif in_parts and deferred(selection.directives, variables):
+                continue
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 if condition is None or condition.name.value in conditions:

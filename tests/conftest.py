@@ -124,6 +124,7 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
     # must not leak them into the next one.
     clean = {
         "latency_ms": 0,
+        "route_latency_ms": None,
         "processing_delay_s": 1.0,
         "export_frames": None,
         "fail_next": None,

@@ -12,13 +12,18 @@ corrected where the two disagree.
 - Automatic persisted queries (:mod:`gateway.http.apq`) are resolved before anything
   else looks at the query.
 - Server-sent events end their lines with LF, which every client parses.
+- An operation that uses ``@defer`` or ``@stream`` is answered in parts
+  (multipart/mixed, ``deferSpec=20220824``) to a client that reads them, and as
+  server-sent events to one that takes only those; any other client gets the
+  whole answer as one result (:mod:`gateway.http.incremental`).
 - A browser (``Accept: text/html`` first) opening ``/graphql?query=...`` gets
   GraphiQL with the operation filled in instead of its result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +36,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequ
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.streaming import (
     HTTPStreamTransport,
+    JSONEncoder,
     MultipartSubscriptionTransport,
     SSETransport,
 )
@@ -49,6 +55,12 @@ from gateway.errors import (
     error_code,
 )
 from gateway.http.apq import PersistedQueries
+from gateway.http.incremental import (
+    INCREMENTAL_PROTOCOL,
+    EncodedPart,
+    MultipartPartsTransport,
+    encoded_parts,
+)
 from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -56,8 +68,10 @@ from gateway.http.negotiation import (
     response_media_type,
     single_result_streams,
     stream_protocol,
+    takes_parts,
 )
 from schema import GatewaySchema
+from schema.context import GatewayContext
 from schema.documents import Documents
 
 __all__ = ["GraphQLOverHTTP"]
@@ -73,6 +87,12 @@ class _SSETransport(SSETransport):
     def encode_comment(self, comment: str) -> str:
         return super().encode_comment(comment).replace("\r\n", "\n")
 
+    def encode_next(self, response: GraphQLHTTPResponse, encode_json: JSONEncoder) -> str:
+        part: object = response
+        if isinstance(part, EncodedPart):  # one part of an incremental answer
+            return self.encode_event("next", part.encoded.decode())
+        return super().encode_next(response, encode_json)
+
 
 class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     """Strawberry's view with the spec's negotiation, status codes and APQ."""
@@ -80,8 +100,11 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
         MULTIPART_SUBSCRIPTION_PROTOCOL: MultipartSubscriptionTransport,
         GRAPHQL_SSE_PROTOCOL: _SSETransport,
+        INCREMENTAL_PROTOCOL: MultipartPartsTransport,
     }
     persisted_queries: PersistedQueries | None = None
+    # The bound of one answer, all its parts together (gateway.http.incremental).
+    max_response_bytes: int = 2**62
 
     async def get_sub_response(self, request: Request | Any) -> Response:
         sub_response = await super().get_sub_response(request)
@@ -107,6 +130,9 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        part: object = result
+        if isinstance(part, EncodedPart):  # sent as it is (gateway.http.incremental)
+            return part.as_response()
         response = await super().process_result(request, result)
         if _is_request_error(result):
             # Nothing was executed: the spec says no `data` at all, and a 400
@@ -173,6 +199,8 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
             protocol = stream
         elif single_result_streams(accept):
             protocol = "sse"
+        elif data.query is not None and self._in_parts(request.method, accept, data):
+            protocol = INCREMENTAL_PROTOCOL
         return replace(data, protocol=protocol)
 
     async def execute_operation(
@@ -183,14 +211,37 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
+        if not isinstance(request_data, GraphQLRequestData):  # a batch
+            return await super().execute_operation(
+                request, request_adapter, request_data, *args, **kwargs
+            )
+        context = kwargs.get("context")
+        if request_data.protocol != "http" and isinstance(context, GatewayContext):
+            # A stream: @defer and @stream are answered in parts.
+            context.incremental = True
         result = await super().execute_operation(
             request, request_adapter, request_data, *args, **kwargs
         )
-        if (
-            self.persisted_queries is not None
-            and isinstance(request_data, GraphQLRequestData)
-            and request_data.query is not None
-        ):
+        if isinstance(result, AsyncGenerator):
+            # Nothing has run yet: the stream parses, validates and executes.
+            return self._streamed(result, request_data)
+        await self._register(request_data)
+        return result
+
+    async def _streamed(
+        self, results: AsyncGenerator[Any, None], request_data: GraphQLRequestData
+    ) -> AsyncGenerator[Any, None]:
+        """A stream's results, an incremental answer's parts encoded and bounded."""
+        registered = False
+        async with aclosing(encoded_parts(results, self.max_response_bytes)) as parts:
+            async for part in parts:
+                if not registered:  # validated before its first result
+                    registered = True
+                    await self._register(request_data)
+                yield part
+
+    async def _register(self, request_data: GraphQLRequestData) -> None:
+        if self.persisted_queries is not None and request_data.query is not None:
             # Stored only once it has run, and only if it was a valid document.
             entry = self.documents.get(request_data.query)
             await self.persisted_queries.register(
@@ -198,7 +249,6 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
                 request_data.extensions,
                 valid=entry is not None and entry.errors == [],
             )
-        return result
 
     def _trusted_text(
         self, document_id: object, extensions: Mapping[str, Any] | None
@@ -230,6 +280,15 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     def _is_subscription(self, query: str, operation_name: str | None) -> bool:
         kind = self.documents.operation_type(query, operation_name)
         return kind == OperationType.SUBSCRIPTION
+
+    def _in_parts(self, method: str, accept: str | None, data: GraphQLRequestData) -> bool:
+        """Whether the operation defers or streams and the client reads its parts:
+        a query, or a mutation sent by POST (over GET it is refused as usual)."""
+        query = data.query
+        if query is None or not takes_parts(accept) or not self.documents.defers(query):
+            return False
+        kind = self.documents.operation_type(query, data.operation_name)
+        return kind == OperationType.QUERY or (kind == OperationType.MUTATION and method == "POST")
 
     def error_response(self, request: Request, exc: Exception) -> Response:
         """An HTTP-level failure as a GraphQL response with a coded error."""

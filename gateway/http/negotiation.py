@@ -9,6 +9,13 @@ streams, as server-sent events or multipart/mixed, again as the client ranks
 them. A single result is streamed only to a client that takes no JSON at all
 and takes ``text/event-stream`` (graphql-sse's client runs queries that way);
 multipart/mixed's subscription spec has no single results.
+
+An operation that uses ``@defer`` or ``@stream`` is answered in parts, as
+multipart/mixed, when the client takes them in the 2022-08-24 draft's shape
+(``multipart/mixed;deferSpec=20220824``: Apollo Client sends it for such
+operations; ``multipart/mixed`` naming no spec: urql, which reads that shape
+too), wherever it ranks it: a client that writes ``@defer`` and reads parts
+wants them. Any other client gets the whole answer as one result.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ __all__ = [
     "response_media_type",
     "single_result_streams",
     "stream_protocol",
+    "takes_parts",
 ]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -109,6 +117,18 @@ def stream_protocol(accept: str | None) -> StreamProtocol | None:
         ):
             return "multipart-subscription"
     return None
+
+
+def takes_parts(accept: str | None) -> bool:
+    """True when the client reads ``@defer``/``@stream`` parts as multipart/mixed
+    in the 2022-08-24 draft's shape: ``deferSpec=20220824``, or no spec named."""
+    for r in _ranges(accept):
+        if r.media_type != "multipart/mixed":
+            continue
+        specs = {name: value for name, value in r.params.items() if name.endswith("spec")}
+        if not specs or specs.get("deferspec") == "20220824":
+            return True
+    return False
 
 
 def prefers_html(accept: str | None) -> bool:

@@ -44,6 +44,7 @@ from gateway.http.bodies import (
 from gateway.http.cors import OriginPolicy
 from gateway.http.graphiql import graphiql_page_response
 from gateway.http.graphql_http import GraphQLOverHTTP
+from gateway.http.incremental import INCREMENTAL_PROTOCOL, EncodedPart, too_large
 from gateway.http.wsguard import BoundedTransportWSHandler, BoundedWSHandler, WebSocketLimits
 from schema import build_schema
 from schema.context import GatewayContext
@@ -90,18 +91,21 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             multipart_uploads_enabled=True,
             # WebSockets (both protocols), and plain HTTP for clients without
-            # them: multipart/mixed (Apollo's spec) and server-sent events.
+            # them: multipart/mixed (Apollo's spec) and server-sent events;
+            # and the parts of @defer and @stream as multipart/mixed.
             subscription_protocols=(
                 GRAPHQL_TRANSPORT_WS_PROTOCOL,
                 GRAPHQL_WS_PROTOCOL,
                 MULTIPART_SUBSCRIPTION_PROTOCOL,
                 GRAPHQL_SSE_PROTOCOL,
+                INCREMENTAL_PROTOCOL,
             ),
             max_subscriptions_per_connection=settings.watch.max_per_connection,
             keep_alive=True,
             keep_alive_interval=settings.ws_keep_alive_interval,
         )
         self._settings = settings
+        self.max_response_bytes = settings.max_response_bytes
         self._origins = origins
         self._ws_limits = ws_limits
         # Its Redis connection, if any, is the lifespan's (gateway.http.app).
@@ -186,6 +190,8 @@ class GatewayGraphQL(GraphQLOverHTTP[GatewayContext, None]):
     def encode_json(self, data: object) -> bytes:
         # Payloads are mostly long arrays of floats: orjson is several times
         # faster than the standard library here.
+        if isinstance(data, EncodedPart):  # bounded with its answer's other parts
+            return data.encoded
         return _bounded_json(data, self._settings.max_response_bytes)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -198,15 +204,14 @@ def _bounded_json(data: object, max_bytes: int) -> bytes:
 
     The output budget (gateway.budget) stops most answers growing past the
     bound while they are built; this is the backstop for what it estimates
-    low, so no answer larger than the bound is ever sent.
+    low, so no answer larger than the bound is ever sent. The parts of an
+    incremental answer are bounded together (gateway.http.incremental).
     """
     encoded = orjson.dumps(data)
     if len(encoded) <= max_bytes or not isinstance(data, dict):
         return encoded
-    refusal = {
-        "message": f"The answer is larger than {max_bytes} bytes; select less.",
-        "extensions": {"code": errors.LimitExceeded.code},
-    }
-    if isinstance(data.get("payload"), dict):  # a WebSocket message: keep its envelope
+    refusal = too_large(max_bytes)
+    payload = data.get("payload")
+    if isinstance(payload, dict | orjson.Fragment):  # a WebSocket message: keep its envelope
         return orjson.dumps({**data, "payload": {"data": None, "errors": [refusal]}})
     return orjson.dumps({"data": None, "errors": [refusal]})

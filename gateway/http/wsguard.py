@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
+from contextlib import aclosing
 from typing import Any
 
 from graphql import GraphQLError, OperationType
@@ -41,6 +42,7 @@ from starlette.status import WS_1008_POLICY_VIOLATION
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -52,7 +54,9 @@ from strawberry.types.execution import PreExecutionError
 
 from gateway.errors import LimitExceeded
 from gateway.http.graphql_http import GraphQLOverHTTP
+from gateway.http.incremental import EncodedPart, encoded_parts
 from gateway.http.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
+from schema.context import GatewayContext
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
@@ -249,7 +253,32 @@ def _refusal(limit: int) -> GraphQLError:
 class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws: an ``error`` message for the refused id; the socket stays open.
     A ``connection_init`` whose payload is null is one without a payload, as the
-    protocol has it (Strawberry's closes it with 4400)."""
+    protocol has it (Strawberry's closes it with 4400). ``@defer`` and ``@stream``
+    are answered in parts, one ``next`` message each (Strawberry's refuses them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.context, GatewayContext):
+            self.context.incremental = True
+
+    async def _send_result_stream(
+        self, operation: Operation[Any, None], result_source: Any
+    ) -> None:
+        view = self.view
+        bound = view.max_response_bytes if isinstance(view, GraphQLOverHTTP) else 2**62
+        first = True
+        async with aclosing(encoded_parts(result_source, bound)) as results:
+            async for result in results:
+                if isinstance(result, EncodedPart):
+                    payload = result.fragment()
+                    message: Any = {"id": operation.id, "type": "next", "payload": payload}
+                    await operation.send_operation_message(message)
+                elif first and isinstance(result, PreExecutionError):
+                    await self._handle_pre_execution_error(operation, result)
+                    return
+                else:
+                    await operation.send_next(result)
+                first = False
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if message.get("payload", {}) is None:

@@ -70,6 +70,11 @@ async def _serve(state: SandboxState, endpoint: Endpoint, request: Request) -> R
         await state.wait_at_gate()
     if state.knobs.latency_ms > 0:
         await asyncio.sleep(state.knobs.latency_ms / 1000)
+    path = request.url.path
+    for part, latency_ms in state.knobs.route_latency_ms.items():
+        if part in path:
+            await asyncio.sleep(latency_ms / 1000)
+            break
     rule = state.take_failure(request.method, request.url.path)
     if rule is not None:
         return failure_response(rule)

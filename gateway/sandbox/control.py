@@ -7,10 +7,12 @@ benchmarks can observe the calls the gateway makes and steer the sandbox.
     POST /__sandbox__/reset-stats
     POST /__sandbox__/reset-sessions            back to the seeded sessions
     GET  /__sandbox__/config                    current knobs and pending failures
-    POST /__sandbox__/config                    {latency_ms, processing_delay_s,
-                                                 export_frames, fail_next, fail_rate,
-                                                 gate, deviations, wrong_type,
-                                                 session_cookies}
+    POST /__sandbox__/config                    {latency_ms, route_latency_ms,
+                                                 processing_delay_s, export_frames,
+                                                 fail_next, fail_rate, gate, deviations,
+                                                 wrong_type, session_cookies}
+                                                (route_latency_ms: {path part: ms}, more
+                                                 latency where the path contains it)
                                                 (fail_next: {status, count, path_contains,
                                                  method, garbage, retry_after, message,
                                                  error_code})
@@ -101,6 +103,13 @@ def _number(payload: dict[str, Any], name: str) -> float:
     return float(value)
 
 
+def _route_latency(spec: object) -> dict[str, float]:
+    """``{"/export/": 1500}``: a path part (a substring of the path) and its latency."""
+    if not isinstance(spec, dict) or not all(isinstance(part, str) and part for part in spec):
+        raise ConfigError("route_latency_ms must map path parts to milliseconds")
+    return {part: _number(spec, part) for part in spec}
+
+
 def _int(spec: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
     value = spec.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -156,12 +165,16 @@ def apply_config(state: SandboxState, payload: object) -> None:
     if not isinstance(payload, dict):
         raise ConfigError("expected a JSON object")
     known = {"latency_ms", "processing_delay_s", "export_frames", "fail_next", "fail_rate"}
-    known |= {"gate", "deviations", "wrong_type", "session_cookies"}
+    known |= {"gate", "deviations", "wrong_type", "session_cookies", "route_latency_ms"}
     unknown = set(payload) - known
     if unknown:
         raise ConfigError(f"unknown keys: {sorted(unknown)}")
     knobs = state.knobs
     latency = _number(payload, "latency_ms") if "latency_ms" in payload else knobs.latency_ms
+    route_latency = knobs.route_latency_ms
+    if "route_latency_ms" in payload:
+        spec = payload["route_latency_ms"]
+        route_latency = {} if spec is None else _route_latency(spec)
     delay = (
         _number(payload, "processing_delay_s")
         if "processing_delay_s" in payload
@@ -196,6 +209,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
         spec = payload["fail_rate"]
         randomly = None if spec is None else _random_failure(spec)
     knobs.latency_ms, knobs.processing_delay_s, knobs.export_frames = latency, delay, frames
+    knobs.route_latency_ms = route_latency
     state.random_failure = randomly
     knobs.gate, knobs.deviations = gate, deviations
     knobs.wrong_type, knobs.session_cookies = wrong_type, session_cookies
@@ -207,6 +221,7 @@ def apply_config(state: SandboxState, payload: object) -> None:
 def config_snapshot(state: SandboxState) -> dict[str, Any]:
     return {
         "latency_ms": state.knobs.latency_ms,
+        "route_latency_ms": state.knobs.route_latency_ms,
         "processing_delay_s": state.knobs.processing_delay_s,
         "export_frames": state.knobs.export_frames,
         "gate": state.knobs.gate,

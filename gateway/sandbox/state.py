@@ -53,6 +53,9 @@ class Knobs:
     # sets a `sessionid` cookie, and a request that carries one is that
     # session's user, whatever key it sends.
     session_cookies: bool = False
+    # Further latency of the routes whose path contains a key, in ms (the
+    # first key that matches): e.g. {"/export/": 1500}, a slow export.
+    route_latency_ms: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

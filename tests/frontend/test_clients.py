@@ -12,7 +12,7 @@ import re
 import pytest
 
 from gateway.sandbox import seed_sessions
-from tests.conftest import isolated_servers
+from tests.conftest import global_id, isolated_servers
 from tests.servers import SandboxControl, ServerProcess
 
 from .conftest import CLIENTS, run_client
@@ -99,3 +99,25 @@ def test_graphql_sse(gateway_server: ServerProcess) -> None:
 def test_apollo_upload_client(gateway_server: ServerProcess) -> None:
     out = run_client("upload.ts", env=env(gateway_server))
     assert re.search(r"upload: Uploaded by apollo-upload-client \S+ PROCESSING", out), out
+
+
+def test_defer_sends_the_first_part_before_a_slow_export(
+    gateway_server: ServerProcess, control: SandboxControl
+) -> None:
+    """@defer from Apollo Client 4 (its Defer20220824Handler) and urql (as it
+    comes): the session page's title and metrics at once, the export, 1.5 s
+    upstream, in a later part; one export call per client."""
+    session = next(s for s in seed_sessions("alice") if s.activity == "Running")
+    control.configure(route_latency_ms={"/export/": 1500})
+    control.reset()
+    try:
+        out = run_client("defer.ts", env={**env(gateway_server), "SESSION_ID": global_id(session)})
+    finally:
+        control.configure(route_latency_ms=None)
+    for client in ("Apollo Client", "urql"):
+        found = re.search(rf"@defer \({client}\): first part (\d+) ms .* export part (\d+) ms", out)
+        assert found, out
+        first, whole = int(found[1]), int(found[2])
+        assert first < 1500 <= whole, out
+    calls = control.stats()["by_session"][session.session_id]
+    assert [n for route, n in calls.items() if route.endswith("/export/")] == [2], calls

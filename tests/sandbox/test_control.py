@@ -144,10 +144,26 @@ async def test_export_frames_override(client: httpx.AsyncClient) -> None:
     assert len(body["all_timestamps"]) == JUMP.frames
 
 
+async def test_route_latency_slows_only_the_routes_it_names(client: httpx.AsyncClient) -> None:
+    body = (await _config(client, route_latency_ms={"/export/": 300})).json()
+    assert body["route_latency_ms"] == {"/export/": 300.0}
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    assert (await client.get(JUMP_DETAILS, headers=ALICE)).status_code == 200
+    details = loop.time() - started
+    started = loop.time()
+    assert (await client.get(JUMP_DETAILS + "export/", headers=ALICE)).status_code == 200
+    export = loop.time() - started
+    assert export >= 0.3 > details
+    await _config(client, route_latency_ms=None)
+    assert (await client.get("/__sandbox__/config")).json()["route_latency_ms"] == {}
+
+
 async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
     body = (await _config(client, processing_delay_s=0.5)).json()
     assert body == {
         "latency_ms": 0.0,
+        "route_latency_ms": {},
         "processing_delay_s": 0.5,
         "export_frames": None,
         "gate": None,
@@ -173,6 +189,9 @@ async def test_processing_delay_knob(client: httpx.AsyncClient) -> None:
         {"fail_rate": {"rate": 0.5, "status": 99}},
         {"fail_rate": 0.5},
         {"session_cookies": "yes"},
+        {"route_latency_ms": {"/export/": -1}},
+        {"route_latency_ms": {"": 10}},
+        {"route_latency_ms": 1500},
         {"unknown": 1},
     ],
 )

@@ -31,6 +31,25 @@ export const SESSION = /* GraphQL */ `
   }
 `;
 
+// The session page: title and metrics at once, the export (one more, slower,
+// upstream call) in a later part. A client that can't read parts gets it all
+// in one answer.
+export const SESSION_PAGE = /* GraphQL */ `
+  query SessionPage($id: ID!) {
+    session(id: $id) {
+      id
+      title
+      metrics { name value }
+      ... @defer(label: "export") {
+        export {
+          timestamps(frames: { start: 0, end: 3 })
+          metrics { name }
+        }
+      }
+    }
+  }
+`;
+
 export const RENAME = /* GraphQL */ `
   mutation Rename($id: ID!, $title: String!) {
     updateSession(id: $id, title: $title) { id title }

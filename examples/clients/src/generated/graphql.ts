@@ -855,6 +855,13 @@ export type SessionQueryVariables = Exact<{
 
 export type SessionQuery = { __typename?: 'Query', session: { __typename?: 'JumpingSession', id: string, title: string | null, analyzedVideo: { __typename?: 'AnalyzedVideo', status: VideoStatus, url: string | null }, angles: Array<{ __typename?: 'Series', name: string, values: (number | null)[] }> } | { __typename?: 'RunningSession', id: string, title: string | null, analyzedVideo: { __typename?: 'AnalyzedVideo', status: VideoStatus, url: string | null }, angles: Array<{ __typename?: 'Series', name: string, values: (number | null)[] }> } | { __typename?: 'WeightliftingSession', id: string, title: string | null, analyzedVideo: { __typename?: 'AnalyzedVideo', status: VideoStatus, url: string | null }, angles: Array<{ __typename?: 'Series', name: string, values: (number | null)[] }> } | null };
 
+export type SessionPageQueryVariables = Exact<{
+  id: Scalars['ID']['input'];
+}>;
+
+
+export type SessionPageQuery = { __typename?: 'Query', session: { __typename?: 'JumpingSession', id: string, title: string | null, export: { __typename?: 'SessionExport', timestamps: (number | null)[] | null, metrics: Array<{ __typename?: 'Metric', name: string }> }, metrics: Array<{ __typename?: 'Metric', name: string, value: number | null }> } | { __typename?: 'RunningSession', id: string, title: string | null, export: { __typename?: 'SessionExport', timestamps: (number | null)[] | null, metrics: Array<{ __typename?: 'Metric', name: string }> }, metrics: Array<{ __typename?: 'Metric', name: string, value: number | null }> } | { __typename?: 'WeightliftingSession', id: string, title: string | null, export: { __typename?: 'SessionExport', timestamps: (number | null)[] | null, metrics: Array<{ __typename?: 'Metric', name: string }> }, metrics: Array<{ __typename?: 'Metric', name: string, value: number | null }> } | null };
+
 export type RenameMutationVariables = Exact<{
   id: Scalars['ID']['input'];
   title: Scalars['String']['input'];
