@@ -155,10 +155,6 @@ class ReadinessWatchers:
         self._per_credential: Counter[str] = Counter()
         self._subscribers_per_credential: Counter[str] = Counter()
 
-    @property
-    def active(self) -> int:
-        return len(self._watches)
-
     def _key(self, credential: Credential, activity: Activity, session_id: str) -> WatchKey:
         return WatchKey(credential.shared_id(self._secret), activity, session_id)
 
