@@ -9,6 +9,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const config: CodegenConfig = {
   // The SDL the gateway prints (`make schema`); a running gateway's URL works too.
   schema: '../../schema/schema.graphql',
+  // Relative imports with their `.js`, as ES modules under node16 resolution need.
+  emitLegacyCommonJSImports: false,
   documents: ['src/operations.ts'],
   generates: {
     'src/generated/graphql.ts': {
@@ -29,6 +31,13 @@ const config: CodegenConfig = {
     'src/generated/possible-types.ts': {
       plugins: ['fragment-matcher'],
       config: { apolloClientVersion: 3, useExplicitTyping: true },
+    },
+    // Trusted documents: the client preset writes persisted-documents.json,
+    // {sha256: document} for every operation, which the gateway reads with
+    // GATEWAY_TRUSTED_DOCUMENTS; apps then send `documentId` alone (trusted.ts).
+    'src/generated/gql/': {
+      preset: 'client',
+      presetConfig: { persistedDocuments: { hashAlgorithm: 'sha256' }, fragmentMasking: false },
     },
     // urql's graphcache reads the schema itself (interfaces, nullability).
     'src/generated/urql-schema.ts': {

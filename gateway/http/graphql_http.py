@@ -155,8 +155,9 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
         if request.method != "GET" or self.graphql_ide is None:
             return False
         params = request.query_params
-        if params.get("query") is None and params.get("extensions") is None:
-            # Nothing to run (a persisted query's GET has its hash in extensions).
+        if all(params.get(name) is None for name in ("query", "extensions", "documentId")):
+            # Nothing to run (a persisted query's GET has its hash in
+            # extensions, a trusted document's its documentId).
             return super().should_render_graphql_ide(request)
         # A shared link to an operation, opened in a browser.
         return prefers_html(request.headers.get("accept"))

@@ -8,11 +8,12 @@ a script says it waits, the test makes them ready through the sandbox.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from gateway.sandbox import seed_sessions
-from tests.conftest import global_id, isolated_servers
+from tests.conftest import global_id, isolated_servers, start_gateway
 from tests.servers import SandboxControl, ServerProcess
 
 from .conftest import CLIENTS, run_client
@@ -121,3 +122,22 @@ def test_defer_sends_the_first_part_before_a_slow_export(
         assert first < 1500 <= whole, out
     calls = control.stats()["by_session"][session.session_id]
     assert [n for route, n in calls.items() if route.endswith("/export/")] == [2], calls
+
+
+def test_codegen_writes_the_manifest_and_a_client_sends_document_ids(
+    sandbox_server: ServerProcess, logs_dir: Path
+) -> None:
+    run_client("graphql-codegen", "--config", "codegen.ts")
+    manifest = CLIENTS / "src" / "generated" / "gql" / "persisted-documents.json"
+    gateway = start_gateway(
+        sandbox_server.url,
+        logs_dir / "gateway-trusted.log",
+        env={"GATEWAY_TRUSTED_DOCUMENTS": str(manifest), "GATEWAY_TRUSTED_DOCUMENTS_ONLY": "true"},
+    )
+    try:
+        out = run_client("trusted.ts", env=env(gateway))
+    finally:
+        gateway.stop()
+    assert "documentId: 200, 2 sessions" in out, out
+    assert "documentId by GET: 200, 1 session" in out, out
+    assert "free text: 403 PERSISTED_DOCUMENT_REQUIRED" in out, out
