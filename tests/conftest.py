@@ -1,9 +1,17 @@
-"""Shared fixtures: a sandbox upstream and a gateway, both real servers on loopback."""
+"""Shared fixtures: a sandbox upstream and a gateway, real servers on loopback or,
+for a test marked ``inprocess``, apps in this process (tests/inprocess.py).
+
+``sandbox``, ``gateway_http`` and ``gql`` are the same fixtures either way: a
+test (or a module, with ``pytestmark``) marked ``inprocess`` gets one pair of
+apps per module, the others the servers. ``make check`` runs the ``inprocess``
+tests, and everything under tests/unit/ and tests/sandbox/ is one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +21,8 @@ import pytest
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
 from tests.ids import ACTIVITY_PARTS, global_id_of
-from tests.servers import SandboxControl, ServerProcess, free_port
+from tests.inprocess import Apps, running_apps
+from tests.servers import STARTS, SandboxControl, ServerProcess, free_port
 
 # Under CI a skip fails the run (tests/ci_skips.py).
 pytest_plugins = ["tests.ci_skips"]
@@ -21,8 +30,21 @@ pytest_plugins = ["tests.ci_skips"]
 ALICE = f"API-KEY {DEMO_KEYS['alice']}"
 BOB = f"API-KEY {DEMO_KEYS['bob']}"
 
+TESTS = Path(__file__).parent
+# Folders whose every test runs in this process: no server, no socket.
+IN_PROCESS_FOLDERS = (TESTS / "unit", TESTS / "sandbox")
+# What starts a server: an ``inprocess`` test asking for one is a mistake.
+SERVER_FIXTURES = frozenset({"sandbox_server", "gateway_server"})
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in IN_PROCESS_FOLDERS):
+            item.add_marker(pytest.mark.inprocess)
+        if item.get_closest_marker("inprocess") is not None:
+            servers = SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+            if servers:
+                raise pytest.UsageError(f"{item.nodeid} is inprocess but asks for {servers}")
     # Playwright's sync API keeps an event loop running in this thread while
     # its browser is open, which pytest-asyncio's tests can't share: the
     # browser tests go last.
@@ -61,15 +83,19 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
 
 
-def start_sandbox(log_path: Path) -> ServerProcess:
+def start_sandbox(log_path: Path, *, validate: bool = True) -> ServerProcess:
+    """A sandbox server; one that doesn't ``validate`` its answers is for tests that
+    measure the gateway under large bodies (checking one costs more than building it)."""
     port = free_port()
+    checks = ["--validate-contract"] if validate else []
     server = ServerProcess(
-        ["sandbox", "--port", str(port), "--processing-delay", "1.0", "--validate-contract"],
+        ["sandbox", "--port", str(port), "--processing-delay", "1.0", *checks],
         port=port,
         log_path=log_path,
         ready_path="/__sandbox__/stats",
     ).start()
-    CONTRACT_CHECKED.append(server.url)
+    if validate:
+        CONTRACT_CHECKED.append(server.url)
     return server
 
 
@@ -108,6 +134,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"sandbox answers checked against the contract: {CONTRACT_TOTALS['checked']} "
         f"({CONTRACT_TOTALS['bodies']} JSON bodies validated)"
     )
+    if STARTS:
+        terminalreporter.write_line(
+            f"server processes started: {len(STARTS)}, {sum(STARTS):.0f} s until they were ready"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -117,9 +147,34 @@ def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
     server.stop()
 
 
+def _in_process(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker("inprocess") is not None
+
+
+@pytest.fixture(scope="module")
+async def in_process_apps() -> AsyncIterator[Apps]:
+    """The module's pair of apps; a module overrides it for other settings."""
+    async with running_apps(GATEWAY_ENV) as apps:
+        yield apps
+
+
 @pytest.fixture
-def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
-    control = SandboxControl(sandbox_server.url)
+async def _apps_keep_the_contract(in_process_apps: Apps) -> AsyncIterator[Apps]:
+    """``in_process_apps``; after the test, what its sandbox answered is checked."""
+    yield in_process_apps
+    report = await in_process_apps.sandbox.contract_report()
+    CONTRACT_TOTALS["checked"] += report["checked"]
+    CONTRACT_TOTALS["bodies"] += report["bodies"]
+    assert not report["violations"], f"the sandbox broke the contract: {report['violations']}"
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[SandboxControl]:
+    if _in_process(request):
+        apps: Apps = request.getfixturevalue("_apps_keep_the_contract")
+        control = apps.sandbox
+    else:
+        control = SandboxControl(request.getfixturevalue("sandbox_server").url)
     # fail_next too: a test that failed before using its injected failures
     # must not leak them into the next one.
     clean = {
@@ -140,6 +195,15 @@ def sandbox(sandbox_server: ServerProcess) -> Iterator[SandboxControl]:
     control.configure(**clean)
 
 
+# The gateway's environment in tests, a server's or an in-process app's.
+GATEWAY_ENV = {
+    "GATEWAY_LOG_LEVEL": "debug",
+    # Required with Redis; the same for every replica a test starts.
+    "GATEWAY_CREDENTIAL_SECRET": TEST_CREDENTIAL_SECRET,
+    **FAST_POLLING,
+}
+
+
 def start_gateway(
     sandbox_url: str, log_path: Path, *extra: str, env: dict[str, str] | None = None
 ) -> ServerProcess:
@@ -149,13 +213,7 @@ def start_gateway(
         port=port,
         log_path=log_path,
         ready_path="/healthz",
-        env={
-            "GATEWAY_LOG_LEVEL": "debug",
-            # Required with Redis; the same for every replica a test starts.
-            "GATEWAY_CREDENTIAL_SECRET": TEST_CREDENTIAL_SECRET,
-            **FAST_POLLING,
-            **(env or {}),
-        },
+        env={**GATEWAY_ENV, **(env or {})},
     ).start()
 
 
@@ -206,9 +264,26 @@ class GraphQLClient:
 
 
 @pytest.fixture
-async def gql(gateway_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=30) as http:
-        yield GraphQLClient(http)
+def gateway_clients(request: pytest.FixtureRequest) -> Callable[..., httpx.AsyncClient]:
+    """Makes httpx clients on the gateway: the module's app, or the gateway server."""
+    if _in_process(request):
+        apps: Apps = request.getfixturevalue("_apps_keep_the_contract")
+        return apps.gateway_client
+    url = request.getfixturevalue("gateway_server").url
+    return partial(httpx.AsyncClient, base_url=url)
+
+
+@pytest.fixture
+async def gateway_http(
+    gateway_clients: Callable[..., httpx.AsyncClient],
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with gateway_clients(timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def gql(gateway_http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(gateway_http)
 
 
 def seeded(user: str, activity: str | None = None, video: str | None = None) -> list[SessionRecord]:

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl
 
+pytestmark = pytest.mark.inprocess
+
 JUMP = seeded("alice", "Vertical Jump")[0]
 RUN = seeded("alice", "Running")[0]
 LIFT = seeded("alice", "Weightlifting")[0]
@@ -30,9 +32,7 @@ TOTALS = "GET /running/sessions/metrics/total/"
 @pytest.fixture
 async def rest(sandbox: SandboxControl) -> AsyncIterator[httpx.AsyncClient]:
     """The upstream straight, as a partner would call it without the gateway."""
-    async with httpx.AsyncClient(
-        base_url=sandbox.url, headers={"Authorization": ALICE}, timeout=60
-    ) as http:
+    async with sandbox.client(headers={"Authorization": ALICE}, timeout=60) as http:
         yield http
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl
+
+pytestmark = pytest.mark.inprocess
 
 DETAILS = "GET /{activity}/sessions/{session_id}/"
 EXPORT = "GET /{activity}/sessions/{session_id}/export/"

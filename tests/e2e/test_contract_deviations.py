@@ -4,6 +4,8 @@ comes, and works when the upstream never sends it."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import GraphQLClient, global_id, seeded, upload
 from tests.ids import global_id_of
 from tests.servers import SandboxControl, ServerProcess
@@ -13,6 +15,7 @@ VIDEO = "query ($id: ID!) { session(id: $id) { analyzedVideo { status url } } }"
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
 
 
+@pytest.mark.inprocess
 async def test_a_failed_video_is_failed_where_the_upstream_says_422(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:

@@ -79,6 +79,19 @@ async def test_a_json_body_is_bounded_as_it_streams(gateway_server: ServerProces
         assert (await http.get("/healthz")).status_code == 200
 
 
+async def test_a_large_text_body_is_refused_not_reset(gateway_server: ServerProcess) -> None:
+    # Refused for its media type before it is read, and still answered: the
+    # client reads a 415, not a connection reset mid-send.
+    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+        response = await http.post(
+            "/graphql",
+            content="x" * 900_000,
+            headers={"Content-Type": "text/plain", "Authorization": ALICE},
+        )
+    assert response.status_code == 415
+    assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["BAD_REQUEST"]
+
+
 async def test_an_upload_is_bounded_as_it_streams(
     sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
 ) -> None:

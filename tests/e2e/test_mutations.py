@@ -1,6 +1,7 @@
 """Mutations end to end: uploads by the multipart request spec, edits, deletions, comments.
 
-These tests write, so they run on their own sandbox and gateway.
+These tests write: like every module marked inprocess, they have their own
+sandbox and gateway apps.
 """
 
 from __future__ import annotations
@@ -11,15 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import (
-    ALICE,
-    BOB,
-    GraphQLClient,
-    global_id,
-    isolated_servers,
-    seeded,
-)
+from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl
+
+pytestmark = pytest.mark.inprocess
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 400  # ~100 KB
 
@@ -34,10 +30,6 @@ mutation ($video: Upload, $input: CreateSessionInput!) {
 
 SESSION = "query ($id: ID!) { session(id: $id) { sessionId title createdAt } }"
 LIST = "{ sessions(first: 3) { totalCount edges { node { sessionId } } } }"
-
-
-# Their own servers: these tests write to the sandbox.
-sandbox_server, gateway_server = isolated_servers("mutations")
 
 
 async def upload(
@@ -107,7 +99,7 @@ async def test_upload_creates_a_session_that_is_listed(
         assert created["metrics"] == [{"value": 85.0}]
     if activity == "RUNNING":
         assert created["metrics"] == [{"value": 2.5}]
-    async with httpx.AsyncClient(base_url=sandbox.url) as http:
+    async with sandbox.client() as http:
         state = (await http.get(f"/__sandbox__/sessions/{created['sessionId']}")).json()
     assert state["owner"] == "alice"
 

@@ -1,7 +1,8 @@
 """`sessions` pagination against the upstream's cursors, both ways, with and without filters.
 
-These tests run on their own sandbox and gateway: other tests upload sessions
-to the shared sandbox, and a walk over every page must know the whole list.
+A walk over every page must know the whole list: these tests run, like every
+module marked inprocess, on their own sandbox and gateway apps, which no other
+module's uploads reach.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 import pytest
 
 from gateway.sandbox.data import SessionRecord
-from tests.conftest import GraphQLClient, isolated_servers, seeded
+from tests.conftest import GraphQLClient, seeded
 from tests.ids import cursor
 from tests.servers import SandboxControl
+
+pytestmark = pytest.mark.inprocess
 
 FILTER = "GET /session-management/sessions/filter/"
 
@@ -29,10 +32,6 @@ query ($first: Int, $after: String, $last: Int, $before: String,
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }"""
-
-
-# Their own servers: these tests write to the sandbox.
-sandbox_server, gateway_server = isolated_servers("pagination")
 
 
 ALICE = seeded("alice")

@@ -18,6 +18,7 @@ def codes(body: dict) -> list[str]:
     return [e["extensions"]["code"] for e in body.get("errors", [])]
 
 
+@pytest.mark.inprocess
 async def test_transient_503s_are_retried(gql: GraphQLClient, sandbox: SandboxControl) -> None:
     sandbox.configure(fail_next={"status": 503, "count": 2, "path_contains": "/filter/"})
     body = await gql.execute(LIST)
@@ -26,6 +27,7 @@ async def test_transient_503s_are_retried(gql: GraphQLClient, sandbox: SandboxCo
     assert sandbox.calls(FILTER) == 3  # two failures, then success
 
 
+@pytest.mark.inprocess
 async def test_persistent_failure_is_upstream_unavailable(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
@@ -37,6 +39,7 @@ async def test_persistent_failure_is_upstream_unavailable(
     assert "errors" not in await gql.execute(LIST)
 
 
+@pytest.mark.inprocess
 async def test_429_retry_after_is_honoured_within_the_budget(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
@@ -51,6 +54,7 @@ async def test_429_retry_after_is_honoured_within_the_budget(
     # shows the header is read.
 
 
+@pytest.mark.inprocess
 async def test_429_retry_after_past_the_budget_is_not_waited_for(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
@@ -66,6 +70,7 @@ async def test_429_retry_after_past_the_budget_is_not_waited_for(
     assert sandbox.calls(FILTER) == 2
 
 
+@pytest.mark.inprocess
 async def test_500_is_not_retried(gql: GraphQLClient, sandbox: SandboxControl) -> None:
     sandbox.configure(fail_next={"status": 500, "count": 5, "path_contains": "/filter/"})
     body = await gql.execute(LIST)
@@ -74,12 +79,14 @@ async def test_500_is_not_retried(gql: GraphQLClient, sandbox: SandboxControl) -
     sandbox.configure(fail_next=None)
 
 
+@pytest.mark.inprocess
 async def test_non_json_body_is_a_bad_response(gql: GraphQLClient, sandbox: SandboxControl) -> None:
     sandbox.configure(fail_next={"garbage": True, "count": 1, "path_contains": "/filter/"})
     body = await gql.execute(LIST)
     assert codes(body) == ["UPSTREAM_BAD_RESPONSE"]
 
 
+@pytest.mark.inprocess
 async def test_a_failing_item_fails_alone_on_a_page(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:

@@ -27,22 +27,25 @@ def codes(response: httpx.Response) -> list[str]:
     return [e["extensions"]["code"] for e in response.json().get("errors", [])]
 
 
-def get(url: str, query: str | None, extensions: dict[str, object]) -> httpx.Response:
+async def get(
+    http: httpx.AsyncClient, query: str | None, extensions: dict[str, object]
+) -> httpx.Response:
     params = {"extensions": json.dumps(extensions), "variables": "{}"}
     if query is not None:
         params["query"] = query
-    return httpx.get(f"{url}/graphql", params=params, headers={"Authorization": ALICE})
+    return await http.get("/graphql", params=params, headers={"Authorization": ALICE})
 
 
-def post(
-    url: str, query: str | None, extensions: dict[str, object], **headers: str
+async def post(
+    http: httpx.AsyncClient, query: str | None, extensions: dict[str, object], **headers: str
 ) -> httpx.Response:
     body: dict[str, object] = {"extensions": extensions}
     if query is not None:
         body["query"] = query
-    return httpx.post(f"{url}/graphql", json=body, headers={"Authorization": ALICE, **headers})
+    return await http.post("/graphql", json=body, headers={"Authorization": ALICE, **headers})
 
 
+@pytest.mark.inprocess
 async def test_store_is_a_bounded_lru_that_checks_hashes() -> None:
     store = PersistedQueries(capacity=2)
     queries = [f"{{ q{i}: __typename }}" for i in range(3)]
@@ -65,6 +68,7 @@ async def test_store_is_a_bounded_lru_that_checks_hashes() -> None:
     assert await store.resolve(queries[0], None) == queries[0]  # not persisted: as is
 
 
+@pytest.mark.inprocess
 async def test_store_keeps_only_valid_texts_within_its_bytes() -> None:
     store = PersistedQueries(capacity=100, max_bytes=100)
     invalid = "{ not a document"
@@ -78,37 +82,45 @@ async def test_store_keeps_only_valid_texts_within_its_bytes() -> None:
     assert await store.resolve(None, apq(texts[-1])) == texts[-1]
 
 
+@pytest.mark.inprocess
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_hash_only_then_query_then_hash_only(gateway_server: ServerProcess, method: str) -> None:
+async def test_hash_only_then_query_then_hash_only(
+    gateway_http: httpx.AsyncClient, method: str
+) -> None:
     send = get if method == "GET" else post
     query = f"query Apq{method} {{ sessions(first: 2) {{ totalCount }} }}"
-    missing = send(gateway_server.url, None, apq(query))
+    missing = await send(gateway_http, None, apq(query))
     assert missing.status_code == 200
     assert codes(missing) == ["PERSISTED_QUERY_NOT_FOUND"]
     assert missing.json()["errors"][0]["message"] == "PersistedQueryNotFound"
-    stored = send(gateway_server.url, query, apq(query))
+    stored = await send(gateway_http, query, apq(query))
     assert stored.status_code == 200 and stored.json()["data"]["sessions"]["totalCount"] > 0
-    again = send(gateway_server.url, None, apq(query))
+    again = await send(gateway_http, None, apq(query))
     assert again.json() == stored.json()
     if method == "GET":
         assert "Authorization" in again.headers["vary"]
 
 
-def test_not_found_under_graphql_response_json_is_400(gateway_server: ServerProcess) -> None:
+@pytest.mark.inprocess
+async def test_not_found_under_graphql_response_json_is_400(
+    gateway_http: httpx.AsyncClient,
+) -> None:
     query = "query ApqStrict { __typename }"
-    response = post(
-        gateway_server.url, None, apq(query), Accept="application/graphql-response+json"
+    response = await post(
+        gateway_http, None, apq(query), Accept="application/graphql-response+json"
     )
     assert response.status_code == 400
     assert codes(response) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
-def test_a_hash_that_is_not_the_querys_is_refused(gateway_server: ServerProcess) -> None:
+@pytest.mark.inprocess
+async def test_a_hash_that_is_not_the_querys_is_refused(gateway_http: httpx.AsyncClient) -> None:
     planted = "query Planted { __typename }"
-    response = post(gateway_server.url, "{ sessions { totalCount } }", apq(planted))
+    response = await post(gateway_http, "{ sessions { totalCount } }", apq(planted))
     assert response.status_code == 400
     assert codes(response) == ["BAD_REQUEST"]
-    assert codes(post(gateway_server.url, None, apq(planted))) == ["PERSISTED_QUERY_NOT_FOUND"]
+    missing = await post(gateway_http, None, apq(planted))
+    assert codes(missing) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 @pytest.fixture
@@ -127,17 +139,21 @@ def redis_replicas(
 
 
 @pytest.mark.redis
-def test_replicas_share_persisted_queries_through_redis(
+async def test_replicas_share_persisted_queries_through_redis(
     redis_replicas: tuple[ServerProcess, ServerProcess],
 ) -> None:
-    a, b = redis_replicas
     query = "query ApqShared { sessions(first: 1) { totalCount } }"
-    assert codes(post(b.url, None, apq(query))) == ["PERSISTED_QUERY_NOT_FOUND"]
-    assert post(a.url, query, apq(query)).status_code == 200
-    shared = post(b.url, None, apq(query))
+    async with (
+        httpx.AsyncClient(base_url=redis_replicas[0].url) as a,
+        httpx.AsyncClient(base_url=redis_replicas[1].url) as b,
+    ):
+        assert codes(await post(b, None, apq(query))) == ["PERSISTED_QUERY_NOT_FOUND"]
+        assert (await post(a, query, apq(query))).status_code == 200
+        shared = await post(b, None, apq(query))
     assert shared.status_code == 200 and "errors" not in shared.json()
 
 
+@pytest.mark.inprocess
 async def test_unreachable_redis_falls_back_to_the_process() -> None:
     store = PersistedQueries(capacity=10, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     query = "query Fallback { __typename }"

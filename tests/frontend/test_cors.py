@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -12,11 +12,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from gateway.http.cors import OriginPolicy, parse_origins
-from tests.conftest import ALICE, start_gateway
+from tests.conftest import ALICE, GATEWAY_ENV, start_gateway
+from tests.inprocess import Apps, running_apps
 from tests.servers import ServerProcess, free_port
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
+LISTED = f"{APP},http://dev.test:*"
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +27,27 @@ def listed_gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[Se
         sandbox_server.url,
         logs_dir / "gateway-cors.log",
         "--cors-origins",
-        f"{APP},http://dev.test:*",
+        LISTED,
     )
     yield server
     server.stop()
 
 
-def preflight(url: str, origin: str) -> httpx.Response:
-    return httpx.options(
-        f"{url}/graphql",
+@pytest.fixture(scope="module")
+async def listed_app() -> AsyncIterator[Apps]:
+    async with running_apps({**GATEWAY_ENV, "GATEWAY_CORS_ORIGINS": LISTED}) as apps:
+        yield apps
+
+
+@pytest.fixture
+async def listed(listed_app: Apps) -> AsyncIterator[httpx.AsyncClient]:
+    async with listed_app.gateway_client() as http:
+        yield http
+
+
+async def preflight(http: httpx.AsyncClient, origin: str) -> httpx.Response:
+    return await http.options(
+        "/graphql",
         headers={
             "Origin": origin,
             "Access-Control-Request-Method": "POST",
@@ -42,6 +56,7 @@ def preflight(url: str, origin: str) -> httpx.Response:
     )
 
 
+@pytest.mark.inprocess
 def test_policy_entries() -> None:
     policy = OriginPolicy.of(["https://App.example.com/", "http://localhost:*"], sandbox=False)
     assert policy.allows("https://app.example.com")
@@ -59,9 +74,10 @@ def test_policy_entries() -> None:
         parse_origins(["https://app.example.com/path"])
 
 
-def test_preflight_of_a_listed_origin(listed_gateway: ServerProcess) -> None:
+@pytest.mark.inprocess
+async def test_preflight_of_a_listed_origin(listed: httpx.AsyncClient) -> None:
     for origin in (APP, "http://dev.test:5173"):
-        response = preflight(listed_gateway.url, origin)
+        response = await preflight(listed, origin)
         assert response.status_code == 200, response.text
         assert response.headers["access-control-allow-origin"] == origin
         allowed = response.headers["access-control-allow-headers"].lower()
@@ -70,22 +86,25 @@ def test_preflight_of_a_listed_origin(listed_gateway: ServerProcess) -> None:
         assert "POST" in response.headers["access-control-allow-methods"]
 
 
-def test_preflight_of_another_origin_is_refused(listed_gateway: ServerProcess) -> None:
-    response = preflight(listed_gateway.url, EVIL)
+@pytest.mark.inprocess
+async def test_preflight_of_another_origin_is_refused(listed: httpx.AsyncClient) -> None:
+    response = await preflight(listed, EVIL)
     assert response.status_code == 400
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_answers_carry_the_origin_only_when_listed(listed_gateway: ServerProcess) -> None:
+@pytest.mark.inprocess
+async def test_answers_carry_the_origin_only_when_listed(listed: httpx.AsyncClient) -> None:
     query = {"query": "{ __typename }"}
-    ok = httpx.post(f"{listed_gateway.url}/graphql", json=query, headers={"Origin": APP})
+    ok = await listed.post("/graphql", json=query, headers={"Origin": APP})
     assert ok.headers["access-control-allow-origin"] == APP
-    other = httpx.post(f"{listed_gateway.url}/graphql", json=query, headers={"Origin": EVIL})
+    other = await listed.post("/graphql", json=query, headers={"Origin": EVIL})
     assert "access-control-allow-origin" not in other.headers
 
 
-def test_default_is_same_origin_only(gateway_server: ServerProcess) -> None:
-    assert preflight(gateway_server.url, "http://localhost:5173").status_code == 400
+@pytest.mark.inprocess
+async def test_default_is_same_origin_only(gateway_http: httpx.AsyncClient) -> None:
+    assert (await preflight(gateway_http, "http://localhost:5173")).status_code == 400
 
 
 async def _ws_handshake(url: str, origin: str | None) -> str:
@@ -112,7 +131,7 @@ async def test_websocket_upgrades_are_gated_by_origin(listed_gateway: ServerProc
     assert refused.value.response.status_code == 403
 
 
-def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
+async def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
     port, sandbox_port = free_port(), free_port()
     server = ServerProcess(
         ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
@@ -121,14 +140,16 @@ def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
         ready_path="/healthz",
     ).start()
     try:
-        for origin in ("http://localhost:5173", "http://127.0.0.1:3000"):
-            response = preflight(server.url, origin)
-            assert response.headers.get("access-control-allow-origin") == origin
-        assert preflight(server.url, EVIL).status_code == 400
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            for origin in ("http://localhost:5173", "http://127.0.0.1:3000"):
+                response = await preflight(http, origin)
+                assert response.headers.get("access-control-allow-origin") == origin
+            assert (await preflight(http, EVIL)).status_code == 400
     finally:
         server.stop()
 
 
+@pytest.mark.inprocess
 def test_a_bad_origin_stops_start_up_naming_the_setting() -> None:
     from gateway.config import Settings
     from gateway.http.app import create_app

@@ -9,6 +9,7 @@ every call, and a 4 MB header was accepted: both are refused up front.
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gateway.config import Settings
 from gateway.credentials import MAX_AUTHORIZATION_LENGTH
@@ -25,6 +26,7 @@ def _nodes_query(ids: list[str]) -> str:
     )
 
 
+@pytest.mark.inprocess
 async def test_first_401_fails_every_pending_field(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
@@ -42,6 +44,7 @@ async def test_first_401_fails_every_pending_field(
     assert 1 <= sandbox.calls() <= Settings().max_concurrency_per_operation
 
 
+@pytest.mark.inprocess
 async def test_a_right_key_still_loads_every_node(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
@@ -51,6 +54,7 @@ async def test_a_right_key_still_loads_every_node(
     assert all(len(body["data"][alias]) == 5 for alias in "abc")
 
 
+@pytest.mark.inprocess
 async def test_an_overlong_key_makes_no_upstream_call(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:

@@ -8,33 +8,30 @@ date-coercion errors echoed Python's own message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
-from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_gateway
-from tests.servers import SandboxControl, ServerProcess
+from tests.conftest import ALICE, GATEWAY_ENV, GraphQLClient, global_id, seeded
+from tests.inprocess import Apps, running_apps
+from tests.servers import SandboxControl
+
+pytestmark = pytest.mark.inprocess
 
 TOKEN = "metrics-token-for-tests"
 
 
 @pytest.fixture(scope="module")
-def locked_down(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(
-        sandbox_server.url,
-        logs_dir / "gateway-production.log",
-        env={"GATEWAY_INTROSPECTION": "false", "GATEWAY_METRICS_TOKEN": TOKEN},
-    )
-    yield server
-    server.stop()
+async def locked_down() -> AsyncIterator[Apps]:
+    env = {**GATEWAY_ENV, "GATEWAY_INTROSPECTION": "false", "GATEWAY_METRICS_TOKEN": TOKEN}
+    async with running_apps(env) as apps:
+        yield apps
 
 
 async def test_introspection_and_suggestions_can_be_turned_off(
-    locked_down: ServerProcess, gql: GraphQLClient
+    locked_down: Apps, gql: GraphQLClient
 ) -> None:
-    async with httpx.AsyncClient(base_url=locked_down.url) as http:
+    async with locked_down.gateway_client() as http:
         body = (
             await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})
         ).json()
@@ -53,8 +50,8 @@ async def test_introspection_and_suggestions_can_be_turned_off(
     assert "Did you mean 'sessions'" in body["errors"][0]["message"]
 
 
-async def test_metrics_can_require_a_token(locked_down: ServerProcess) -> None:
-    async with httpx.AsyncClient(base_url=locked_down.url) as http:
+async def test_metrics_can_require_a_token(locked_down: Apps) -> None:
+    async with locked_down.gateway_client() as http:
         assert (await http.get("/metrics")).status_code == 401
         wrong = await http.get("/metrics", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401

@@ -80,10 +80,10 @@ def test_comment_padded_megabyte_documents_leave_memory_flat(
     assert grown < RSS_GROWTH_BOUND, f"RSS grew {grown / 2**20:.0f} MiB"
 
 
-def test_an_unparseable_apq_text_is_not_stored(gateway: ServerProcess) -> None:
+@pytest.mark.inprocess
+async def test_an_unparseable_apq_text_is_not_stored(gateway_http: httpx.AsyncClient) -> None:
     text = "{ not a document"
-    with httpx.Client(base_url=gateway.url, timeout=30) as http:
-        failed = http.post("/graphql", json={"query": text, "extensions": _apq(text)})
-        assert _code(failed) == "GRAPHQL_PARSE_FAILED"
-        lookup = http.post("/graphql", json={"extensions": _apq(text)})
-        assert _code(lookup) == "PERSISTED_QUERY_NOT_FOUND"
+    failed = await gateway_http.post("/graphql", json={"query": text, "extensions": _apq(text)})
+    assert _code(failed) == "GRAPHQL_PARSE_FAILED"
+    lookup = await gateway_http.post("/graphql", json={"extensions": _apq(text)})
+    assert _code(lookup) == "PERSISTED_QUERY_NOT_FOUND"

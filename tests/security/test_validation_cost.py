@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from tests.conftest import GraphQLClient
 from tests.servers import ServerProcess
@@ -48,6 +49,7 @@ async def test_fragment_fan_out_is_refused_while_health_answers(
     assert gateway_server.alive()
 
 
+@pytest.mark.inprocess
 async def test_fan_out_under_introspection_and_over_get(gql: GraphQLClient) -> None:
     schema_attack = fan_out(LEVELS, 1, root="__Schema", body="{ __schema { ...F0 } }")
     body = await gql.execute(schema_attack, key=None)
@@ -57,6 +59,7 @@ async def test_fan_out_under_introspection_and_over_get(gql: GraphQLClient) -> N
     assert response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
 
 
+@pytest.mark.inprocess
 async def test_fragments_spread_within_bounds_still_run(gql: GraphQLClient) -> None:
     # Four levels: 16 copies of one field, well within the bound; graphql-core
     # merges them into one answer.
@@ -64,6 +67,7 @@ async def test_fragments_spread_within_bounds_still_run(gql: GraphQLClient) -> N
     assert body == {"data": {"s3": "Query"}}
 
 
+@pytest.mark.inprocess
 async def test_directives_and_variables_are_bounded_before_the_rules(
     gql: GraphQLClient,
 ) -> None:
@@ -77,6 +81,7 @@ async def test_directives_and_variables_are_bounded_before_the_rules(
         assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"], body
 
 
+@pytest.mark.inprocess
 async def test_fields_merged_pairwise_are_bounded(gql: GraphQLClient) -> None:
     # graphql-core compares fields of one response name pairwise: a thousand
     # `__typename` (10 KB) cost a tenth of a second, seven hundred (within the
@@ -96,6 +101,7 @@ async def test_fields_merged_pairwise_are_bounded(gql: GraphQLClient) -> None:
         assert "merged" in body["errors"][0]["message"]
 
 
+@pytest.mark.inprocess
 async def test_fragments_side_by_side_as_clients_write_them_still_run(
     gql: GraphQLClient,
 ) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from gateway.ids import Activity, encode_global_id
-from tests.conftest import ALICE, GraphQLClient, global_id, isolated_servers, seeded
+from tests.conftest import ALICE, GraphQLClient, global_id, seeded
 from tests.servers import SandboxControl
 
-# Their own servers: if a check failed, these would write to the sandbox.
-sandbox_server, gateway_server = isolated_servers("write-checks")
+# If a check failed, these would write to the sandbox: the module's own apps.
+pytestmark = pytest.mark.inprocess
 
 REQUEST_VIDEO = """
 mutation ($id: ID!, $activity: Activity) {

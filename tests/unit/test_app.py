@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from gateway.config import RetryPolicy, Settings
+from gateway.sandbox import SandboxConfig, create_sandbox_app
 from tests.unit.conftest import gateway_client, run
 
 
@@ -52,7 +53,9 @@ async def test_upstream_down_is_unavailable_and_readyz_says_so() -> None:
 
 async def test_upstream_call_budget() -> None:
     settings = Settings(upstream_url="http://sandbox", max_upstream_calls=20)
-    async with gateway_client(settings) as client:
+    # What is counted is calls, not their size: exports of 8 frames.
+    small = create_sandbox_app(SandboxConfig(export_frames=8, validate_contract=True))
+    async with gateway_client(settings, sandbox=small) as client:
         # 1 listing + 30 details + 30 exports: over the bound of 20.
         body = await run(
             client,

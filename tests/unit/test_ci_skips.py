@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+pytest_plugins = ["pytester"]
 
 SKIPPING = """
 import pytest
@@ -26,32 +23,35 @@ def test_expected_failure():
 """
 
 
-def run_pytest(tmp_path: Path, source: str, ci: str | None) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "test_sample.py").write_text(source)
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+def run_pytest(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, source: str, ci: str | None
+) -> pytest.RunResult:
+    """A pytest run of ``source`` with the plugin, in this process (CI as given)."""
+    pytester.makepyfile(test_sample=source)
+    monkeypatch.delenv("CI", raising=False)
     if ci is not None:
-        env["CI"] = ci
-    env["PYTHONPATH"] = str(REPO)
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.ci_skips", "-q", "-c", os.devnull, "."],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        monkeypatch.setenv("CI", ci)
+    # Without pytest-asyncio: the sample has no coroutine, and its settings are ours.
+    return pytester.runpytest_inprocess(
+        "-p", "tests.ci_skips", "-p", "no:asyncio", "-q", "-c", os.devnull
     )
 
 
 @pytest.mark.parametrize(("ci", "code"), [(None, 0), ("1", 1), ("true", 1)])
-def test_a_skip_fails_the_run_only_under_ci(tmp_path: Path, ci: str | None, code: int) -> None:
-    result = run_pytest(tmp_path, SKIPPING, ci)
-    assert result.returncode == code, result.stdout + result.stderr
-    assert "1 passed, 1 skipped, 1 xfailed" in result.stdout
+def test_a_skip_fails_the_run_only_under_ci(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, ci: str | None, code: int
+) -> None:
+    result = run_pytest(pytester, monkeypatch, SKIPPING, ci)
+    output = result.stdout.str()
+    assert result.ret == code, output
+    assert "1 passed, 1 skipped, 1 xfailed" in output
     if code:
-        assert "test_sample.py::test_skips" in result.stdout
+        assert "test_sample.py::test_skips" in output
 
 
-def test_an_xfail_alone_is_not_a_skip(tmp_path: Path) -> None:
+def test_an_xfail_alone_is_not_a_skip(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     source = SKIPPING.replace('    pytest.skip("a missing piece")', "    pass")
-    result = run_pytest(tmp_path, source, "1")
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_pytest(pytester, monkeypatch, source, "1")
+    assert result.ret == 0, result.stdout.str()

@@ -1,32 +1,15 @@
-"""Metrics: exposition by prometheus-client, one registry per app, and the
-multiprocess mode several workers share."""
+"""Metrics: exposition by prometheus-client, one registry per app (the
+multiprocess mode several workers share: tests/e2e/test_worker_metrics.py)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-from prometheus_client.multiprocess import mark_process_dead
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.metrics import Metrics
 from gateway.upstream.client import UpstreamCall
 
-WORKER = """
-import sys
-from gateway.metrics import Metrics
-from gateway.upstream.client import UpstreamCall
-metrics = Metrics(sys.argv[1])
-metrics.observe_error("NOT_FOUND")
-metrics.observe_upstream(UpstreamCall("GET", "/r/", 200, 0.02, 1))
-metrics.watchers_active.set(int(sys.argv[2]))
-if sys.argv[3] == "render":
-    sys.stdout.write(metrics.render().decode())
-"""
 
-
-def _families(text: str) -> dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
+def families_of(text: str) -> dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]]:
     out: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
@@ -44,7 +27,7 @@ def test_each_app_has_its_own_registry() -> None:
 def test_labels_are_escaped_and_attempts_bounded() -> None:
     metrics = Metrics()
     metrics.observe_upstream(UpstreamCall("BREW", '/odd"route\\/', None, 0.5, 9))
-    families = _families(metrics.render().decode())
+    families = families_of(metrics.render().decode())
     samples = families["gateway_upstream_requests"]
     ((_, labels),) = [k for k in samples if k[0] == "gateway_upstream_requests_total"]
     assert dict(labels) == {
@@ -53,29 +36,6 @@ def test_labels_are_escaped_and_attempts_bounded() -> None:
         "status": "error",
         "attempts": "5",
     }
-
-
-def test_workers_share_one_exposition_in_multiprocess_mode(tmp_path: Path) -> None:
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "PYTHONPATH": str(Path.cwd())}
-    run = [sys.executable, "-c", WORKER, str(tmp_path)]
-    first = subprocess.run([*run, "3", "quiet"], env=env, check=True)
-    assert first.returncode == 0
-    dead = subprocess.Popen([*run, "5", "quiet"], env=env)
-    assert dead.wait() == 0
-    # What a supervisor does when a worker exits: its live gauges go.
-    mark_process_dead(dead.pid, str(tmp_path))
-    out = subprocess.run([*run, "4", "render"], env=env, check=True, capture_output=True, text=True)
-    families = _families(out.stdout)
-    assert families["gateway_errors"][("gateway_errors_total", (("code", "NOT_FOUND"),))] == 3.0
-    seconds = families["gateway_upstream_request_seconds"]
-    count = seconds[
-        ("gateway_upstream_request_seconds_count", (("route", "/r/"), ("status", "2xx")))
-    ]
-    assert count == 3.0
-    # livesum: the workers' watchers added up, less the one marked dead (the
-    # first one exited without being marked, so its 3 still count).
-    watchers = families["gateway_readiness_watchers"]
-    assert sum(watchers.values()) == 3.0 + 4.0
 
 
 async def test_breaker_state_and_cache_lookups_are_exposed() -> None:
@@ -117,7 +77,7 @@ async def test_breaker_state_and_cache_lookups_are_exposed() -> None:
         failing = False
         assert (await run(client, page))["errors"], "the breaker is open: fails fast"
         text = (await client.get("/metrics")).text
-    families = _families(text)
+    families = families_of(text)
     assert (
         families["gateway_upstream_breaker_state"][
             ("gateway_upstream_breaker_state", (("family", "listing"),))

@@ -1,4 +1,5 @@
-"""The sandbox under uvicorn on a loopback socket, as the gateway's tests use it."""
+"""The sandbox under uvicorn on a loopback socket, as the gateway's tests use it
+(tests/sandbox/ reaches it in process, through httpx's ASGI transport)."""
 
 from __future__ import annotations
 
