@@ -106,6 +106,10 @@ class RequestIdMiddleware:
                 status = 403  # closed before it was accepted
             await send(message)
 
+        # The server's own send stays reachable (inspect.unwrap): the WebSocket
+        # guard aborts a connection through it (gateway.http.wsguard).
+        send_with_id.__wrapped__ = send  # type: ignore[attr-defined]
+
         token = _current.set(entry)
         started = time.perf_counter()
         try:

@@ -32,6 +32,7 @@ queries and mutations run a few at a time per connection
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections import Counter
 from contextlib import aclosing
@@ -232,7 +233,8 @@ class _Connection:
             pass
         # The client can't even take the close frame: drop the connection, and
         # with it every result still waiting to be written.
-        transport: Any = getattr(getattr(self._send, "__self__", None), "transport", None)
+        server_send = inspect.unwrap(self._send)
+        transport: Any = getattr(getattr(server_send, "__self__", None), "transport", None)
         if transport is not None:
             transport.abort()
 

@@ -8,12 +8,16 @@ aliases, over GATEWAY_MAX_RESPONSE_ESTIMATE's 64 MiB: refused before any
 upstream call), and what the estimate lets through is charged as its series
 are built: past GATEWAY_MAX_RESPONSE_BYTES (16 MiB) the fields that would
 cross it fail with LIMIT_EXCEEDED and nothing more is built.
+
+The budget is measured at a quarter of its default, with exports of a quarter
+of the frames and a quarter of the memory growth allowed: the same ratios,
+without waiting for the sandbox to build 70 MB of series.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -21,16 +25,29 @@ import psutil
 import pytest
 
 from gateway.config import Settings
-from tests.conftest import ALICE, global_id, seeded, start_gateway
+from tests.conftest import ALICE, GATEWAY_ENV, global_id, seeded, start_gateway, start_sandbox
+from tests.inprocess import Apps, running_apps
 from tests.servers import SandboxControl, ServerProcess
 
 ALIASES = 10
-FRAMES = 1000
+SCALE = 4
+BUDGET = Settings().max_response_bytes // SCALE
+FRAMES = 1000 // SCALE
 # The growth of the gateway's resident memory while it answers (the probe
-# saw 849 MB at fifteen aliases). Measured: about 70 MB, for 36 exports
-# parsed and a 16 MiB answer built and written.
-RSS_GROWTH_BOUND = 160 * 1024 * 1024
+# saw 849 MB at fifteen aliases). Measured at full scale: about 70 MB, for
+# 36 exports parsed and a 16 MiB answer built and written, under a bound of 160 MB.
+RSS_GROWTH_BOUND = 160 * 1024 * 1024 // SCALE
 EXPORT = "export { keypoints { name values } angles { name values } }"
+
+
+@pytest.fixture(scope="module", name="sandbox_server")
+def own_sandbox(logs_dir: Path) -> Iterator[ServerProcess]:
+    """The module's sandbox, checking no answer against the contract: what is measured
+    is the gateway, and the check of one 2,000-frame export costs the sandbox seconds,
+    seven times what building it does (tests/sandbox/test_contract.py checks them)."""
+    server = start_sandbox(logs_dir / "sandbox-amplification.log", validate=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +55,13 @@ def gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerPro
     server = start_gateway(
         sandbox_server.url,
         logs_dir / "gateway-amplification.log",
-        # The sandbox validates each 1,000-frame export against the contract
-        # before it answers, one after another: on a busy machine the last of
-        # 36 can take longer than the default 15 s read timeout.
-        env={"GATEWAY_LOG_LEVEL": "info", "GATEWAY_READ_TIMEOUT": "120"},
+        # 36 large exports from one sandbox process, one after another: on a
+        # busy machine the last can take longer than the default 15 s read timeout.
+        env={
+            "GATEWAY_LOG_LEVEL": "info",
+            "GATEWAY_READ_TIMEOUT": "120",
+            "GATEWAY_MAX_RESPONSE_BYTES": str(BUDGET),
+        },
     )
     yield server
     server.stop()
@@ -104,10 +124,11 @@ async def test_an_answer_the_estimate_lets_through_stops_at_the_budget(
     gateway: ServerProcess, sandbox: SandboxControl
 ) -> None:
     # One alias is estimated at 35 MiB (1,000 frames assumed), within the
-    # estimate's bound; at 2,000 real frames its answer would be about 30 MB.
+    # estimate's bound; at 500 real frames its answer would be about 7.5 MB,
+    # twice the budget (at full scale: 2,000 frames, 30 MB, 16 MiB).
     sandbox.configure(export_frames=FRAMES * 2)
     response, growth = await answer_with_peak_rss(gateway, nodes_query(1))
-    assert len(response.content) <= Settings().max_response_bytes
+    assert len(response.content) <= BUDGET
     codes = {e["extensions"]["code"] for e in response.json()["errors"]}
     assert codes == {"LIMIT_EXCEEDED"}
     assert sandbox.calls() == len(seeded("alice"))  # each export once: it proves the session
@@ -136,29 +157,26 @@ async def test_one_full_export_fits_comfortably(
     export = body["data"]["session"]["export"]
     assert len(export["timestamps"]) == FRAMES * 10
     print(f"one full {FRAMES * 10}-frame export: {len(response.content) / 2**20:.1f} MB")
-    assert len(response.content) < Settings().max_response_bytes / 2
+    assert len(response.content) < BUDGET / 2
     sandbox.configure(export_frames=None)
 
 
-async def test_no_answer_past_the_bound_is_sent(
-    sandbox_server: ServerProcess, logs_dir: Path
-) -> None:
+@pytest.fixture
+async def small_answers() -> AsyncIterator[Apps]:
+    async with running_apps({**GATEWAY_ENV, "GATEWAY_MAX_RESPONSE_BYTES": "20000"}) as apps:
+        yield apps
+
+
+@pytest.mark.inprocess
+async def test_no_answer_past_the_bound_is_sent(small_answers: Apps) -> None:
     # What the budget doesn't estimate (here, introspection) meets the hard
     # bound when the answer is written.
-    small = start_gateway(
-        sandbox_server.url,
-        logs_dir / "gateway-small-answers.log",
-        env={"GATEWAY_MAX_RESPONSE_BYTES": "20000"},
-    )
-    try:
-        async with httpx.AsyncClient(base_url=small.url) as http:
-            query = "{ __schema { types { name description fields { name description } } } }"
-            response = await http.post("/graphql", json={"query": query})
-            body = response.json()
-            assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
-            assert len(response.content) < 20000
-            # Small answers are untouched.
-            response = await http.post("/graphql", json={"query": "{ __typename }"})
-            assert response.json() == {"data": {"__typename": "Query"}}
-    finally:
-        small.stop()
+    async with small_answers.gateway_client() as http:
+        query = "{ __schema { types { name description fields { name description } } } }"
+        response = await http.post("/graphql", json={"query": query})
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+        assert len(response.content) < 20000
+        # Small answers are untouched.
+        response = await http.post("/graphql", json={"query": "{ __typename }"})
+        assert response.json() == {"data": {"__typename": "Query"}}

@@ -9,12 +9,14 @@ but the DEBUG log, masked there too; callers get a fixed message per code.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from gateway.sandbox import DEMO_KEYS
-from tests.conftest import GraphQLClient, global_id, seeded
+from tests.conftest import GraphQLClient, global_id, seeded, start_gateway
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import SubscriptionError, collect, ws_client
 
@@ -28,6 +30,20 @@ ECHOES = {
 }
 QUERY = "query ($id: ID!) { session(id: $id) { title } }"
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status } }"
+
+
+@pytest.fixture(scope="module", name="gateway_server")
+def own_gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    """The module's gateway, asking the upstream on every call: one that remembered
+    the 401 echoed below (GATEWAY_REFUSED_KEY_TTL) would refuse alice's key without
+    a call, in the cases after it and in the modules after this one."""
+    server = start_gateway(
+        sandbox_server.url,
+        logs_dir / "gateway-error-text.log",
+        env={"GATEWAY_REFUSED_KEY_TTL": "0"},
+    )
+    yield server
+    server.stop()
 
 
 def leaks(text: str) -> list[str]:
@@ -74,6 +90,7 @@ async def test_echoed_key_never_reaches_subscribers(
     sandbox.configure(fail_next=None)
 
 
+@pytest.mark.inprocess
 async def test_known_error_codes_pass_unknown_ones_do_not(
     gql: GraphQLClient, sandbox: SandboxControl
 ) -> None:
