@@ -11,7 +11,7 @@ import pytest
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.app import contract_endpoints
 from gateway.sandbox.data import Activity, SessionRecord, VideoState, user_by_key
-from gateway.sandbox.validation import body_violations
+from gateway.sandbox.validation import json_body_violations
 from gateway.upstream.contract import DEVIATIONS
 from tests.sandbox.conftest import ALICE, BOB, FakeClock
 from tests.sandbox.contract import operations
@@ -107,7 +107,7 @@ def _headers(user: str) -> dict[str, str]:
 def _check(response: httpx.Response, case: Case) -> None:
     assert response.status_code == case.status, (case.key, response.text[:300])
     assert response.headers["content-type"].startswith("application/json")
-    violations = body_violations(case.key, case.status, response.json())
+    violations = json_body_violations(case.key, case.status, response.content)
     assert violations == [], (case.key, violations)
 
 

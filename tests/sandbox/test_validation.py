@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.sandbox.validation import INJECTED_HEADER, ContractValidation, body_violations
+from gateway.sandbox import validation
+from gateway.sandbox.validation import (
+    INJECTED_HEADER,
+    ContractValidation,
+    body_violations,
+    json_body_violations,
+)
 
 SUMMARY = "/jumping/sessions/{session_id}/summary/"
 VIDEO = "GET /session-management/sessions/{session_id}/analyzed-video/"
@@ -92,3 +100,22 @@ def test_formats_are_checked() -> None:
     wrong_time = {**details, "created_at": {"date": "2025-02-26", "time": "18:24"}}
     assert len(body_violations(DETAILS, 200, wrong_date)) == len(base) + 1
     assert len(body_violations(DETAILS, 200, wrong_time)) == len(base) + 1
+
+
+def test_the_same_bytes_are_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    judged: list[Any] = []
+
+    def counting(operation: str, status: int, body: Any) -> list[str]:
+        judged.append(body)
+        return body_violations(operation, status, body)
+
+    monkeypatch.setattr(validation, "body_violations", counting)
+    bad = f'{{"unexpected": "{uuid.uuid4()}"}}'.encode()
+    first = json_body_violations(f"GET {SUMMARY}", 200, bad)
+    assert first and json_body_violations(f"GET {SUMMARY}", 200, bad) == first
+    assert len(judged) == 1
+    # Other bytes, or the same as another operation's answer, are judged anew.
+    assert json_body_violations(f"GET {SUMMARY}", 200, bad + b" ") == first
+    assert json_body_violations(DETAILS, 200, bad)
+    assert len(judged) == 3
+    assert json_body_violations(DETAILS, 200, b"{not json") == ["the body is not JSON"]
