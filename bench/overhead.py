@@ -272,6 +272,7 @@ def _proxy(upstream: str) -> Iterator[ServerProcess]:
 async def main_async(args: argparse.Namespace) -> None:
     counts = {1: 40, 16: 200, 64: 400} if args.quick else {1: 150, 16: 800, 64: 1600}
     env = {"GATEWAY_LOG_LEVEL": "warning", "GATEWAY_WORKERS": str(args.workers)}
+    env.update(setting.split("=", 1) for setting in args.gateway_env)
     if args.redis_url:
         env["GATEWAY_REDIS_URL"] = args.redis_url
         env["GATEWAY_CREDENTIAL_SECRET"] = "bench-secret-bench-secret-bench-secret"
@@ -411,6 +412,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--redis-url", help="needed by --workers > 1")
     parser.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    parser.add_argument(
+        "--gateway-env", action="append", default=[], metavar="GATEWAY_X=VALUE",
+        help="a setting for the gateway (repeatable), e.g. GATEWAY_RATE_LIMIT_CALLS_PER_SECOND",
+    )  # fmt: skip
     parser.add_argument(
         "--concurrency", type=int, action="append", choices=CONCURRENCY,
         help="only this concurrency (repeatable); all three by default",
