@@ -1,20 +1,19 @@
-"""Strawberry's extension runner, with each hook's context manager made once per class.
+"""Strawberry's extension runner, with each hook found once per class and run directly.
 
-Strawberry wraps every hook of every extension in a fresh
-``contextlib.contextmanager`` for every operation (each wrap copies the
-function's metadata with ``functools.update_wrapper``), then enters the hooks
-through an ``AsyncExitStack``: with the gateway's six hooks, that was a
-fifth of a cached operation's own CPU. Here the wrapper is made once per
-hook function and only bound to the operation's extension, and the hooks
-are entered in order and left in reverse order directly, with an exit
-stack's rules: an exception reaches every hook still open, a hook may
-suppress it or raise another in its place. The hooks run as Strawberry runs
-them, in the same order, on every path.
+Strawberry looks every hook of every extension up again for every phase of
+every operation, wraps each in a fresh ``contextlib.contextmanager`` (which
+copies the function's metadata with ``functools.update_wrapper``), and
+enters them through an ``AsyncExitStack``: with the gateway's six hooks,
+that was a fifth of a cached operation's own CPU. Here each class's hooks
+are found once, and a generator hook is driven directly: entered in order,
+resumed in reverse order with an exit stack's rules (an exception reaches
+every hook still open; a hook may handle it or raise another in its place).
+The hooks run as Strawberry runs them, in the same order, on every path
+(``tests/unit/test_hooks.py`` runs both runners side by side).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 from collections.abc import Callable
@@ -28,7 +27,6 @@ from strawberry.extensions.context import (
     OperationContextManager,
     ParsingContextManager,
     ValidationContextManager,
-    WrappedHook,
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 
@@ -36,41 +34,51 @@ __all__ = ["HooksRunner"]
 
 
 @functools.cache
-def _context_manager(hook: Callable[..., Any]) -> tuple[Callable[..., Any], bool] | None:
-    """A context manager factory for a generator hook, and whether it is async."""
+def _hook_of(cls: type, name: str) -> tuple[Callable[..., Any], str] | None:
+    """The hook ``name`` of an extension class, and how to run it; ``None``: it has none."""
+    hook = getattr(cls, name)
+    if hook is getattr(SchemaExtension, name):
+        return None
     if inspect.isgeneratorfunction(hook):
-        return contextlib.contextmanager(hook), False
+        return hook, "generator"
     if inspect.isasyncgenfunction(hook):
-        return contextlib.asynccontextmanager(hook), True
-    return None  # a plain callable: Strawberry's own wrapping
+        return hook, "async generator"
+    return hook, "call"  # called on entry, as Strawberry's own wrapping does
 
 
 class _HooksOnce(ExtensionContextManagerBase):
-    __slots__ = ("_open",)
+    __slots__ = ("_calls", "_open")
 
-    def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
-        hook = getattr(type(extension), self.HOOK_NAME)
-        if hook is self.default_hook:
-            return None
-        made = _context_manager(hook)
-        if made is None:
-            return super().get_hook(extension)
-        factory, is_async = made
-        return WrappedHook(extension, functools.partial(factory, extension), is_async)
+    def __init__(self, extensions: list[SchemaExtension]) -> None:
+        self.hooks = []  # Strawberry's synchronous entry is not used here
+        self._calls: list[tuple[SchemaExtension, Callable[..., Any], str]] = []
+        for extension in extensions:
+            cls: Any = type(extension)  # a class is hashable, whatever mypy makes of it
+            found = _hook_of(cls, self.HOOK_NAME)
+            if found is not None:
+                self._calls.append((extension, *found))
 
     async def __aenter__(self) -> None:
         self._open: list[tuple[Any, bool]] = []
-        for hook in self.hooks:
-            manager: Any = hook.hook()
+        for extension, hook, kind in self._calls:
             try:
-                if hook.is_async:
-                    await manager.__aenter__()
-                else:
-                    manager.__enter__()
+                if kind == "call":
+                    result = hook(extension)
+                    if inspect.isawaitable(result):
+                        await result
+                    continue
+                running = hook(extension)
+                try:
+                    if kind == "generator":
+                        next(running)
+                    else:
+                        await running.__anext__()
+                except (StopIteration, StopAsyncIteration):
+                    raise RuntimeError(f"{hook.__qualname__} didn't yield") from None
             except BaseException as exc:
                 await self._leave(exc)
                 raise
-            self._open.append((manager, hook.is_async))
+            self._open.append((running, kind == "async generator"))
 
     async def __aexit__(
         self,
@@ -82,27 +90,29 @@ class _HooksOnce(ExtensionContextManagerBase):
         await self._leave(exc_val)
 
     async def _leave(self, exc: BaseException | None) -> None:
-        """Leave the open hooks, newest first, each told of the pending exception."""
+        """Resume the open hooks, newest first, each with the pending exception."""
         pending = exc
         while self._open:
-            manager, is_async = self._open.pop()
-            details = (
-                (type(pending), pending, pending.__traceback__)
-                if pending is not None
-                else (None, None, None)
-            )
+            running, is_async = self._open.pop()
             try:
-                if is_async:
-                    suppressed = await manager.__aexit__(*details)
+                if pending is None:
+                    if is_async:
+                        await running.__anext__()
+                    else:
+                        next(running)
+                elif is_async:
+                    await running.athrow(pending)
                 else:
-                    suppressed = manager.__exit__(*details)
+                    running.throw(pending)
+            except (StopIteration, StopAsyncIteration):
+                pending = None  # it ended: normally, or having handled the exception
+                continue
             except BaseException as raised:
                 if raised is not pending:
                     raised.__context__ = raised.__context__ or pending
                 pending = raised
                 continue
-            if suppressed:
-                pending = None
+            pending = RuntimeError("an extension hook yielded more than once")
         if pending is not None and pending is not exc:
             raise pending
 
