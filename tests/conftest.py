@@ -22,7 +22,7 @@ from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
 from tests.ids import ACTIVITY_PARTS, global_id_of
 from tests.inprocess import Apps, running_apps
-from tests.servers import STARTS, SandboxControl, ServerProcess, free_port
+from tests.servers import STARTS, SandboxControl, ServerProcess, all_ready, free_port
 
 # Under CI a skip fails the run (tests/ci_skips.py).
 pytest_plugins = ["tests.ci_skips"]
@@ -62,17 +62,29 @@ FAST_POLLING = {
 }
 
 
-def upload(sandbox_url: str, key: str = ALICE, activity: str = "jumping") -> str:
-    """Upload a tiny video straight to the sandbox (as another client would); its id."""
+def _upload_request(key: str, activity: str) -> tuple[str, dict[str, Any]]:
     form = {"session_name": "subscription test"}
     if activity == "weightlifting":
         form["exercise_name"] = "snatch"
-    response = httpx.post(
-        f"{sandbox_url}/{activity}/sessions/",
-        headers={"Authorization": key},
-        data=form,
-        files={"video": ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024, "video/mp4")},
-    )
+    video = ("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024, "video/mp4")
+    request = {"headers": {"Authorization": key}, "data": form, "files": {"video": video}}
+    return f"/{activity}/sessions/", request
+
+
+def upload(sandbox_url: str, key: str = ALICE, activity: str = "jumping") -> str:
+    """Upload a tiny video straight to the sandbox (as another client would); its id."""
+    path, request = _upload_request(key, activity)
+    response = httpx.post(f"{sandbox_url}{path}", **request)
+    response.raise_for_status()
+    session_id: str = response.json()["session_id"]
+    return session_id
+
+
+async def upload_to(sandbox: SandboxControl, key: str = ALICE, activity: str = "jumping") -> str:
+    """:func:`upload`, to a sandbox server or app."""
+    path, request = _upload_request(key, activity)
+    async with sandbox.client() as http:
+        response = await http.post(path, **request)
     response.raise_for_status()
     session_id: str = response.json()["session_id"]
     return session_id
@@ -83,20 +95,23 @@ def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
 
 
-def start_sandbox(log_path: Path, *, validate: bool = True) -> ServerProcess:
+def start_sandbox(
+    log_path: Path, *extra: str, validate: bool = True, wait: bool = True
+) -> ServerProcess:
     """A sandbox server; one that doesn't ``validate`` its answers is for tests that
-    measure the gateway under large bodies (checking one costs more than building it)."""
+    measure the gateway under large bodies (checking one costs more than building it).
+    Without ``wait``, launched only: see tests.servers.all_ready."""
     port = free_port()
     checks = ["--validate-contract"] if validate else []
     server = ServerProcess(
-        ["sandbox", "--port", str(port), "--processing-delay", "1.0", *checks],
+        ["sandbox", "--port", str(port), "--processing-delay", "1.0", *checks, *extra],
         port=port,
         log_path=log_path,
         ready_path="/__sandbox__/stats",
-    ).start()
+    ).launch()
     if validate:
         CONTRACT_CHECKED.append(server.url)
-    return server
+    return server.ready() if wait else server
 
 
 # Every sandbox of the run checks its answers against the contract; after each
@@ -205,16 +220,23 @@ GATEWAY_ENV = {
 
 
 def start_gateway(
-    sandbox_url: str, log_path: Path, *extra: str, env: dict[str, str] | None = None
+    sandbox_url: str,
+    log_path: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    wait: bool = True,
 ) -> ServerProcess:
+    """A gateway server on ``sandbox_url`` (which needn't answer yet); without
+    ``wait``, launched only: see tests.servers.all_ready."""
     port = free_port()
-    return ServerProcess(
+    server = ServerProcess(
         ["serve", "--upstream-url", sandbox_url, "--port", str(port), *extra],
         port=port,
         log_path=log_path,
         ready_path="/healthz",
         env={**GATEWAY_ENV, **(env or {})},
-    ).start()
+    ).launch()
+    return server.ready() if wait else server
 
 
 @pytest.fixture(scope="session")
@@ -224,23 +246,37 @@ def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[Se
     server.stop()
 
 
-def isolated_servers(name: str) -> tuple[Any, Any]:
-    """``sandbox_server`` and ``gateway_server`` fixtures of a module's own, for
-    tests whose writes (uploads, deletes) would disturb the shared sandbox."""
+def start_pair(
+    logs_dir: Path, name: str, *, validate: bool = True, env: dict[str, str] | None = None
+) -> tuple[ServerProcess, ServerProcess]:
+    """A sandbox and a gateway on it, started side by side (``start_sandbox``'s
+    ``validate``, ``start_gateway``'s ``env``)."""
+    sandbox = start_sandbox(logs_dir / f"sandbox-{name}.log", validate=validate, wait=False)
+    gateway = start_gateway(sandbox.url, logs_dir / f"gateway-{name}.log", env=env, wait=False)
+    all_ready(sandbox, gateway)
+    return sandbox, gateway
+
+
+def isolated_servers(name: str) -> tuple[Any, Any, Any]:
+    """A module's own ``sandbox_server`` and ``gateway_server`` fixtures (and the
+    pair's), for tests whose writes (uploads, deletes) would disturb the shared sandbox."""
+
+    @pytest.fixture(scope="module", name="isolated_pair")
+    def pair(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+        sandbox, gateway = start_pair(logs_dir, name)
+        yield sandbox, gateway
+        gateway.stop()
+        sandbox.stop()
 
     @pytest.fixture(scope="module", name="sandbox_server")
-    def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
-        server = start_sandbox(logs_dir / f"sandbox-{name}.log")
-        yield server
-        server.stop()
+    def sandbox_server(isolated_pair: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+        return isolated_pair[0]
 
     @pytest.fixture(scope="module", name="gateway_server")
-    def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-        server = start_gateway(sandbox_server.url, logs_dir / f"gateway-{name}.log")
-        yield server
-        server.stop()
+    def gateway_server(isolated_pair: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+        return isolated_pair[1]
 
-    return sandbox_server, gateway_server
+    return pair, sandbox_server, gateway_server
 
 
 @dataclass

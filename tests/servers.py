@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["STARTS", "SandboxControl", "ServerProcess", "free_port"]
+__all__ = ["STARTS", "SandboxControl", "ServerProcess", "all_ready", "free_port"]
 
 # Each server process a run started and the seconds until it was ready, for
 # the run's summary: a new one should be worth its start.
@@ -53,22 +53,32 @@ class ServerProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         # Where this run's output starts in the log (tests may share a log).
         self._log_start = 0
+        self._launched = 0.0
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
+        return self.launch().ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """The process, started; :meth:`ready` waits for it to serve (servers that
+        don't need each other start side by side: see :func:`all_ready`)."""
         self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             # The child keeps its own copy of the descriptor.
             self._proc = subprocess.Popen(
                 self._args, stdout=log, stderr=subprocess.STDOUT, env=self._env
             )
-        started = time.monotonic()
-        deadline = started + timeout
+        self._launched = time.monotonic()
+        return self
+
+    def ready(self, timeout: float = 30.0) -> ServerProcess:
+        assert self._proc is not None, "launch() first"
+        deadline = self._launched + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
                 if httpx.get(self.url + self._ready_path, timeout=1.0).status_code < 500:
-                    STARTS.append(time.monotonic() - started)
+                    STARTS.append(time.monotonic() - self._launched)
                     return self
             except httpx.HTTPError:
                 pass
@@ -109,6 +119,17 @@ class ServerProcess:
         with self.log_path.open("rb") as log:
             log.seek(self._log_start)
             return log.read().decode(errors="replace")
+
+
+def all_ready(*servers: ServerProcess) -> None:
+    """Wait for launched servers, stopping them all if one fails to start."""
+    try:
+        for server in servers:
+            server.ready()
+    except BaseException:
+        for server in servers:
+            server.stop()
+        raise
 
 
 class SandboxControl:

@@ -26,7 +26,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, FAST_POLLING, start_gateway, start_sandbox, upload
 from tests.deploy.nginx import Nginx, nginx_binary
-from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
+from tests.servers import RedisServer, SandboxControl, ServerProcess, all_ready, free_port
 
 pytestmark = [
     pytest.mark.redis,
@@ -57,7 +57,7 @@ class Stack:
 @pytest.fixture
 def stack(logs_dir: Path, tmp_path: Path) -> Iterator[Stack]:
     redis = RedisServer(free_port(), logs_dir / "lb-redis.log").start()
-    sandbox = start_sandbox(logs_dir / "lb-sandbox.log")
+    sandbox = start_sandbox(logs_dir / "lb-sandbox.log", wait=False)
     replicas: list[ServerProcess] = []
     nginx: Nginx | None = None
     try:
@@ -69,8 +69,11 @@ def stack(logs_dir: Path, tmp_path: Path) -> Iterator[Stack]:
                     "--redis-url",
                     redis.url,
                     env={"GATEWAY_LOG_LEVEL": "info", **FAST_POLLING},
+                    wait=False,
                 )
             )
+        # Side by side: none needs another to start.
+        all_ready(sandbox, *replicas)
         nginx = Nginx(tmp_path / "nginx", free_port(), [f"127.0.0.1:{r.port}" for r in replicas])
         nginx.start()
         yield Stack(SandboxControl(sandbox.url), replicas, nginx)

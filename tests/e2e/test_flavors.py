@@ -1,6 +1,7 @@
 """The flavor matrix: readiness, subscriptions and mutations against every reading
 of the contract (see gateway/sandbox/flavors.py), each on its own sandbox and
-gateway, started the way a user starts them (``sandbox --flavor NAME``)."""
+gateway: subscriptions on servers, started the way a user starts them
+(``sandbox --flavor NAME``), queries and mutations on apps in this process."""
 
 from __future__ import annotations
 
@@ -12,9 +13,20 @@ import httpx
 import pytest
 
 from gateway.ids import Activity, encode_global_id
+from gateway.sandbox import SandboxConfig
 from gateway.sandbox.flavors import FLAVORS
-from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_gateway, upload
-from tests.servers import SandboxControl, ServerProcess, free_port
+from tests.conftest import (
+    ALICE,
+    GATEWAY_ENV,
+    GraphQLClient,
+    global_id,
+    seeded,
+    start_gateway,
+    start_sandbox,
+    upload_to,
+)
+from tests.inprocess import Apps, running_apps
+from tests.servers import SandboxControl, ServerProcess, all_ready
 from tests.wsclient import TRANSPORT_WS, SubscriptionError, collect, ws_client
 
 VIDEO_STATUS = """
@@ -42,29 +54,38 @@ def flavor(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def flavor_servers(flavor: str, logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    port = free_port()
-    sandbox = ServerProcess(
-        ["sandbox", "--port", str(port), "--processing-delay", "1.0", "--flavor", flavor],
-        port=port,
-        log_path=logs_dir / f"sandbox-flavor-{flavor}.log",
-        ready_path="/__sandbox__/stats",
-    ).start()
-    gateway = start_gateway(sandbox.url, logs_dir / f"gateway-flavor-{flavor}.log")
+    # A flavor's readings deviate from the contract on purpose: not validated.
+    sandbox = start_sandbox(
+        logs_dir / f"sandbox-flavor-{flavor}.log", "--flavor", flavor, validate=False, wait=False
+    )
+    gateway = start_gateway(sandbox.url, logs_dir / f"gateway-flavor-{flavor}.log", wait=False)
+    all_ready(sandbox, gateway)
     yield sandbox, gateway
     gateway.stop()
     sandbox.stop()
 
 
 @pytest.fixture
-def control(flavor_servers: tuple[ServerProcess, ServerProcess]) -> SandboxControl:
+def server_control(flavor_servers: tuple[ServerProcess, ServerProcess]) -> SandboxControl:
     return SandboxControl(flavor_servers[0].url)
 
 
+@pytest.fixture(scope="module")
+async def flavor_apps(flavor: str) -> AsyncIterator[Apps]:
+    # As the servers: the flavor, a processing delay of 1 s, nothing validated.
+    config = SandboxConfig(flavor=flavor, processing_delay_s=1.0)
+    async with running_apps(GATEWAY_ENV, config) as apps:
+        yield apps
+
+
 @pytest.fixture
-async def client(
-    flavor_servers: tuple[ServerProcess, ServerProcess],
-) -> AsyncIterator[GraphQLClient]:
-    async with httpx.AsyncClient(base_url=flavor_servers[1].url, timeout=30) as http:
+def control(flavor_apps: Apps) -> SandboxControl:
+    return flavor_apps.sandbox
+
+
+@pytest.fixture
+async def client(flavor_apps: Apps) -> AsyncIterator[GraphQLClient]:
+    async with flavor_apps.gateway_client(timeout=30) as http:
         yield GraphQLClient(http)
 
 
@@ -72,14 +93,9 @@ def jumping(session_id: str) -> str:
     return encode_global_id(Activity.JUMPING, session_id)
 
 
-async def test_the_sandbox_serves_the_flavor(control: SandboxControl, flavor: str) -> None:
-    async with httpx.AsyncClient() as http:
-        config = (await http.get(f"{control.url}/__sandbox__/config")).json()
-    assert config["flavor"] == flavor
-
-
+@pytest.mark.inprocess
 async def test_readiness_query(client: GraphQLClient, control: SandboxControl) -> None:
-    session_id = upload(control.url)
+    session_id = await upload_to(control)
     body = await client.execute(VIDEO_STATUS, {"id": jumping(session_id)})
     assert "errors" not in body, body
     assert body["data"]["session"]["analyzedVideo"] == {"status": "PROCESSING", "url": None}
@@ -94,16 +110,25 @@ async def test_readiness_query(client: GraphQLClient, control: SandboxControl) -
     assert body["data"]["session"]["analyzedVideo"] == {"status": "FAILED", "url": None}
 
 
+@pytest.mark.inprocess
 async def test_a_session_that_does_not_exist_stays_not_found(client: GraphQLClient) -> None:
     body = await client.execute(VIDEO_STATUS, {"id": jumping("0" * 32)})
     assert body["data"]["session"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]
 
 
-async def test_subscription_to_ready(
-    flavor_servers: tuple[ServerProcess, ServerProcess], control: SandboxControl
+async def test_the_sandbox_serves_the_flavor(
+    flavor_servers: tuple[ServerProcess, ServerProcess], flavor: str
 ) -> None:
-    session_id = upload(control.url)
+    async with httpx.AsyncClient() as http:
+        config = (await http.get(f"{flavor_servers[0].url}/__sandbox__/config")).json()
+    assert config["flavor"] == flavor
+
+
+async def test_subscription_to_ready(
+    flavor_servers: tuple[ServerProcess, ServerProcess], server_control: SandboxControl
+) -> None:
+    session_id = await upload_to(server_control)
     async with ws_client(flavor_servers[1].url, ALICE, TRANSPORT_WS) as ws:
         events = await collect(ws.subscribe(SUBSCRIPTION, {"id": jumping(session_id)}))
     statuses = [e["analyzedVideo"]["status"] for e in events]
@@ -113,15 +138,15 @@ async def test_subscription_to_ready(
 
 
 async def test_a_session_deleted_while_watched_ends_the_subscription(
-    flavor_servers: tuple[ServerProcess, ServerProcess], control: SandboxControl
+    flavor_servers: tuple[ServerProcess, ServerProcess], server_control: SandboxControl
 ) -> None:
     """404 while processing can't tell "not ready" from "deleted": the details do."""
-    session_id = upload(control.url)
+    session_id = await upload_to(server_control)
     async with ws_client(flavor_servers[1].url, ALICE, TRANSPORT_WS) as ws:
         events = ws.subscribe(SUBSCRIPTION, {"id": jumping(session_id)})
         first = await anext(events)
         assert first["analyzedVideo"]["status"] == "PROCESSING"
-        async with httpx.AsyncClient(base_url=control.url) as http:
+        async with server_control.client() as http:
             deleted = await http.delete(
                 f"/session-management/sessions/{session_id}", headers={"Authorization": ALICE}
             )
@@ -131,6 +156,7 @@ async def test_a_session_deleted_while_watched_ends_the_subscription(
     assert ended.value.codes == ["NOT_FOUND"]
 
 
+@pytest.mark.inprocess
 async def test_request_analyzed_video(client: GraphQLClient, control: SandboxControl) -> None:
     # Each flavor has its own sandbox, so alice's not-requested sessions are fresh.
     record = seeded("alice", video="not_requested")[0]
@@ -145,6 +171,7 @@ async def test_request_analyzed_video(client: GraphQLClient, control: SandboxCon
     assert body["data"]["requestAnalyzedVideo"]["status"] == "READY"
 
 
+@pytest.mark.inprocess
 async def test_update_session(client: GraphQLClient) -> None:
     record = seeded("alice", "Running")[2]
     body = await client.execute(UPDATE, {"id": global_id(record), "title": "Flavored run"})
@@ -153,6 +180,7 @@ async def test_update_session(client: GraphQLClient) -> None:
     assert body["data"]["updateSession"]["createdAt"] is not None
 
 
+@pytest.mark.inprocess
 async def test_upload(client: GraphQLClient) -> None:
     operations = {
         "query": CREATE,

@@ -17,28 +17,30 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_gateway, start_sandbox
+from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_pair
 from tests.servers import SandboxControl, ServerProcess
 
 LIST = "{ sessions(first: 3) { totalCount } }"
 READS = 300
 
 
+@pytest.fixture(scope="module")
+def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    # A short breaker ttl so that recovery is quick to observe.
+    sandbox, gateway = start_pair(logs_dir, "resilience", env={"GATEWAY_BREAKER_TTL": "1"})
+    yield sandbox, gateway
+    gateway.stop()
+    sandbox.stop()
+
+
 @pytest.fixture(scope="module", name="sandbox_server")
-def _sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_sandbox(logs_dir / "sandbox-resilience.log")
-    yield server
-    server.stop()
+def _sandbox_server(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[0]
 
 
 @pytest.fixture(scope="module", name="gateway_server")
-def _gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    # A short breaker ttl so that recovery is quick to observe.
-    server = start_gateway(
-        sandbox_server.url, logs_dir / "gateway-resilience.log", env={"GATEWAY_BREAKER_TTL": "1"}
-    )
-    yield server
-    server.stop()
+def _gateway_server(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[1]
 
 
 @pytest.fixture

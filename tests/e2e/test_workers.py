@@ -63,8 +63,9 @@ def two_workers(
         redis.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def workers(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
+    """Two workers the tests share: none stops them or changes their settings."""
     with two_workers(sandbox_server, logs_dir, "workers") as gateway:
         yield gateway
 
@@ -113,25 +114,26 @@ async def test_two_workers_serve_queries_and_subscriptions(
 async def test_every_scrape_counts_every_workers_operations(workers: ServerProcess) -> None:
     from prometheus_client.parser import text_string_to_metric_families
 
+    async def scrape() -> float:
+        # A new connection each time, so that scrapes land on both workers.
+        async with httpx.AsyncClient(base_url=workers.url, timeout=30) as fresh:
+            text = (await fresh.get("/metrics")).text
+        return sum(
+            s.value
+            for f in text_string_to_metric_families(text)
+            if f.name == "gateway_operations"
+            for s in f.samples
+            if s.name == "gateway_operations_total" and s.labels["operation"] == "sessions"
+        )
+
+    # What the workers counted before (another test's operations), as any scrape says.
+    before = await scrape()
     query = {"query": "{ sessions(first: 2) { edges { node { title } } } }"}
     async with httpx.AsyncClient(base_url=workers.url, timeout=30) as http:
         for _ in range(20):
             response = await http.post("/graphql", json=query, headers={"Authorization": ALICE})
             assert response.status_code == 200 and "errors" not in response.json()
-        counts = []
-        for _ in range(6):
-            # A new connection each time, so that scrapes land on both workers.
-            async with httpx.AsyncClient(base_url=workers.url, timeout=30) as fresh:
-                text = (await fresh.get("/metrics")).text
-            counts.append(
-                sum(
-                    s.value
-                    for f in text_string_to_metric_families(text)
-                    if f.name == "gateway_operations"
-                    for s in f.samples
-                    if s.name == "gateway_operations_total" and s.labels["operation"] == "sessions"
-                )
-            )
+    counts = [await scrape() - before for _ in range(6)]
     assert counts == [20.0] * 6, counts
 
 

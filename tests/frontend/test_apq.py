@@ -14,7 +14,7 @@ import pytest
 from gateway.errors import BadRequest, PersistedQueryNotFound
 from gateway.http.apq import PersistedQueries
 from tests.conftest import ALICE, start_gateway
-from tests.servers import RedisServer, ServerProcess, free_port
+from tests.servers import RedisServer, ServerProcess, all_ready, free_port
 
 
 def apq(query: str) -> dict[str, object]:
@@ -130,8 +130,13 @@ def redis_replicas(
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server")
     redis = RedisServer(free_port(), logs_dir / "redis-apq.log").start()
-    a = start_gateway(sandbox_server.url, logs_dir / "apq-a.log", "--redis-url", redis.url)
-    b = start_gateway(sandbox_server.url, logs_dir / "apq-b.log", "--redis-url", redis.url)
+    a, b = (
+        start_gateway(
+            sandbox_server.url, logs_dir / f"apq-{name}.log", "--redis-url", redis.url, wait=False
+        )
+        for name in "ab"
+    )
+    all_ready(a, b)
     yield a, b
     a.stop()
     b.stop()

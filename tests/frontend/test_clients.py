@@ -18,7 +18,7 @@ from tests.servers import SandboxControl, ServerProcess
 
 from .conftest import CLIENTS, run_client
 
-sandbox_server, gateway_server = isolated_servers("clients")
+isolated_pair, sandbox_server, gateway_server = isolated_servers("clients")
 
 
 @pytest.fixture

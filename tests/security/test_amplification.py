@@ -25,7 +25,7 @@ import psutil
 import pytest
 
 from gateway.config import Settings
-from tests.conftest import ALICE, GATEWAY_ENV, global_id, seeded, start_gateway, start_sandbox
+from tests.conftest import ALICE, GATEWAY_ENV, global_id, seeded, start_pair
 from tests.inprocess import Apps, running_apps
 from tests.servers import SandboxControl, ServerProcess
 
@@ -40,21 +40,15 @@ RSS_GROWTH_BOUND = 160 * 1024 * 1024 // SCALE
 EXPORT = "export { keypoints { name values } angles { name values } }"
 
 
-@pytest.fixture(scope="module", name="sandbox_server")
-def own_sandbox(logs_dir: Path) -> Iterator[ServerProcess]:
-    """The module's sandbox, checking no answer against the contract: what is measured
+@pytest.fixture(scope="module")
+def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """The module's sandbox checks no answer against the contract: what is measured
     is the gateway, and the check of one 2,000-frame export costs the sandbox seconds,
     seven times what building it does (tests/sandbox/test_contract.py checks them)."""
-    server = start_sandbox(logs_dir / "sandbox-amplification.log", validate=False)
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(
-        sandbox_server.url,
-        logs_dir / "gateway-amplification.log",
+    sandbox, gateway = start_pair(
+        logs_dir,
+        "amplification",
+        validate=False,
         # 36 large exports from one sandbox process, one after another: on a
         # busy machine the last can take longer than the default 15 s read timeout.
         env={
@@ -63,8 +57,19 @@ def gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerPro
             "GATEWAY_MAX_RESPONSE_BYTES": str(BUDGET),
         },
     )
-    yield server
-    server.stop()
+    yield sandbox, gateway
+    gateway.stop()
+    sandbox.stop()
+
+
+@pytest.fixture(scope="module", name="sandbox_server")
+def own_sandbox(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[0]
+
+
+@pytest.fixture(scope="module")
+def gateway(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[1]
 
 
 def nodes_query(aliases: int) -> str:

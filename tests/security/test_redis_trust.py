@@ -25,7 +25,7 @@ from gateway.broker.signed import SignedBroker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET
 from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
-from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
+from tests.servers import RedisServer, SandboxControl, ServerProcess, all_ready, free_port
 from tests.wsclient import collect, ws_client
 
 pytestmark = [
@@ -80,11 +80,16 @@ async def test_forged_events_and_states_are_dropped_and_counted(
     # Two replicas: the second joins late, and reads the stored state first.
     a, b = (
         start_gateway(
-            sandbox_server.url, logs_dir / f"gateway-redis-{n}.log", "--redis-url", redis_server.url
+            sandbox_server.url,
+            logs_dir / f"gateway-redis-{n}.log",
+            "--redis-url",
+            redis_server.url,
+            wait=False,
         )
         for n in "ab"
     )
     try:
+        all_ready(a, b)
         async with ws_client(a.url, ALICE) as client:
             events = client.subscribe(SUBSCRIPTION, {"id": gid})
             first = await asyncio.wait_for(anext(events), 10)

@@ -23,7 +23,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import ALICE, global_id, seeded, start_gateway, start_sandbox
+from tests.conftest import ALICE, global_id, seeded, start_pair
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import TRANSPORT_WS
 
@@ -44,25 +44,30 @@ EXPORT = """query ($id: ID!) { session(id: $id) { ... on JumpingSession {
   export { keypoints { name values } angles { name values } } } } }"""
 
 
-@pytest.fixture(scope="module", name="sandbox_server")
-def own_sandbox(logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_sandbox(logs_dir / "sandbox-slow-reader.log", validate=False)
-    yield server
-    server.stop()
-
-
 @pytest.fixture(scope="module")
-def ws_gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(
-        sandbox_server.url,
-        logs_dir / "gateway-slow-reader.log",
+def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    sandbox, gateway = start_pair(
+        logs_dir,
+        "slow-reader",
+        validate=False,
         # What is measured is the WebSocket's buffering: the live contract check
         # (which decodes every member of each export it samples) is off. JSON
         # lines, so that the log's levels can be read below.
         env={"GATEWAY_CONTRACT_SAMPLE_RATE": "0", "GATEWAY_LOG_FORMAT": "json"},
     )
-    yield server
-    server.stop()
+    yield sandbox, gateway
+    gateway.stop()
+    sandbox.stop()
+
+
+@pytest.fixture(scope="module", name="sandbox_server")
+def own_sandbox(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[0]
+
+
+@pytest.fixture(scope="module")
+def ws_gateway(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return servers[1]
 
 
 def errors_logged(log: str) -> list[str]:
