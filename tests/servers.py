@@ -19,7 +19,22 @@ from typing import Any
 
 import httpx
 
-__all__ = ["STARTS", "SandboxControl", "ServerProcess", "all_ready", "free_port"]
+__all__ = [
+    "HTTP",
+    "SSL_CONTEXT",
+    "STARTS",
+    "SandboxControl",
+    "ServerProcess",
+    "all_ready",
+    "free_port",
+]
+
+# The servers speak plain HTTP on loopback, yet an httpx client loads the CA
+# bundle into an SSL context of its own unless handed one: 30 to 60 ms per
+# client, paid by every test that made one. One context for the run, and one
+# client for its calls that don't run in an event loop.
+SSL_CONTEXT = httpx.create_ssl_context()
+HTTP = httpx.Client(verify=SSL_CONTEXT, timeout=30)
 
 # Each server process a run started and the seconds until it was ready, for
 # the run's summary: a new one should be worth its start.
@@ -77,7 +92,7 @@ class ServerProcess:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if httpx.get(self.url + self._ready_path, timeout=1.0).status_code < 500:
+                if HTTP.get(self.url + self._ready_path, timeout=1.0).status_code < 500:
                     STARTS.append(time.monotonic() - self._launched)
                     return self
             except httpx.HTTPError:
@@ -139,20 +154,20 @@ class SandboxControl:
         self.url = url
 
     def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = httpx.get(f"{self.url}/__sandbox__/stats").json()
+        result: dict[str, Any] = HTTP.get(f"{self.url}/__sandbox__/stats").json()
         return result
 
     def reset(self) -> None:
-        httpx.post(f"{self.url}/__sandbox__/reset-stats").raise_for_status()
+        HTTP.post(f"{self.url}/__sandbox__/reset-stats").raise_for_status()
 
     def reset_sessions(self) -> None:
-        httpx.post(f"{self.url}/__sandbox__/reset-sessions").raise_for_status()
+        HTTP.post(f"{self.url}/__sandbox__/reset-sessions").raise_for_status()
 
     def configure(self, **knobs: Any) -> None:
-        httpx.post(f"{self.url}/__sandbox__/config", json=knobs).raise_for_status()
+        HTTP.post(f"{self.url}/__sandbox__/config", json=knobs).raise_for_status()
 
     def set_video(self, session_id: str, state: str) -> None:
-        httpx.post(f"{self.url}/__sandbox__/sessions/{session_id}/{state}").raise_for_status()
+        HTTP.post(f"{self.url}/__sandbox__/sessions/{session_id}/{state}").raise_for_status()
 
     def calls(self, route: str | None = None) -> int:
         stats = self.stats()
@@ -162,7 +177,7 @@ class SandboxControl:
 
     def client(self, **options: Any) -> httpx.AsyncClient:
         """A client on the sandbox, as a partner would call it without the gateway."""
-        return httpx.AsyncClient(base_url=self.url, **options)
+        return httpx.AsyncClient(base_url=self.url, verify=SSL_CONTEXT, **options)
 
 
 class RedisServer:

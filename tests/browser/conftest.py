@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.http.graphiql import STATIC_DIR, assets_built
 from gateway.sandbox import DEMO_KEYS
 from tests.conftest import CONTRACT_CHECKED
-from tests.servers import SandboxControl, ServerProcess, free_port
+from tests.servers import HTTP, SandboxControl, ServerProcess, free_port
 
 from .servers import is_loopback_url
 
@@ -136,7 +135,7 @@ class SandboxGateway:
         self.control = SandboxControl(sandbox_url)
 
     def subscription_fields(self) -> set[str]:
-        body = httpx.post(
+        body = HTTP.post(
             f"{self.url}/graphql",
             json={"query": "{ __schema { subscriptionType { fields { name } } } }"},
             headers={"Authorization": f"API-KEY {ALICE}"},

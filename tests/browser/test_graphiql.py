@@ -19,7 +19,6 @@ import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 import strawberry
 from starlette.applications import Starlette
@@ -36,6 +35,7 @@ from gateway.http.graphiql import (
     graphiql_page_response,
     graphiql_routes,
 )
+from tests.servers import HTTP
 
 from .conftest import NetworkLog
 from .servers import serve_in_thread
@@ -213,19 +213,19 @@ def open_explorer(page: Any, field_name: str) -> None:
 
 
 def test_page_and_config_over_http(mini_server: str) -> None:
-    html = httpx.get(f"{mini_server}/graphql", headers={"accept": "text/html"})
+    html = HTTP.get(f"{mini_server}/graphql", headers={"accept": "text/html"})
     assert html.status_code == 200
     assert "<script>" not in html.text and "style=" not in html.text
     assert html.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert CONTENT_SECURITY_POLICY.startswith("default-src 'self';")
     assert "unsafe" not in CONTENT_SECURITY_POLICY and "style-src" not in CONTENT_SECURITY_POLICY
-    config = httpx.get(f"{mini_server}/graphiql/config.json").json()
+    config = HTTP.get(f"{mini_server}/graphiql/config.json").json()
     assert config["headers"] == {"Authorization": f"API-KEY {DEMO_KEY}"}
     assert len(config["tabs"]) == 2
-    script = httpx.get(f"{mini_server}/static/graphiql/graphiql.js")
+    script = HTTP.get(f"{mini_server}/static/graphiql/graphiql.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     # a client that asks for JSON still reaches GraphQL
-    answer = httpx.get(f"{mini_server}/graphql", params={"query": "{ whoami }"})
+    answer = HTTP.get(f"{mini_server}/graphql", params={"query": "{ whoami }"})
     assert answer.json() == {"data": {"whoami": "auth=None"}}
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 
 from gateway.sandbox import seed_sessions
+from tests.servers import HTTP
 
 from .conftest import NetworkLog, SandboxGateway
 from .test_graphiql import editor_text, open_graphiql_at, wait_for_response
@@ -29,10 +29,10 @@ def shared_link(base: str) -> str:
 
 def test_link_is_html_for_browsers_json_for_the_rest(sandbox_gateway: SandboxGateway) -> None:
     link = shared_link(sandbox_gateway.url)
-    page = httpx.get(link, headers={"Accept": BROWSER_ACCEPT})
+    page = HTTP.get(link, headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for accept in ("*/*", "application/json", "application/graphql-response+json"):
-        result = httpx.get(
+        result = HTTP.get(
             link, headers={"Accept": accept, "Authorization": "API-KEY alice-demo-key"}
         )
         assert result.json()["data"]["sessions"]["totalCount"] == len(seed_sessions("alice"))

@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from gateway.http.graphiql import CONTENT_SECURITY_POLICY
 from gateway.sandbox import DEMO_KEYS, seed_sessions
+from tests.servers import HTTP
 
 from .conftest import NetworkLog, SandboxGateway
 from .test_graphiql import (
@@ -34,7 +34,7 @@ ALICE = DEMO_KEYS["alice"]
 
 def newest_session_id(gateway: SandboxGateway) -> str:
     """Alice's newest session, as the upstream lists it (the page shows it first)."""
-    listing = httpx.get(
+    listing = HTTP.get(
         f"{gateway.control.url}/session-management/sessions/filter/",
         params={"limit": "1"},
         headers={"Authorization": f"API-KEY {ALICE}"},
@@ -47,7 +47,7 @@ def test_real_app_serves_graphiql_offline(
     browser_page: tuple[Any, NetworkLog],
     screenshot_dir: Path,
 ) -> None:
-    config = httpx.get(f"{sandbox_gateway.url}/graphiql/config.json").json()
+    config = HTTP.get(f"{sandbox_gateway.url}/graphiql/config.json").json()
     assert config["headers"] == {"Authorization": f"API-KEY {ALICE}"}
 
     page, log = browser_page

@@ -26,7 +26,15 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, FAST_POLLING, start_gateway, start_sandbox, upload
 from tests.deploy.nginx import Nginx, nginx_binary
-from tests.servers import RedisServer, SandboxControl, ServerProcess, all_ready, free_port
+from tests.servers import (
+    HTTP,
+    SSL_CONTEXT,
+    RedisServer,
+    SandboxControl,
+    ServerProcess,
+    all_ready,
+    free_port,
+)
 
 pytestmark = [
     pytest.mark.redis,
@@ -176,7 +184,7 @@ async def _query_loop(http: httpx.AsyncClient, tally: Tally, stop: asyncio.Event
 
 
 def _active(replica: ServerProcess) -> float:
-    text = httpx.get(f"{replica.url}/metrics", timeout=5).text
+    text = HTTP.get(f"{replica.url}/metrics", timeout=5).text
     found = re.findall(
         r'^gateway_subscriptions_active\{operation="analyzedVideo"\} (\S+)$', text, re.M
     )
@@ -224,7 +232,9 @@ async def test_subscribers_and_queries_survive_a_replica_killed_behind_nginx(
 
         tally = Tally()
         stop = asyncio.Event()
-        async with httpx.AsyncClient(base_url=stack.nginx.url, timeout=30) as http:
+        async with httpx.AsyncClient(
+            verify=SSL_CONTEXT, base_url=stack.nginx.url, timeout=30
+        ) as http:
             loops = [
                 asyncio.create_task(_query_loop(http, tally, stop)) for _ in range(QUERY_LOOPS)
             ]

@@ -26,7 +26,7 @@ from tests.conftest import (
     upload_to,
 )
 from tests.inprocess import Apps, running_apps
-from tests.servers import SandboxControl, ServerProcess, all_ready
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess, all_ready
 from tests.wsclient import TRANSPORT_WS, SubscriptionError, collect, ws_client
 
 VIDEO_STATUS = """
@@ -120,7 +120,7 @@ async def test_a_session_that_does_not_exist_stays_not_found(client: GraphQLClie
 async def test_the_sandbox_serves_the_flavor(
     flavor_servers: tuple[ServerProcess, ServerProcess], flavor: str
 ) -> None:
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT) as http:
         config = (await http.get(f"{flavor_servers[0].url}/__sandbox__/config")).json()
     assert config["flavor"] == flavor
 

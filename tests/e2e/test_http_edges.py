@@ -1,17 +1,19 @@
-"""The HTTP surface under real uvicorn: bodies bounded as they stream, metrics by count."""
+"""The HTTP surface: bodies bounded as they stream, under real uvicorn; metrics by
+count (on the app in process, a fresh one)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ALICE, GraphQLClient, start_gateway
-from tests.servers import SandboxControl, ServerProcess
+from tests.conftest import ALICE, GATEWAY_ENV, GraphQLClient, start_gateway
+from tests.inprocess import Apps, running_apps
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 LIMIT = 1024 * 1024  # the default GATEWAY_MAX_REQUEST_BYTES (a JSON body's bound)
 TOTAL = 64 * 1024 * 1024  # what the client would send if nobody stopped it
@@ -75,14 +77,14 @@ async def test_a_json_body_is_bounded_as_it_streams(gateway_server: ServerProces
     # as it arrived (socket buffers hold a few MiB at most).
     assert LIMIT <= sent < TOTAL // 4, sent
     # ...and the process keeps serving.
-    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway_server.url) as http:
         assert (await http.get("/healthz")).status_code == 200
 
 
 async def test_a_large_text_body_is_refused_not_reset(gateway_server: ServerProcess) -> None:
     # Refused for its media type before it is read, and still answered: the
     # client reads a 415, not a connection reset mid-send.
-    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway_server.url) as http:
         response = await http.post(
             "/graphql",
             content="x" * 900_000,
@@ -157,18 +159,18 @@ def value(samples: list[tuple[str, dict[str, str], float]], name: str, **labels:
 
 
 @pytest.fixture
-def metered(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    """A gateway of its own, so every count starts at zero."""
-    gateway = start_gateway(sandbox_server.url, logs_dir / "gateway-metrics.log")
-    yield gateway
-    gateway.stop()
+async def metered() -> AsyncIterator[Apps]:
+    """A gateway and a sandbox of their own, so every count starts at zero."""
+    async with running_apps(GATEWAY_ENV) as apps:
+        yield apps
+        assert (await apps.sandbox.contract_report())["violations"] == []
 
 
-async def test_metrics_families_and_values_after_known_traffic(
-    metered: ServerProcess, sandbox: SandboxControl
-) -> None:
+@pytest.mark.inprocess
+async def test_metrics_families_and_values_after_known_traffic(metered: Apps) -> None:
+    sandbox = metered.sandbox
     listing = "{ sessions(first: 3) { totalCount edges { node { title } } } }"
-    async with httpx.AsyncClient(base_url=metered.url, timeout=30) as http:
+    async with metered.gateway_client(timeout=30) as http:
         gql = GraphQLClient(http)
         for _ in range(3):
             assert "errors" not in await gql.execute(listing)

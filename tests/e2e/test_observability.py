@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.sandbox import DEMO_KEYS
 from tests.conftest import ALICE, global_id, seeded, start_gateway
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import HTTP, SSL_CONTEXT, SandboxControl, ServerProcess, all_ready
 from tests.waiting import wait_for
 from tests.wsclient import collect, ws_client
 
@@ -25,23 +25,47 @@ KEY = DEMO_KEYS["alice"]
 PAGE = "query SessionPage { sessions(first: 5) { totalCount edges { node { title } } } }"
 
 
+# The tests that count from a gateway of their own.
+OWN_GATEWAYS = (
+    "test_metrics_parse_with_the_prometheus_parser",
+    "test_request_ids_and_json_logs_never_hold_the_key",
+    "test_contract_drift_is_counted_and_the_answer_still_served",
+)
+
+
+@pytest.fixture(scope="module")
+def own_gateways(
+    sandbox_server: ServerProcess, logs_dir: Path
+) -> Iterator[dict[str, ServerProcess]]:
+    """A gateway for each of those tests, logging JSON at debug level to its own
+    file; started together, each serves its one test and no other."""
+    gateways = {
+        name: start_gateway(
+            sandbox_server.url,
+            logs_dir / f"gateway-{name}.log",
+            env={"GATEWAY_LOG_FORMAT": "json"},
+            wait=False,
+        )
+        for name in OWN_GATEWAYS
+    }
+    all_ready(*gateways.values())
+    yield gateways
+    for gateway in gateways.values():
+        gateway.stop()
+
+
 @pytest.fixture
 def own_gateway(
-    sandbox_server: ServerProcess, logs_dir: Path, request: pytest.FixtureRequest
-) -> Iterator[ServerProcess]:
-    """A gateway of this test's own, logging JSON at debug level to its own file."""
-    name = request.node.name.replace("[", "-").replace("]", "")
-    server = start_gateway(
-        sandbox_server.url, logs_dir / f"gateway-{name}.log", env={"GATEWAY_LOG_FORMAT": "json"}
-    )
-    yield server
-    server.stop()
+    own_gateways: dict[str, ServerProcess], request: pytest.FixtureRequest
+) -> ServerProcess:
+    """The gateway of this test's own (see OWN_GATEWAYS)."""
+    return own_gateways[request.node.name]
 
 
 def _post(server: ServerProcess, query: str, key: str | None = ALICE, **kw: Any) -> httpx.Response:
     headers = {"Authorization": key} if key else {}
     headers.update(kw.pop("headers", {}))
-    return httpx.post(
+    return HTTP.post(
         f"{server.url}/graphql", json={"query": query, **kw}, headers=headers, timeout=30
     )
 
@@ -78,7 +102,7 @@ async def test_metrics_parse_with_the_prometheus_parser(
         )
     assert events[-1]["analyzedVideo"]["status"] == "READY"
 
-    async with httpx.AsyncClient(base_url=own_gateway.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=own_gateway.url) as http:
         families = _samples((await http.get("/metrics")).text)
     kinds = {name: f.type for name, f in families.items()}
     assert kinds["gateway_operations"] == "counter"
@@ -152,7 +176,7 @@ def test_request_ids_and_json_logs_never_hold_the_key(
     assert given.headers["x-request-id"] == "trace-me-123"
     dirty = _post(own_gateway, PAGE, headers={"X-Request-ID": "a b<c>/" + "x" * 200})
     assert dirty.headers["x-request-id"] == ("abc" + "x" * 200)[:64]
-    fresh = httpx.get(f"{own_gateway.url}/healthz")
+    fresh = HTTP.get(f"{own_gateway.url}/healthz")
     assert len(fresh.headers["x-request-id"]) == 32
     # Errors of every kind, with the real key: refused by the upstream,
     # failing upstream, bad input, an unparsable body.
@@ -160,7 +184,7 @@ def test_request_ids_and_json_logs_never_hold_the_key(
     assert _post(own_gateway, PAGE, headers={"X-Request-ID": "failing-1"}).json()["errors"]
     assert _post(own_gateway, "{ session(id: 12) { title } }").json()["errors"]
     assert _post(own_gateway, PAGE, key=f"API-KEY {KEY}x").json()["errors"]
-    broken = httpx.post(
+    broken = HTTP.post(
         f"{own_gateway.url}/graphql",
         content=b"{not json",
         headers={"Authorization": ALICE, "content-type": "application/json"},
@@ -181,7 +205,7 @@ def test_request_ids_and_json_logs_never_hold_the_key(
     text = own_gateway.log()
     assert "Unauthenticated" in text or "UNAUTHENTICATED" in text  # errors were logged
     assert KEY not in text
-    assert KEY not in httpx.get(f"{own_gateway.url}/metrics").text
+    assert KEY not in HTTP.get(f"{own_gateway.url}/metrics").text
 
 
 def test_contract_drift_is_counted_and_the_answer_still_served(
@@ -200,7 +224,7 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
     assert _post(own_gateway, PAGE).json()["data"]["sessions"]["totalCount"] > 5
 
     def checks_done() -> bool:
-        text = httpx.get(f"{own_gateway.url}/metrics").text
+        text = HTTP.get(f"{own_gateway.url}/metrics").text
         families = _samples(text).get("gateway_upstream_contract_checks")
         return (
             families is not None
@@ -209,7 +233,7 @@ def test_contract_drift_is_counted_and_the_answer_still_served(
 
     # Each check runs a moment after its upstream answer (gateway.upstream.drift.CHECK_DELAY).
     wait_for(checks_done, "the three contract checks")
-    families = _samples(httpx.get(f"{own_gateway.url}/metrics").text)
+    families = _samples(HTTP.get(f"{own_gateway.url}/metrics").text)
     violations = [
         s
         for s in families["gateway_upstream_contract_violations"].samples
@@ -246,7 +270,7 @@ def test_drain_lets_a_slow_request_finish(
             os.kill(gateway.pid, signal.SIGTERM)
             time.sleep(0.2)
             # Still listening for GATEWAY_DRAIN_DELAY, but no longer ready.
-            ready = httpx.get(f"{gateway.url}/readyz", timeout=5)
+            ready = HTTP.get(f"{gateway.url}/readyz", timeout=5)
             assert ready.status_code == 503 and ready.json() == {"status": "draining"}
             response = slow.result(timeout=30)
         assert response.status_code == 200

@@ -13,7 +13,15 @@ import pytest
 
 from tests.conftest import ALICE, BOB, start_gateway, upload
 from tests.ids import global_id_of
-from tests.servers import RedisServer, SandboxControl, ServerProcess, all_ready, free_port
+from tests.servers import (
+    HTTP,
+    SSL_CONTEXT,
+    RedisServer,
+    SandboxControl,
+    ServerProcess,
+    all_ready,
+    free_port,
+)
 from tests.waiting import until
 from tests.wsclient import SubscriptionError, collect, ws_client
 
@@ -87,7 +95,7 @@ def replica(
 
 
 def polls(replica: ServerProcess) -> float:
-    text = httpx.get(f"{replica.url}/metrics").text
+    text = HTTP.get(f"{replica.url}/metrics").text
     match = re.search(r"^gateway_readiness_polls_total (\S+)$", text, re.M)
     return float(match.group(1)) if match else 0.0
 
@@ -129,7 +137,7 @@ async def test_request_through_one_replica_wakes_the_other(
         events = on_a.subscribe(SUBSCRIPTION, {"id": gid(session_id)})
         assert (await anext(events))["analyzedVideo"]["status"] == "PROCESSING"
         sandbox.set_video(session_id, "ready")
-        async with httpx.AsyncClient(base_url=b.url) as http:
+        async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=b.url) as http:
             response = await http.post(
                 "/graphql",
                 json={
@@ -214,7 +222,7 @@ async def test_redis_down_queries_still_served_subscriptions_say_why(
             await collect(client.subscribe(SUBSCRIPTION, {"id": gid(session_id)}), timeout=5)
         assert info.value.codes == ["SUBSCRIPTION_UNAVAILABLE"]
 
-    async with httpx.AsyncClient(base_url=a.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=a.url) as http:
         body = (
             await http.post(
                 "/graphql",

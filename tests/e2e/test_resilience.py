@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ALICE, GraphQLClient, global_id, seeded, start_pair
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 LIST = "{ sessions(first: 3) { totalCount } }"
 READS = 300
@@ -26,8 +26,16 @@ READS = 300
 
 @pytest.fixture(scope="module")
 def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    # A short breaker ttl so that recovery is quick to observe.
-    sandbox, gateway = start_pair(logs_dir, "resilience", env={"GATEWAY_BREAKER_TTL": "1"})
+    # A short breaker ttl so that recovery is quick to observe, and backoffs a
+    # tenth of the default's: what is counted is calls and successes, not waits
+    # (and the retry budget's floor, earned per second, earns less in a shorter
+    # run: the figures can only get harder to meet).
+    env = {
+        "GATEWAY_BREAKER_TTL": "1",
+        "GATEWAY_RETRY_BASE_DELAY": "0.01",
+        "GATEWAY_RETRY_MAX_DELAY": "0.1",
+    }
+    sandbox, gateway = start_pair(logs_dir, "resilience", env=env)
     yield sandbox, gateway
     gateway.stop()
     sandbox.stop()
@@ -51,7 +59,9 @@ def faults(sandbox: SandboxControl) -> Iterator[SandboxControl]:
 
 @pytest.fixture
 async def http(gateway_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=60) as client:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=60
+    ) as client:
         yield GraphQLClient(client)
 
 

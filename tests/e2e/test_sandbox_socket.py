@@ -13,6 +13,7 @@ import uvicorn
 
 from gateway.sandbox import SandboxConfig, create_sandbox_app, seed_sessions
 from tests.sandbox.conftest import ALICE
+from tests.servers import SSL_CONTEXT
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ async def base_url() -> AsyncIterator[str]:
 
 async def test_real_socket(base_url: str) -> None:
     records = seed_sessions("alice")[:6]
-    async with httpx.AsyncClient(base_url=base_url, headers=ALICE) as client:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=base_url, headers=ALICE) as client:
         # Each request held until all six are in flight: overlap by count.
         await client.post("/__sandbox__/config", json={"gate": 6})
         responses = await asyncio.gather(

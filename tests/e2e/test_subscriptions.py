@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from tests.conftest import ALICE, BOB, GraphQLClient, global_id, seeded, start_gateway, upload
 from tests.ids import global_id_of
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import HTTP, SSL_CONTEXT, SandboxControl, ServerProcess, all_ready
 from tests.waiting import until
 from tests.wsclient import LEGACY_WS, TRANSPORT_WS, SubscriptionError, collect, ws_client
 
@@ -58,7 +59,9 @@ async def test_http_multipart_subscription(
     """Clients without WebSockets subscribe over plain HTTP (multipart/mixed)."""
     sandbox.configure(processing_delay_s=3600.0)  # ready when the test says so
     session_id = upload(sandbox.url)
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=15) as http:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=15
+    ) as http:
         async with http.stream(
             "POST",
             "/graphql",
@@ -83,7 +86,9 @@ async def test_server_sent_events_subscription(
     gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     ready = seeded("alice", video="ready")[0]
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=15) as http:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=15
+    ) as http:
         async with http.stream(
             "POST",
             "/graphql",
@@ -96,15 +101,35 @@ async def test_server_sent_events_subscription(
     assert "event: complete" in body
 
 
+@pytest.fixture(scope="module")
+def own_gateways(
+    sandbox_server: ServerProcess, logs_dir: Path
+) -> Iterator[dict[str, ServerProcess]]:
+    """The gateways of the two tests that need one of their own, started together."""
+    gateways = {
+        "fifty": start_gateway(sandbox_server.url, logs_dir / "gateway-fifty.log", wait=False),
+        "bounded": start_gateway(
+            sandbox_server.url,
+            logs_dir / "bounded.log",
+            env={"GATEWAY_WATCH_MAX_PER_CREDENTIAL": "2", "GATEWAY_WATCH_MAX_PER_CONNECTION": "3"},
+            wait=False,
+        ),
+    }
+    all_ready(*gateways.values())
+    yield gateways
+    for gateway in gateways.values():
+        gateway.stop()
+
+
 async def test_fifty_subscribers_poll_like_one(
-    sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
+    own_gateways: dict[str, ServerProcess], sandbox: SandboxControl
 ) -> None:
     """Fifty subscribers of one session share one watcher: one start, one poll
     schedule. Exact counts, on a gateway of its own so that no other watcher
     adds to its figures."""
     details = "GET /jumping/sessions/{session_id}/"
     video = "GET /session-management/sessions/{session_id}/analyzed-video/"
-    gateway = start_gateway(sandbox_server.url, logs_dir / "gateway-fifty.log")
+    gateway = own_gateways["fifty"]
     try:
         sandbox.configure(processing_delay_s=3600.0)  # flips only when told
         session_id = upload(sandbox.url)
@@ -133,7 +158,7 @@ async def test_fifty_subscribers_poll_like_one(
 
 
 def metric(gateway: ServerProcess, name: str) -> float:
-    text = httpx.get(f"{gateway.url}/metrics").text
+    text = HTTP.get(f"{gateway.url}/metrics").text
     match = re.search(rf"^{name} (\S+)$", text, re.M)
     assert match, name
     return float(match.group(1))
@@ -234,13 +259,9 @@ async def test_dashboard_subscription_is_bounded(gateway_server: ServerProcess) 
 
 
 async def test_bounds_per_key_and_per_connection(
-    sandbox_server: ServerProcess, sandbox: SandboxControl, logs_dir: Path
+    own_gateways: dict[str, ServerProcess], sandbox: SandboxControl
 ) -> None:
-    gateway = start_gateway(
-        sandbox_server.url,
-        logs_dir / "bounded.log",
-        env={"GATEWAY_WATCH_MAX_PER_CREDENTIAL": "2", "GATEWAY_WATCH_MAX_PER_CONNECTION": "3"},
-    )
+    gateway = own_gateways["bounded"]
     try:
         sandbox.configure(processing_delay_s=30.0)
         sessions = [upload(sandbox.url) for _ in range(3)]
@@ -292,7 +313,7 @@ async def test_a_failing_id_leaks_no_watches(
                 timeout=5,
             )
     assert info.value.codes == ["NOT_FOUND"]
-    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway_server.url) as http:
 
         async def none_left() -> bool:
             return "gateway_readiness_watchers 0" in (await http.get("/metrics")).text

@@ -18,7 +18,7 @@ import pytest
 
 from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
-from tests.servers import RedisServer, SandboxControl, ServerProcess, free_port
+from tests.servers import SSL_CONTEXT, RedisServer, SandboxControl, ServerProcess, free_port
 from tests.waiting import until, wait_for
 from tests.wsclient import collect, ws_client
 
@@ -80,7 +80,7 @@ async def test_two_workers_serve_queries_and_subscriptions(
     assert len(spawned) == 2, "a supervisor and two worker processes"
 
     query = "{ sessions(first: 3) { edges { node { title } } } }"
-    async with httpx.AsyncClient(base_url=workers.url, timeout=30) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=workers.url, timeout=30) as http:
         # Each request on a connection of its own, so the kernel spreads them.
         bodies = await asyncio.gather(
             *(
@@ -116,7 +116,7 @@ async def test_every_scrape_counts_every_workers_operations(workers: ServerProce
 
     async def scrape() -> float:
         # A new connection each time, so that scrapes land on both workers.
-        async with httpx.AsyncClient(base_url=workers.url, timeout=30) as fresh:
+        async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=workers.url, timeout=30) as fresh:
             text = (await fresh.get("/metrics")).text
         return sum(
             s.value
@@ -129,7 +129,7 @@ async def test_every_scrape_counts_every_workers_operations(workers: ServerProce
     # What the workers counted before (another test's operations), as any scrape says.
     before = await scrape()
     query = {"query": "{ sessions(first: 2) { edges { node { title } } } }"}
-    async with httpx.AsyncClient(base_url=workers.url, timeout=30) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=workers.url, timeout=30) as http:
         for _ in range(20):
             response = await http.post("/graphql", json=query, headers={"Authorization": ALICE})
             assert response.status_code == 200 and "errors" not in response.json()
@@ -153,7 +153,9 @@ async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
         # listening, and within GATEWAY_DRAIN_SECONDS.
         sandbox.configure(latency_ms=7500)
         try:
-            async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as http:
+            async with httpx.AsyncClient(
+                verify=SSL_CONTEXT, base_url=gateway.url, timeout=30
+            ) as http:
                 slow = asyncio.create_task(
                     http.post("/graphql", json=query, headers={"Authorization": ALICE})
                 )
@@ -170,7 +172,9 @@ async def test_workers_turn_not_ready_and_finish_what_they_serve_on_sigterm(
                 # six fresh connections, spread by the kernel over both.
                 answers = set()
                 for _ in range(6):
-                    async with httpx.AsyncClient(base_url=gateway.url, timeout=5) as fresh:
+                    async with httpx.AsyncClient(
+                        verify=SSL_CONTEXT, base_url=gateway.url, timeout=5
+                    ) as fresh:
                         ready = await fresh.get("/readyz")
                     answers.add((ready.status_code, ready.json()["status"]))
                 assert answers == {(503, "draining")}

@@ -14,7 +14,7 @@ import pytest
 from gateway.errors import BadRequest, PersistedQueryNotFound
 from gateway.http.apq import PersistedQueries
 from tests.conftest import ALICE, start_gateway
-from tests.servers import RedisServer, ServerProcess, all_ready, free_port
+from tests.servers import SSL_CONTEXT, RedisServer, ServerProcess, all_ready, free_port
 
 
 def apq(query: str) -> dict[str, object]:
@@ -149,8 +149,8 @@ async def test_replicas_share_persisted_queries_through_redis(
 ) -> None:
     query = "query ApqShared { sessions(first: 1) { totalCount } }"
     async with (
-        httpx.AsyncClient(base_url=redis_replicas[0].url) as a,
-        httpx.AsyncClient(base_url=redis_replicas[1].url) as b,
+        httpx.AsyncClient(verify=SSL_CONTEXT, base_url=redis_replicas[0].url) as a,
+        httpx.AsyncClient(verify=SSL_CONTEXT, base_url=redis_replicas[1].url) as b,
     ):
         assert codes(await post(b, None, apq(query))) == ["PERSISTED_QUERY_NOT_FOUND"]
         assert (await post(a, query, apq(query))).status_code == 200

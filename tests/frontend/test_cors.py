@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from gateway.http.cors import OriginPolicy, parse_origins
 from tests.conftest import ALICE, GATEWAY_ENV, start_gateway
 from tests.inprocess import Apps, running_apps
-from tests.servers import ServerProcess, free_port
+from tests.servers import SSL_CONTEXT, ServerProcess, free_port
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
@@ -140,7 +140,7 @@ async def test_sandbox_mode_allows_loopback_dev_servers(logs_dir: Path) -> None:
         ready_path="/healthz",
     ).start()
     try:
-        async with httpx.AsyncClient(base_url=server.url) as http:
+        async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=server.url) as http:
             for origin in ("http://localhost:5173", "http://127.0.0.1:3000"):
                 response = await preflight(http, origin)
                 assert response.headers.get("access-control-allow-origin") == origin

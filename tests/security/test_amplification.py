@@ -27,7 +27,7 @@ import pytest
 from gateway.config import Settings
 from tests.conftest import ALICE, GATEWAY_ENV, global_id, seeded, start_pair
 from tests.inprocess import Apps, running_apps
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 ALIASES = 10
 SCALE = 4
@@ -97,7 +97,7 @@ async def answer_with_peak_rss(gateway: ServerProcess, query: str) -> tuple[http
 
     watcher = asyncio.create_task(watch())
     try:
-        async with httpx.AsyncClient(base_url=gateway.url, timeout=120) as http:
+        async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway.url, timeout=120) as http:
             response = await http.post(
                 "/graphql", json={"query": query}, headers={"Authorization": ALICE}
             )
@@ -151,7 +151,7 @@ async def test_one_full_export_fits_comfortably(
         "query ($id: ID!) { session(id: $id) { export { keypoints { name values }"
         " angles { name values } timestamps metrics { name values } contact } } }"
     )
-    async with httpx.AsyncClient(base_url=gateway.url, timeout=120) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway.url, timeout=120) as http:
         response = await http.post(
             "/graphql",
             json={"query": query, "variables": {"id": global_id(record)}},

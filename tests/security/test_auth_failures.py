@@ -14,7 +14,7 @@ import pytest
 from gateway.config import Settings
 from gateway.credentials import MAX_AUTHORIZATION_LENGTH
 from tests.conftest import ALICE, GraphQLClient, global_id, seeded
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 WRONG = "API-KEY not-a-key-anyone-has"
 
@@ -68,7 +68,9 @@ async def test_an_overlong_key_makes_no_upstream_call(
 async def test_oversized_headers_are_refused_before_the_app(
     gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
-    async with httpx.AsyncClient(base_url=gateway_server.url, timeout=30) as http:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=30
+    ) as http:
         response = await http.post(
             "/graphql",
             json={"query": "{ sessions(first: 3) { totalCount } }"},

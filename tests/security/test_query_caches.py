@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from tests.conftest import start_gateway
-from tests.servers import ServerProcess
+from tests.servers import SSL_CONTEXT, ServerProcess
 
 REQUESTS = 300
 PADDING = 1_000_000
@@ -57,7 +57,7 @@ def test_comment_padded_megabyte_documents_leave_memory_flat(
     gateway: ServerProcess, apq: bool
 ) -> None:
     process = psutil.Process(gateway.pid)
-    with httpx.Client(base_url=gateway.url, timeout=30) as http:
+    with httpx.Client(verify=SSL_CONTEXT, base_url=gateway.url, timeout=30) as http:
         for i in range(10):  # warm: buffers and pools at their working size
             http.post("/graphql", json={"query": _padded(-i)})
         before = process.memory_info().rss

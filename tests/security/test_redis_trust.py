@@ -25,7 +25,14 @@ from gateway.broker.signed import SignedBroker
 from gateway.config import DEFAULT_CREDENTIAL_SECRET
 from gateway.ids import Activity, encode_global_id
 from tests.conftest import ALICE, start_gateway, upload
-from tests.servers import RedisServer, SandboxControl, ServerProcess, all_ready, free_port
+from tests.servers import (
+    SSL_CONTEXT,
+    RedisServer,
+    SandboxControl,
+    ServerProcess,
+    all_ready,
+    free_port,
+)
 from tests.wsclient import collect, ws_client
 
 pytestmark = [
@@ -128,7 +135,7 @@ async def test_forged_events_and_states_are_dropped_and_counted(
 
 
 async def rejected(gateway: ServerProcess) -> float:
-    async with httpx.AsyncClient(base_url=gateway.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway.url) as http:
         metrics = (await http.get("/metrics")).text
     match = re.search(r"^gateway_broker_rejected_total (\S+)$", metrics, re.M)
     assert match is not None, metrics

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 OPERATIONS = {
     "query": "mutation ($v: Upload) { createSession(video: $v, input: {activity: JUMPING}) "
@@ -41,7 +41,7 @@ async def _multipart_stream(sent: list[int]) -> AsyncIterator[bytes]:
 
 async def _post(url: str, headers: dict[str, str]) -> tuple[httpx.Response | None, int]:
     sent = [0]
-    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=url, timeout=60) as http:
         try:
             response = await http.post(
                 "/graphql",
@@ -71,5 +71,5 @@ async def test_upload_without_key_is_refused_before_the_body(
         assert sent < BODY_BYTES // 4, sent
     assert sandbox.calls() == 0
     assert gateway_server.alive()
-    async with httpx.AsyncClient(base_url=gateway_server.url) as http:
+    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway_server.url) as http:
         assert (await http.get("/healthz")).status_code == 200

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ALICE, BOB, start_gateway
-from tests.servers import SandboxControl, ServerProcess
+from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
 TITLES = {"query": "{ sessions(first: 50) { edges { node { id title } } } }"}
 
@@ -47,7 +47,9 @@ def named_upstream_gateway(
 async def test_a_cookie_the_upstream_sets_for_alice_never_reaches_bobs_calls(
     named_upstream_gateway: ServerProcess, sandbox: SandboxControl
 ) -> None:
-    async with httpx.AsyncClient(base_url=named_upstream_gateway.url, timeout=30) as http:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=named_upstream_gateway.url, timeout=30
+    ) as http:
         bobs = await titles(http, BOB)
         alices = await titles(http, ALICE)
         assert bobs and alices and set(bobs).isdisjoint(alices)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import GraphQLClient
-from tests.servers import ServerProcess
+from tests.servers import SSL_CONTEXT, ServerProcess
 
 LEVELS = 40
 
@@ -35,7 +35,9 @@ async def test_fragment_fan_out_is_refused_while_health_answers(
 
     async def health() -> list[int]:
         statuses = []
-        async with httpx.AsyncClient(base_url=gateway_server.url, timeout=5) as http:
+        async with httpx.AsyncClient(
+            verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=5
+        ) as http:
             for _ in range(20):
                 statuses.append((await http.get("/healthz")).status_code)
         return statuses
