@@ -182,7 +182,7 @@ def _in_process(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="module")
 async def in_process_apps() -> AsyncIterator[Apps]:
-    """The module's pair of apps; a module overrides it for other settings."""
+    """The module's pair of apps: what a module's tests write stays the module's."""
     async with running_apps(GATEWAY_ENV) as apps:
         yield apps
 
