@@ -15,8 +15,23 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class CountingUpstream(httpx.AsyncBaseTransport):
+    """The sandbox app as the gateway's upstream, in process, counting the calls it gets."""
+
+    def __init__(self) -> None:
+        from gateway.sandbox import SandboxConfig, create_sandbox_app
+
+        self.calls = 0
+        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        return await self._sandbox.handle_async_request(request)
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ import pytest
 from gateway.config import Settings
 from gateway.http.app import create_app
 from gateway.ratelimit import MemoryBuckets
-from tests.asgi import ASGIWebSocket, running
+from tests.asgi import ASGIWebSocket, CountingUpstream, running
 from tests.conftest import ALICE, global_id, seeded, start_gateway
 from tests.servers import RedisServer, ServerProcess, free_port
 
@@ -36,20 +36,8 @@ BOBS = {
 }
 
 
-class _Counting(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        from gateway.sandbox import SandboxConfig, create_sandbox_app
-
-        self.calls = 0
-        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return await self._sandbox.handle_async_request(request)
-
-
 class _Gateway:
-    def __init__(self, app: Any, client: httpx.AsyncClient, upstream: _Counting) -> None:
+    def __init__(self, app: Any, client: httpx.AsyncClient, upstream: CountingUpstream) -> None:
         self.app, self.client, self.upstream = app, client, upstream
 
     async def post(
@@ -60,7 +48,7 @@ class _Gateway:
 
 
 async def _gateway(**settings: Any) -> AsyncIterator[_Gateway]:
-    upstream = _Counting()
+    upstream = CountingUpstream()
     app = create_app(Settings(upstream_url="http://sandbox", **settings), transport=upstream)
     async with running(app) as served:
         transport = httpx.ASGITransport(app=served)

@@ -22,7 +22,7 @@ import pytest
 from gateway.config import Settings
 from gateway.http.app import create_app
 from schema.trusted import InvalidManifest, TrustedDocuments
-from tests.asgi import ASGIWebSocket, running
+from tests.asgi import ASGIWebSocket, CountingUpstream, running
 from tests.conftest import global_id, seeded
 
 ALICE = "API-KEY alice-demo-key"
@@ -56,20 +56,8 @@ def _apollo_manifest(path: Path) -> Path:
     return path
 
 
-class _Counting(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        from gateway.sandbox import SandboxConfig, create_sandbox_app
-
-        self.calls = 0
-        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return await self._sandbox.handle_async_request(request)
-
-
 class _Gateway:
-    def __init__(self, app: Any, client: httpx.AsyncClient, upstream: _Counting) -> None:
+    def __init__(self, app: Any, client: httpx.AsyncClient, upstream: CountingUpstream) -> None:
         self.app, self.client, self.upstream = app, client, upstream
 
     async def post(self, body: dict[str, Any], accept: str = JSON_ONLY) -> httpx.Response:
@@ -93,7 +81,7 @@ async def _gateway(manifest: Path, only: bool) -> AsyncIterator[_Gateway]:
         trusted_documents=str(manifest),
         trusted_documents_only=only,
     )
-    upstream = _Counting()
+    upstream = CountingUpstream()
     async with running(create_app(settings, transport=upstream)) as served:
         transport = httpx.ASGITransport(app=served)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:

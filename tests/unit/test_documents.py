@@ -18,6 +18,7 @@ import schema.documents
 from gateway.config import Settings
 from gateway.errors import LimitExceeded
 from schema.documents import Documents
+from tests.asgi import ASGIWebSocket, CountingUpstream, running
 from tests.conftest import global_id, seeded
 from tests.unit.conftest import gateway_client
 
@@ -210,23 +211,9 @@ def test_no_cache_keeps_a_long_text_and_a_too_long_one_is_refused_unparsed(
         documents.parse("{ __typename } #" + "x" * 20_000)
 
 
-class _CountingUpstream(httpx.AsyncBaseTransport):
-    """The sandbox app as the upstream, counting the calls it gets."""
-
-    def __init__(self) -> None:
-        from gateway.sandbox import SandboxConfig, create_sandbox_app
-
-        self.calls = 0
-        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return await self._sandbox.handle_async_request(request)
-
-
 @pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
 async def test_several_operations_and_no_name_is_a_request_error(accept: str) -> None:
-    upstream = _CountingUpstream()
+    upstream = CountingUpstream()
     async with gateway_client(transport=upstream) as client:
         for _ in range(2):  # the first parse and the cached document alike
             answer = await _post(client, {"query": TWO_OPS, "variables": {"id": JUMP}}, accept)
@@ -242,9 +229,8 @@ async def test_several_operations_and_no_name_is_a_request_error(accept: str) ->
 
 async def test_over_a_websocket_no_such_operation_is_a_coded_error_not_an_internal_one() -> None:
     from gateway.http.app import create_app
-    from tests.asgi import ASGIWebSocket, running
 
-    upstream = _CountingUpstream()
+    upstream = CountingUpstream()
     app = create_app(Settings(upstream_url="http://sandbox"), transport=upstream)
     async with running(app) as served:
         async with ASGIWebSocket(served, "/graphql", ["graphql-transport-ws"]) as ws:
@@ -267,7 +253,6 @@ async def test_over_a_websocket_no_such_operation_is_a_coded_error_not_an_intern
 
 async def test_over_a_websocket_a_too_long_document_is_a_coded_error() -> None:
     from gateway.http.app import create_app
-    from tests.asgi import ASGIWebSocket, running
 
     app = create_app(Settings(upstream_url="http://sandbox", max_query_chars=1000))
     async with running(app) as served:

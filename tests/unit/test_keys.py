@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
-
 from gateway.credentials import Credential
 from gateway.errors import Forbidden, Unauthenticated, UpstreamUnavailable
 from gateway.upstream.keys import KeyGate
+from tests.asgi import CountingUpstream
 from tests.conftest import global_id, seeded
 from tests.unit.conftest import gateway_client
 
@@ -96,23 +95,11 @@ async def test_no_answer_is_no_verdict_and_a_revoked_key_is_refused() -> None:
     assert revoked.calls == 5  # confirmed calls went at once; then refused
 
 
-class _Counting(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        from gateway.sandbox import SandboxConfig, create_sandbox_app
-
-        self.calls = 0
-        self._sandbox = httpx.ASGITransport(app=create_sandbox_app(SandboxConfig()))
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.calls += 1
-        return await self._sandbox.handle_async_request(request)
-
-
 async def test_three_aliases_of_twenty_ids_with_a_wrong_key_make_at_most_one_call() -> None:
     ids = [global_id(r) for r in seeded("alice")][:20]
     query = " ".join(f"a{i}: nodes(ids: $ids) {{ id }}" for i in range(3))
     body = {"query": f"query ($ids: [ID!]!) {{ {query} }}", "variables": {"ids": ids}}
-    upstream = _Counting()
+    upstream = CountingUpstream()
     async with gateway_client(transport=upstream) as client:
         for key in (WRONG, WRONG, RIGHT):
             headers = {"Authorization": key.authorization}
