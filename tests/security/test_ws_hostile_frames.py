@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import ALICE, start_gateway
+from tests.conftest import ALICE
 from tests.servers import SandboxControl, ServerProcess
 from tests.waiting import until
 from tests.wsclient import LEGACY_WS, TRANSPORT_WS, SubscriptionError, collect, ws_client
@@ -111,11 +109,10 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def frames_gateway(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    gateway = start_gateway(sandbox_server.url, logs_dir / "gateway-hostile-frames.log")
-    yield gateway
-    gateway.stop()
+@pytest.fixture
+def frames_gateway(gateway_server: ServerProcess) -> ServerProcess:
+    """The shared gateway: each test reads only the log lines it caused."""
+    return gateway_server
 
 
 def _connect(server: ServerProcess, protocol: str) -> connect:
