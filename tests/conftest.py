@@ -170,10 +170,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(scope="session")
-def sandbox_server(logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_sandbox(logs_dir / "sandbox.log")
-    yield server
-    server.stop()
+def session_servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """The shared sandbox and gateway, started together (``sandbox_server``, ``gateway_server``)."""
+    sandbox = start_sandbox(logs_dir / "sandbox.log", wait=False)
+    gateway = start_gateway(sandbox.url, logs_dir / "gateway.log", wait=False)
+    all_ready(sandbox, gateway)
+    yield sandbox, gateway
+    gateway.stop()
+    sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(session_servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return session_servers[0]
 
 
 def _in_process(request: pytest.FixtureRequest) -> bool:
@@ -254,10 +263,8 @@ def start_gateway(
 
 
 @pytest.fixture(scope="session")
-def gateway_server(sandbox_server: ServerProcess, logs_dir: Path) -> Iterator[ServerProcess]:
-    server = start_gateway(sandbox_server.url, logs_dir / "gateway.log")
-    yield server
-    server.stop()
+def gateway_server(session_servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
+    return session_servers[1]
 
 
 def start_pair(
