@@ -133,15 +133,27 @@ def sandbox(*, latency_ms: float, processing_delay: float, log: str) -> Iterator
 
 
 @contextmanager
-def gateway(upstream: str, *, env: dict[str, str], log: str) -> Iterator[ServerProcess]:
+def gateway(
+    upstream: str, *, env: dict[str, str], log: str, checkout: Path | None = None
+) -> Iterator[ServerProcess]:
+    """A gateway on a free port; ``checkout`` runs another checkout's gateway (an
+    A/B against an older commit) with this interpreter and its packages."""
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
+    program: tuple[str, ...] = ("-m", "gateway")
+    if checkout is not None:
+        program = (
+            "-c",
+            f"import runpy, sys; sys.path.insert(0, {str(checkout)!r}); "
+            "runpy.run_module('gateway', run_name='__main__', alter_sys=True)",
+        )
     server = ServerProcess(
         ["serve", "--upstream-url", upstream, "--port", str(port)],
         port=port,
         log_path=OUT / log,
         ready_path="/healthz",
         env=env,
+        program=program,
     )
     server.log_path.unlink(missing_ok=True)
     server.start()

@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import os
 import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,10 +60,55 @@ Fetch = Callable[[httpx.AsyncClient], Awaitable[None]]
 @dataclass
 class Shape:
     name: str
-    gateway: Fetch
+    # What the gateway is asked: one GraphQL document and its variables.
+    document: str
+    variables: dict[str, Any]
     direct: Fetch
     # The REST path a bare proxy forwards, for one-call shapes.
     proxy_path: str | None = None
+
+    def gateway(self, *, by_id: bool = False) -> Fetch:
+        """One GraphQL POST: the document's text, or its id in a trusted manifest."""
+        body: dict[str, Any] = {"variables": self.variables}
+        if by_id:
+            body["documentId"] = f"sha256:{document_id(self.document)}"
+        else:
+            body["query"] = self.document
+        return lambda http: _graphql(http, body)
+
+
+@dataclass
+class Variant:
+    """Another gateway measured beside the first one in every cell."""
+
+    name: str
+    env: dict[str, str]
+    # Send ``documentId`` (the bench's documents are put in a manifest for it).
+    by_id: bool = False
+    # Run the gateway of another checkout (the same interpreter and packages).
+    checkout: Path | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> Variant:
+        """``NAME=ITEM,ITEM...``; an item is ``GATEWAY_X=VALUE``, ``documentId`` or
+        ``checkout=PATH``."""
+        name, _, items = spec.partition("=")
+        variant = cls(name, {})
+        for item in filter(None, items.split(",")):
+            key, _, value = item.partition("=")
+            if item == "documentId":
+                variant.by_id = True
+            elif key == "checkout":
+                variant.checkout = Path(value).resolve()
+            elif key.startswith("GATEWAY_") and value:
+                variant.env[key] = value
+            else:
+                raise SystemExit(f"--variant {spec!r}: cannot read {item!r}")
+        return variant
+
+
+def document_id(document: str) -> str:
+    return hashlib.sha256(document.encode()).hexdigest()
 
 
 def _first(label: str, video: str | None = None) -> Any:
@@ -77,10 +124,8 @@ def _gid(record: Any) -> str:
     return encode_global_id(activity, record.session_id)
 
 
-async def _graphql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> None:
-    response = await http.post(
-        "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": ALICE}
-    )
+async def _graphql(http: httpx.AsyncClient, body: dict[str, Any]) -> None:
+    response = await http.post("/graphql", json=body, headers={"Authorization": ALICE})
     response.raise_for_status()
     body = response.json()
     if body.get("errors"):
@@ -135,13 +180,15 @@ def shapes() -> list[Shape]:
     return [
         Shape(
             "one session (1 call)",
-            lambda h: _graphql(h, one, {"id": _gid(jump)}),
+            one,
+            {"id": _gid(jump)},
             lambda h: _rest(h, jump_path),
             jump_path,
         ),
         Shape(
             "one of each kind (3 calls)",
-            lambda h: _graphql(h, three, {"j": _gid(jump), "r": _gid(run), "w": _gid(lift)}),
+            three,
+            {"j": _gid(jump), "r": _gid(run), "w": _gid(lift)},
             lambda h: asyncio.gather(
                 _rest(h, jump_path),
                 _rest(h, f"/running/sessions/{run.session_id}/"),
@@ -150,18 +197,21 @@ def shapes() -> list[Shape]:
         ),
         Shape(
             "10-session list, angle names (11 calls)",
-            lambda h: _graphql(h, listing, {}),
+            listing,
+            {},
             list_direct,
         ),
         Shape(
             "session page (1 call)",
-            lambda h: _graphql(h, page, {"id": _gid(jump)}),
+            page,
+            {"id": _gid(jump)},
             lambda h: _rest(h, jump_path),
             jump_path,
         ),
         Shape(
             f"full export, {EXPORT_FRAMES} frames (1 call)",
-            lambda h: _graphql(h, export, {"id": _gid(lift)}),
+            export,
+            {"id": _gid(lift)},
             lambda h: _rest(h, lift_export),
             lift_export,
         ),
@@ -280,28 +330,62 @@ async def main_async(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()
     rows: list[list[Any]] = []
     results: list[dict[str, Any]] = []
-    with (
-        _sandbox(args.latency_ms) as up,
-        gateway(up.url, env=env, log="overhead-gateway.log") as gw,
-        _proxy(up.url) as px,
-    ):
+    variants = [Variant.parse(spec) for spec in args.variant]
+    manifest = OUT / "overhead-manifest.json"
+    manifest.write_text(
+        json.dumps({document_id(s.document): s.document for s in shapes()}, indent=2) + "\n"
+    )
+    variant_rows: list[list[Any]] = []
+    with ExitStack() as stack:
+        up = stack.enter_context(_sandbox(args.latency_ms))
+        gw = stack.enter_context(gateway(up.url, env=env, log="overhead-gateway.log"))
+        px = stack.enter_context(_proxy(up.url))
+        variant_gateways = [
+            stack.enter_context(
+                gateway(
+                    up.url,
+                    env={
+                        **env,
+                        **({"GATEWAY_TRUSTED_DOCUMENTS": str(manifest)} if v.by_id else {}),
+                        **v.env,
+                    },
+                    log=f"overhead-gateway-{v.name}.log",
+                    checkout=v.checkout,
+                )
+            )
+            for v in variants
+        ]
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
         gw_procs, px_procs = _tree(gw.pid), _tree(px.pid)
+
         async with (
             httpx.AsyncClient(base_url=gw.url, limits=limits, timeout=60) as gw_http,
             httpx.AsyncClient(base_url=up.url, limits=limits, timeout=60) as up_http,
             httpx.AsyncClient(base_url=px.url, limits=limits, timeout=60) as px_http,
             httpx.AsyncClient(base_url=up.url, timeout=60) as control,
         ):
+            variant_https = [
+                httpx.AsyncClient(base_url=v.url, limits=limits, timeout=60)
+                for v in variant_gateways
+            ]
             for shape in shapes():
                 if args.shape and not any(key in shape.name for key in args.shape):
                     continue
                 for concurrency in args.concurrency or CONCURRENCY:
                     count = counts[concurrency]
                     g = await run_cell(
-                        shape.gateway, gw_http, control, gw_procs,
+                        shape.gateway(), gw_http, control, gw_procs,
                         concurrency=concurrency, count=count,
                     )  # fmt: skip
+                    others: list[Cell] = []
+                    for v, server, http in zip(
+                        variants, variant_gateways, variant_https, strict=True
+                    ):
+                        other = await run_cell(
+                            shape.gateway(by_id=v.by_id), http, control, _tree(server.pid),
+                            concurrency=concurrency, count=count,
+                        )  # fmt: skip
+                        others.append(other)
                     d = await run_cell(
                         shape.direct, up_http, control, [],
                         concurrency=concurrency, count=count,
@@ -320,6 +404,8 @@ async def main_async(args: argparse.Namespace) -> None:
                     row = _row(shape.name, concurrency, g, d, p)
                     rows.append(row)
                     print("  ".join(str(c) for c in row), file=sys.stderr, flush=True)
+                    if variants:
+                        variant_rows.append(_variant_row(shape.name, concurrency, g, others))
                     results.append(
                         {
                             "shape": shape.name,
@@ -327,8 +413,13 @@ async def main_async(args: argparse.Namespace) -> None:
                             "gateway": _summary(g),
                             "direct": _summary(d),
                             "proxy": _summary(p) if p else None,
+                            "variants": {
+                                v.name: _summary(o) for v, o in zip(variants, others, strict=True)
+                            },
                         }
                     )
+            for http in variant_https:
+                await http.aclose()
         rss = sum(proc.memory_info().rss for proc in gw_procs)
     load_after = os.getloadavg()
     print()
@@ -354,6 +445,18 @@ async def main_async(args: argparse.Namespace) -> None:
         "errors",
     ]
     table = print_table(headers, rows)
+    if variants:
+        print()
+        print(
+            "Variants: the same requests through other gateways, each cell run right after "
+            "the first gateway's (CPU per operation, ratio to the first; p50)."
+        )
+        print_table(
+            ["shape", "c", "gw CPU ms/op", "gw p50 ms"]
+            + [f"{v.name} CPU ms/op" for v in variants]
+            + [f"{v.name} p50 ms" for v in variants],
+            variant_rows,
+        )
     print(f"Gateway RSS at the end: {rss / 2**20:.0f} MiB.")
     path = write_json(
         "overhead.json",
@@ -392,6 +495,18 @@ def _row(name: str, concurrency: int, g: Cell, d: Cell, p: Cell | None) -> list[
     ]
 
 
+def _variant_row(name: str, concurrency: int, g: Cell, others: list[Cell]) -> list[Any]:
+    base = g.cpu_ms()
+    return [
+        name,
+        concurrency,
+        f"{base:.2f}",
+        fmt_ms(percentile(g.latencies, 50)),
+        *(f"{o.cpu_ms():.2f} ({o.cpu_ms() / base:.2f}x)" for o in others),
+        *(fmt_ms(percentile(o.latencies, 50)) for o in others),
+    ]
+
+
 def _summary(cell: Cell) -> dict[str, Any]:
     lat = cell.latencies
     return {
@@ -415,6 +530,12 @@ def main() -> None:
     parser.add_argument(
         "--gateway-env", action="append", default=[], metavar="GATEWAY_X=VALUE",
         help="a setting for the gateway (repeatable), e.g. GATEWAY_RATE_LIMIT_CALLS_PER_SECOND",
+    )  # fmt: skip
+    parser.add_argument(
+        "--variant", action="append", default=[], metavar="NAME=ITEM,...",
+        help="another gateway measured beside the first in every cell (repeatable); items: "
+        "GATEWAY_X=VALUE settings, documentId (requests name the bench's documents in a "
+        "manifest), checkout=PATH (another checkout's gateway)",
     )  # fmt: skip
     parser.add_argument(
         "--concurrency", type=int, action="append", choices=CONCURRENCY,
