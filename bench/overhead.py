@@ -373,19 +373,25 @@ async def main_async(args: argparse.Namespace) -> None:
                     continue
                 for concurrency in args.concurrency or CONCURRENCY:
                     count = counts[concurrency]
-                    g = await run_cell(
-                        shape.gateway(), gw_http, control, gw_procs,
-                        concurrency=concurrency, count=count,
-                    )  # fmt: skip
-                    others: list[Cell] = []
-                    for v, server, http in zip(
-                        variants, variant_gateways, variant_https, strict=True
-                    ):
-                        other = await run_cell(
-                            shape.gateway(by_id=v.by_id), http, control, _tree(server.pid),
-                            concurrency=concurrency, count=count,
-                        )  # fmt: skip
-                        others.append(other)
+                    # The first gateway and its variants, in an order that turns
+                    # from cell to cell, so that none always runs first.
+                    runs: list[tuple[Fetch, httpx.AsyncClient, list[psutil.Process]]] = [
+                        (shape.gateway(), gw_http, gw_procs),
+                        *(
+                            (shape.gateway(by_id=v.by_id), http, _tree(server.pid))
+                            for v, server, http in zip(
+                                variants, variant_gateways, variant_https, strict=True
+                            )
+                        ),
+                    ]
+                    turn = len(rows) % len(runs)
+                    cells: dict[int, Cell] = {}
+                    for i in [*range(turn, len(runs)), *range(turn)]:
+                        fetch, http, procs = runs[i]
+                        cells[i] = await run_cell(
+                            fetch, http, control, procs, concurrency=concurrency, count=count
+                        )
+                    g, others = cells[0], [cells[i] for i in range(1, len(runs))]
                     d = await run_cell(
                         shape.direct, up_http, control, [],
                         concurrency=concurrency, count=count,
@@ -448,8 +454,8 @@ async def main_async(args: argparse.Namespace) -> None:
     if variants:
         print()
         print(
-            "Variants: the same requests through other gateways, each cell run right after "
-            "the first gateway's (CPU per operation, ratio to the first; p50)."
+            "Variants: the same requests through other gateways, each cell run beside the "
+            "first gateway's, in an order that turns (CPU per operation, ratio to the first; p50)."
         )
         print_table(
             ["shape", "c", "gw CPU ms/op", "gw p50 ms"]

@@ -117,19 +117,14 @@ class MemoryBuckets:
         self._store(key, tokens + amount, now)
         return tokens + amount
 
-    async def aclose(self) -> None:
-        pass
-
 
 class RedisBuckets:
     """The buckets in Redis, shared by every replica."""
 
-    def __init__(self, redis_url: str, rate: float, burst: float) -> None:
+    def __init__(self, redis: aioredis.Redis, rate: float, burst: float) -> None:
+        """``redis`` is the caller's to close (:mod:`gateway.shared_redis`)."""
         self._rate, self._burst = rate, burst
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
-            redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
-        )
-        self._script: Any = self._redis.register_script(_SCRIPT)
+        self._script: Any = redis.register_script(_SCRIPT)
 
     async def _run(self, key: str, amount: float, mode: str) -> list[Any]:
         result: list[Any] = await self._script(
@@ -145,9 +140,6 @@ class RedisBuckets:
         _, tokens, _ = await self._run(key, amount, "give")
         return float(tokens)
 
-    async def aclose(self) -> None:
-        await self._redis.aclose()
-
 
 Buckets = MemoryBuckets | RedisBuckets
 
@@ -159,9 +151,9 @@ class RateLimiter:
         self._buckets = buckets
 
     @classmethod
-    def of(cls, rate: float, burst: float, redis_url: str | None) -> RateLimiter:
+    def of(cls, rate: float, burst: float, redis: aioredis.Redis | None) -> RateLimiter:
         buckets: Buckets = (
-            RedisBuckets(redis_url, rate, burst) if redis_url else MemoryBuckets(rate, burst)
+            RedisBuckets(redis, rate, burst) if redis is not None else MemoryBuckets(rate, burst)
         )
         return cls(buckets)
 
@@ -181,6 +173,3 @@ class RateLimiter:
         except (RedisError, OSError) as exc:
             log.warning("rate limits: Redis unreachable, not settled (%s)", type(exc).__name__)
             return math.inf
-
-    async def aclose(self) -> None:
-        await self._buckets.aclose()

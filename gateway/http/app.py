@@ -1,10 +1,10 @@
 """The app factory: the one place that wires the schema to HTTP and WebSocket.
 
 The lifespan owns the process's resources (the upstream client, the event
-broker and readiness watchers, the persisted queries' Redis connection) and
-closes them on shutdown; it hands them to every request through Starlette's
-lifespan state, where each operation's :class:`~schema.context.GatewayContext`
-borrows them (:mod:`gateway.http.view`).
+broker and readiness watchers, the Redis client that persisted queries and
+rate limits share) and closes them on shutdown; it hands them to every
+request through Starlette's lifespan state, where each operation's
+:class:`~schema.context.GatewayContext` borrows them (:mod:`gateway.http.view`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from gateway.logs import RequestIdMiddleware
 from gateway.metrics import Metrics
 from gateway.ratelimit import RateLimiter
 from gateway.services import Services
+from gateway.shared_redis import shared_redis
 from gateway.tracing import Tracing, tracing_from_settings
 from gateway.upstream.client import UpstreamCall, UpstreamClient
 from gateway.upstream.drift import ContractDrift
@@ -121,11 +122,11 @@ def create_app(
                 secret=settings.credential_secret.encode(),
                 metrics=metrics,
             )
+            # Persisted queries and rate limits share one Redis client.
+            redis = shared_redis(settings.redis_url) if settings.redis_url else None
             limiter = (
                 RateLimiter.of(
-                    settings.rate_limit_calls_per_second,
-                    settings.rate_limit_burst,
-                    settings.redis_url,
+                    settings.rate_limit_calls_per_second, settings.rate_limit_burst, redis
                 )
                 if settings.rate_limit_calls_per_second > 0
                 else None
@@ -140,8 +141,8 @@ def create_app(
                 rate_limiter=limiter,
             )
             persisted = graphql.persisted_queries
-            if persisted is not None and settings.redis_url:
-                persisted.connect(settings.redis_url)
+            if persisted is not None:
+                persisted.share(redis)
             try:
                 # Starlette copies this state into every request's.
                 yield {"services": services}
@@ -150,9 +151,9 @@ def create_app(
                 await watchers.aclose()
                 await broker.aclose()
                 if persisted is not None:
-                    await persisted.aclose()
-                if limiter is not None:
-                    await limiter.aclose()
+                    persisted.share(None)
+                if redis is not None:
+                    await redis.aclose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -42,21 +42,18 @@ _REDIS_TTL_S = 7 * 24 * 3600
 
 class PersistedQueries:
     def __init__(
-        self, capacity: int, redis_url: str | None = None, *, max_bytes: int = 4 * 2**20
+        self, capacity: int, redis: aioredis.Redis | None = None, *, max_bytes: int = 4 * 2**20
     ) -> None:
         self._capacity = max(capacity, 1)
         self._max_bytes = max_bytes
         self.bytes = 0
         self._lru: OrderedDict[str, str] = OrderedDict()
-        self._redis: aioredis.Redis | None = None
-        if redis_url:
-            self.connect(redis_url)
+        self._redis = redis
 
-    def connect(self, redis_url: str) -> None:
-        """Share the store through Redis (the app's lifespan calls it, and ``aclose``)."""
-        self._redis = aioredis.Redis.from_url(
-            redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
-        )
+    def share(self, redis: aioredis.Redis | None) -> None:
+        """Share the store through Redis (:mod:`gateway.shared_redis`), or stop
+        sharing it; the client is the caller's to close."""
+        self._redis = redis
 
     def __len__(self) -> int:
         return len(self._lru)
@@ -133,11 +130,6 @@ class PersistedQueries:
             await self._redis.set(_REDIS_PREFIX + digest, query.encode(), ex=_REDIS_TTL_S)
         except (RedisError, OSError) as exc:
             log.warning("persisted queries: Redis unreachable (%s)", type(exc).__name__)
-
-    async def aclose(self) -> None:
-        redis, self._redis = self._redis, None
-        if redis is not None:
-            await redis.aclose()
 
 
 def _hash_of(persisted: object) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from gateway.errors import BadRequest, PersistedQueryNotFound
 from gateway.http.apq import PersistedQueries
+from gateway.shared_redis import shared_redis
 from tests.conftest import ALICE, start_gateway
 from tests.servers import SSL_CONTEXT, RedisServer, ServerProcess, all_ready, free_port
 
@@ -160,7 +161,8 @@ async def test_replicas_share_persisted_queries_through_redis(
 
 @pytest.mark.inprocess
 async def test_unreachable_redis_falls_back_to_the_process() -> None:
-    store = PersistedQueries(capacity=10, redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    redis = shared_redis(f"redis://127.0.0.1:{free_port()}/0")
+    store = PersistedQueries(capacity=10, redis=redis)
     query = "query Fallback { __typename }"
     try:
         with pytest.raises(PersistedQueryNotFound):
@@ -169,4 +171,4 @@ async def test_unreachable_redis_falls_back_to_the_process() -> None:
         await store.register(query, apq(query), valid=True)
         assert await store.resolve(None, apq(query)) == query
     finally:
-        await store.aclose()
+        await redis.aclose()

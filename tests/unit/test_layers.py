@@ -29,6 +29,7 @@ FOUNDATION = {
     "gateway.tracing",
     "gateway.schema_guard",
     "gateway.settings_doc",
+    "gateway.shared_redis",
 }
 DOMAIN = {
     # The process's metrics name upstream calls, operations and subscriptions.
