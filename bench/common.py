@@ -134,18 +134,26 @@ def sandbox(*, latency_ms: float, processing_delay: float, log: str) -> Iterator
 
 @contextmanager
 def gateway(
-    upstream: str, *, env: dict[str, str], log: str, checkout: Path | None = None
+    upstream: str,
+    *,
+    env: dict[str, str],
+    log: str,
+    checkout: Path | None = None,
+    prelude: str = "",
 ) -> Iterator[ServerProcess]:
-    """A gateway on a free port; ``checkout`` runs another checkout's gateway (an
-    A/B against an older commit) with this interpreter and its packages."""
+    """A gateway on a free port. ``checkout`` runs another checkout's gateway (an
+    A/B against an older commit) with this interpreter and its packages;
+    ``prelude`` is Python run in the gateway's process before it starts (a
+    profiler, say)."""
     OUT.mkdir(parents=True, exist_ok=True)
     port = free_port()
     program: tuple[str, ...] = ("-m", "gateway")
-    if checkout is not None:
+    if checkout is not None or prelude:
+        path = f"import sys; sys.path.insert(0, {str(checkout)!r})\n" if checkout else ""
         program = (
             "-c",
-            f"import runpy, sys; sys.path.insert(0, {str(checkout)!r}); "
-            "runpy.run_module('gateway', run_name='__main__', alter_sys=True)",
+            f"{path}{prelude}\n"
+            "import runpy; runpy.run_module('gateway', run_name='__main__', alter_sys=True)",
         )
     server = ServerProcess(
         ["serve", "--upstream-url", upstream, "--port", str(port)],

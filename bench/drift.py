@@ -1,12 +1,14 @@
 """What does checking upstream answers against the contract cost?
 
-Two gateways over the same sandbox, alike but for
-``GATEWAY_CONTRACT_SAMPLE_RATE``: 0 (no check) and 1 (every 200 body checked).
-For the session page (one details call) and the list page (the filter call
-and the analyzed-video calls), at concurrency 16, it prints throughput and
-the gateway's CPU time per request, runs interleaved so that both see the
-same machine, and the median of the rounds. It also times the check alone on
-each body.
+Three gateways over the same sandbox, alike but for the check's settings: off
+(``GATEWAY_CONTRACT_SAMPLE_RATE=0``), the defaults (the first answers of each
+route, then one per route every ``GATEWAY_CONTRACT_CHECK_INTERVAL``), and
+every 200 body checked (``GATEWAY_CONTRACT_CHECK_INTERVAL=0``). For the
+session page (one details call) and the list page (the filter call and the
+analyzed-video calls), at concurrency 16, it prints throughput and the
+gateway's CPU time per request, runs interleaved so that all see the same
+machine, and the median of the rounds. It also times the check alone on each
+body.
 
     .venv/bin/python bench/drift.py [--requests 400] [--rounds 3]
 
@@ -20,6 +22,7 @@ import asyncio
 import statistics
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,12 @@ from gateway.upstream.rawjson import LazyBody
 
 CONCURRENCY = 16
 SESSION = next(r for r in seed_sessions("alice") if r.activity == "Vertical Jump")
+# The check's settings, by name: off, the defaults, and every answer checked.
+CONFIGS = {
+    "off": {"GATEWAY_CONTRACT_SAMPLE_RATE": "0"},
+    "defaults": {},
+    "every answer": {"GATEWAY_CONTRACT_SAMPLE_RATE": "1", "GATEWAY_CONTRACT_CHECK_INTERVAL": "0"},
+}
 OPERATIONS = {
     "session page": (
         """query ($id: ID!) {
@@ -122,71 +131,55 @@ async def main() -> None:
     args = parser.parse_args()
 
     results: dict[str, dict[str, list[tuple[float, float]]]] = {
-        op: {"0": [], "1": []} for op in OPERATIONS
+        op: {name: [] for name in CONFIGS} for op in OPERATIONS
     }
     with sandbox(latency_ms=args.latency_ms, processing_delay=5.0, log="drift-sandbox.log") as up:
         env = {"GATEWAY_LOG_LEVEL": "warning"}
-        with (
-            gateway(
-                up.url, env={**env, "GATEWAY_CONTRACT_SAMPLE_RATE": "0"}, log="drift-0.log"
-            ) as off,
-            gateway(
-                up.url, env={**env, "GATEWAY_CONTRACT_SAMPLE_RATE": "1"}, log="drift-1.log"
-            ) as on,
-        ):
+        with ExitStack() as stack:
+            gateways = {
+                name: stack.enter_context(
+                    gateway(up.url, env={**env, **settings}, log=f"drift-{name}.log")
+                )
+                for name, settings in CONFIGS.items()
+            }
             for _ in range(args.rounds):
                 for op, (query, variables) in OPERATIONS.items():
-                    for rate, gw in (("0", off), ("1", on)):
-                        results[op][rate].append(
+                    for name, gw in gateways.items():
+                        results[op][name].append(
                             await _cell(gw.url, gw.pid, query, variables, args.requests)
                         )
             async with httpx.AsyncClient() as http:
-                checks = (await http.get(f"{on.url}/metrics")).text
+                checks = (await http.get(f"{gateways['every answer'].url}/metrics")).text
         check_rows = await asyncio.to_thread(_check_cost, up.url)
 
     rows = []
     summary: dict[str, Any] = {}
-    for op, by_rate in results.items():
-        rps = {r: statistics.median(x[0] for x in cells) for r, cells in by_rate.items()}
-        cpu = {r: statistics.median(x[1] for x in cells) for r, cells in by_rate.items()}
-        # Each round's two cells ran back to back: their ratio is what the
-        # shared machine's load disturbs least.
-        pairs = list(zip(by_rate["0"], by_rate["1"], strict=True))
-        cost = statistics.median(1 - on[0] / off[0] for off, on in pairs)
-        cpu_cost = statistics.median(on[1] / off[1] - 1 for off, on in pairs)
-        rows.append(
-            [
-                op,
-                f"{rps['0']:.0f}",
-                f"{rps['1']:.0f}",
-                f"{100 * cost:+.1f} %",
-                f"{cpu['0']:.2f}",
-                f"{cpu['1']:.2f}",
-                f"{100 * cpu_cost:+.1f} %",
-            ]
-        )
-        summary[op] = {
-            "rps": rps,
-            "cpu_ms": cpu,
-            "throughput_cost": cost,
-            "cpu_cost": cpu_cost,
-            "cells": by_rate,
-        }
+    for op, by_config in results.items():
+        for name, cells in by_config.items():
+            # Each round's cells ran back to back: their ratio to the same
+            # round's unchecked cell is what the machine's load disturbs least.
+            pairs = list(zip(by_config["off"], cells, strict=True))
+            cost = statistics.median(1 - on[0] / off[0] for off, on in pairs)
+            cpu_cost = statistics.median(on[1] / off[1] - 1 for off, on in pairs)
+            rps = statistics.median(x[0] for x in cells)
+            cpu = statistics.median(x[1] for x in cells)
+            rows.append(
+                [op, name, f"{rps:.0f}", f"{100 * cost:+.1f} %", f"{cpu:.2f}",
+                 f"{100 * cpu_cost:+.1f} %"]
+            )  # fmt: skip
+            summary.setdefault(op, {})[name] = {
+                "rps": rps,
+                "cpu_ms": cpu,
+                "throughput_cost": cost,
+                "cpu_cost": cpu_cost,
+                "cells": cells,
+            }
     print(
         f"\nconcurrency {CONCURRENCY}, {args.requests} requests a cell, "
-        f"median of {args.rounds} rounds (costs: of each round's pair)"
+        f"median of {args.rounds} rounds (costs: against the same round's unchecked cell)"
     )
     table = print_table(
-        [
-            "operation",
-            "req/s rate 0",
-            "req/s rate 1",
-            "throughput cost",
-            "CPU ms/req 0",
-            "CPU ms/req 1",
-            "CPU cost",
-        ],
-        rows,
+        ["operation", "check", "req/s", "throughput cost", "CPU ms/req", "CPU cost"], rows
     )
     print()
     print_table(["route", "body", "as", "one check"], check_rows)

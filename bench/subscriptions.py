@@ -54,6 +54,7 @@ import psutil
 from common import (
     ALICE,
     BOB,
+    OUT,
     fmt_ms,
     gateway,
     machine,
@@ -65,6 +66,9 @@ from common import (
     upload,
     write_json,
 )
+from heap import PRELUDE as heap_prelude
+from heap import breakdown as heap_breakdown
+from heap import take as take_heap
 from websockets.asyncio.client import ClientConnection, connect
 
 from gateway.ids import Activity, encode_global_id
@@ -237,7 +241,9 @@ def upload_sessions(sandbox_url: str, tag: str) -> list[tuple[str, str, str]]:
     return out
 
 
-async def run_row(n: int, sandbox_url: str, rng: random.Random, *, burst: bool) -> dict[str, Any]:
+async def run_row(
+    n: int, sandbox_url: str, rng: random.Random, *, burst: bool, heap: bool = False
+) -> dict[str, Any]:
     assert n % PER_CONNECTION == 0 and (n // PER_CONNECTION) % 2 == 0
     sessions = upload_sessions(sandbox_url, f"n{n}")
     by_key = {key: [(sid, gid) for k, sid, gid in sessions if k == key] for key in (ALICE, BOB)}
@@ -259,10 +265,14 @@ async def run_row(n: int, sandbox_url: str, rng: random.Random, *, burst: bool) 
         )
     control = httpx.AsyncClient(base_url=sandbox_url, timeout=30)
     log_name = f"subscriptions-gateway-{n}.log"
-    with gateway(sandbox_url, env=env, log=log_name) as gw:
+    snapshot_path = OUT / f"subscriptions-heap-{n}.snapshot"
+    if heap:
+        env["BENCH_HEAP_SNAPSHOT"] = str(snapshot_path)
+    with gateway(sandbox_url, env=env, log=log_name, prelude=heap_prelude if heap else "") as gw:
         gw_proc = psutil.Process(gw.pid)
         await asyncio.sleep(0.5)
         rss_idle = vm_status(gw.pid)["VmRSS"]
+        heap_idle = await asyncio.to_thread(take_heap, gw.pid, snapshot_path) if heap else None
         cpu_start = sum(gw_proc.cpu_times()[:2])
         sampler = MemorySampler(gw.pid)
         (await control.post("/__sandbox__/reset-stats")).raise_for_status()
@@ -299,6 +309,19 @@ async def run_row(n: int, sandbox_url: str, rng: random.Random, *, burst: bool) 
         early_errors = [s.error for s in subs if s.error]
         rss_subscribed = vm_status(gw.pid)["VmRSS"]
         watchers = metric(gw.url, "gateway_readiness_watchers")
+        heap_rows: dict[str, Any] = {}
+        if heap_idle is not None:
+            snapshot = await asyncio.to_thread(take_heap, gw.pid, snapshot_path)
+            by_kind, by_line = heap_breakdown(snapshot, heap_idle)
+            heap_rows = {
+                "kib_per_subscription_by_kind": {
+                    k: round(v / n / 1024, 2) for k, v in by_kind.most_common()
+                },
+                "kib_per_subscription_by_line": {
+                    k: round(v / n / 1024, 3) for k, v in by_line.most_common(25)
+                },
+                "traced_kib_per_subscription": round(sum(by_kind.values()) / n / 1024, 2),
+            }
 
         # Idle: every watch polls at its capped interval; nothing changes.
         await asyncio.sleep(1.5)  # let the watches back off to the cap
@@ -386,6 +409,7 @@ async def run_row(n: int, sandbox_url: str, rng: random.Random, *, burst: bool) 
         "rss_sampled_peak_mib": sampler.peak() / 2**20,
         "rss_after_close_mib": rss_after / 2**20,
         "kib_per_subscription": (rss_subscribed - rss_idle) / n / 1024,
+        **heap_rows,
         "watchers_while_subscribed": watchers,
         "watchers_after_close": watchers_after,
         "run_duration_s": duration,
@@ -431,7 +455,7 @@ async def main_async(args: argparse.Namespace) -> None:
         latency_ms=args.latency_ms, processing_delay=3600, log="subscriptions-sandbox.log"
     ) as up:
         for n in args.n:
-            rows.append(await run_row(n, up.url, rng, burst=args.burst))
+            rows.append(await run_row(n, up.url, rng, burst=args.burst, heap=args.heap))
     load_after = os.getloadavg()
 
     print()
@@ -508,6 +532,15 @@ async def main_async(args: argparse.Namespace) -> None:
         f"1-min load average {load_before[0]:.1f} before, {load_after[0]:.1f} after."
     )
     for row in rows:
+        if "kib_per_subscription_by_kind" in row:
+            print(
+                f"\nN={row['n']}: memory still allocated once subscribed, less the idle "
+                f"gateway's (tracemalloc, KiB per subscription; "
+                f"{row['traced_kib_per_subscription']} traced in all):"
+            )
+            print_table(["kind", "KiB/sub"], list(row["kib_per_subscription_by_kind"].items()))
+            print_table(["line", "KiB/sub"], list(row["kib_per_subscription_by_line"].items()))
+    for row in rows:
         if row["errors"] or row["not_completed"] or row["log_errors"]:
             print(f"N={row['n']} problems: {row['error_samples']} {row['log_errors']}")
     path = write_json(
@@ -532,6 +565,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[1000, 5000])
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--heap", action="store_true",
+        help="trace the gateway's allocations (tracemalloc, slow) and print where the "
+        "memory of the subscriptions goes",
+    )  # fmt: skip
     parser.add_argument(
         "--burst",
         action="store_true",

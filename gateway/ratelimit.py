@@ -165,10 +165,9 @@ class RateLimiter:
             return Verdict(True, math.inf, 0.0)
 
     async def settle(self, key: str, estimate: int, actual: int) -> float:
-        """Give back what the estimate took too much (or take what it took too little)."""
+        """Give back what the estimate took too much (or take what it took too little);
+        the calls left."""
         try:
-            if estimate == actual:
-                return await self._buckets.give(key, 0)
             return await self._buckets.give(key, estimate - actual)
         except (RedisError, OSError) as exc:
             log.warning("rate limits: Redis unreachable, not settled (%s)", type(exc).__name__)

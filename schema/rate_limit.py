@@ -68,7 +68,13 @@ class RateLimit(SchemaExtension):
         finally:
             scope = current_scope().get()
             actual = scope.calls if scope is not None else estimate
-            remaining = await limiter.settle(key, estimate, actual)
+            # Most operations cost what they did last time: nothing to settle,
+            # and no second trip to the bucket (to Redis, with replicas).
+            remaining = (
+                verdict.remaining
+                if actual == estimate
+                else await limiter.settle(key, estimate, actual)
+            )
             if entry is not None:
                 entry.calls[name] = actual
             self._cost = {"estimated": estimate, "actual": actual, "remaining": remaining}

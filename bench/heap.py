@@ -1,0 +1,92 @@
+"""Where a server's memory goes: tracemalloc in the gateway's process, read here.
+
+:data:`PRELUDE` starts tracemalloc in the gateway's process (run before the
+gateway by ``common.gateway(prelude=...)``) and dumps a snapshot to
+``$BENCH_HEAP_SNAPSHOT`` when the process gets SIGUSR1. :func:`take` asks for
+one and waits for it; :func:`breakdown` sums what is still allocated by kind
+(the innermost frame's package, with asyncio's tasks and the WebSocket
+stack's buffers named apart) and by line.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import signal
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+
+__all__ = ["PRELUDE", "breakdown", "take"]
+
+FRAMES = 24
+
+PRELUDE = f"""
+import os, signal, tracemalloc
+tracemalloc.start({FRAMES})
+def _bench_heap_dump(signum, frame):
+    path = os.environ["BENCH_HEAP_SNAPSHOT"]
+    tracemalloc.take_snapshot().dump(path + ".part")
+    os.replace(path + ".part", path)
+signal.signal(signal.SIGUSR1, _bench_heap_dump)
+"""
+
+# The innermost frame's file, by the first of these it contains.
+KINDS = (
+    ("asyncio/tasks.py", "asyncio tasks"),
+    ("asyncio/", "asyncio (futures, handles, queues)"),
+    ("/strawberry/", "Strawberry (per-operation state, WebSocket protocol)"),
+    ("/graphql/", "graphql-core (execution, results)"),
+    ("/websockets/", "WebSocket stack (websockets: frames, buffers)"),
+    ("/uvicorn/", "uvicorn (connections, buffers)"),
+    ("/starlette/", "Starlette"),
+    ("/gateway/watchers/", "the gateway's watches"),
+    ("/gateway/broker/", "the gateway's event broker"),
+    ("/schema/", "the gateway's schema (resolvers, subscription)"),
+    ("/gateway/", "the gateway, other"),
+    ("/json/", "json"),
+    ("contextvars", "contexts"),
+)
+
+
+def take(pid: int, path: Path, timeout: float = 120.0) -> tracemalloc.Snapshot:
+    """Ask process ``pid`` (started with :data:`PRELUDE`) for a snapshot."""
+    path.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no heap snapshot from {pid} in {timeout:.0f} s")
+        time.sleep(0.2)
+    return tracemalloc.Snapshot.load(str(path))
+
+
+def _kind(filename: str, lineno: int) -> str:
+    line = linecache.getline(filename, lineno)
+    if "create_task(" in line or "ensure_future(" in line:
+        return "asyncio tasks"
+    for needle, kind in KINDS:
+        if needle in filename:
+            return kind
+    return filename.rsplit("/site-packages/", 1)[-1].split("/", 1)[0]
+
+
+def breakdown(
+    snapshot: tracemalloc.Snapshot, baseline: tracemalloc.Snapshot | None = None
+) -> tuple[Counter[str], Counter[str]]:
+    """Bytes by kind and by innermost line (``file:line``), less ``baseline``'s."""
+    by_kind: Counter[str] = Counter()
+    by_line: Counter[str] = Counter()
+    stats = (
+        snapshot.compare_to(baseline, "traceback")
+        if baseline is not None
+        else snapshot.statistics("traceback")
+    )
+    for stat in stats:
+        size = stat.size_diff if isinstance(stat, tracemalloc.StatisticDiff) else stat.size
+        frame = stat.traceback[-1]  # the innermost: who allocated
+        by_kind[_kind(frame.filename, frame.lineno)] += size
+        short = frame.filename.rsplit("/site-packages/", 1)[-1].replace(str(Path.cwd()) + "/", "")
+        by_line[f"{short}:{frame.lineno}"] += size
+    return by_kind, by_line
