@@ -149,7 +149,21 @@ async def main() -> None:
                             await _cell(gw.url, gw.pid, query, variables, args.requests)
                         )
             async with httpx.AsyncClient() as http:
-                checks = (await http.get(f"{gateways['every answer'].url}/metrics")).text
+                scraped = {
+                    name: (await http.get(f"{gw.url}/metrics")).text
+                    for name, gw in gateways.items()
+                }
+            checks = scraped["every answer"]
+            # Bodies checked, per request served (warm-ups included).
+            served = args.rounds * len(OPERATIONS) * (args.requests + 20)
+            checked = {
+                name: sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("gateway_upstream_contract_checks_total{")
+                )
+                for name, text in scraped.items()
+            }
         check_rows = await asyncio.to_thread(_check_cost, up.url)
 
     rows = []
@@ -181,6 +195,10 @@ async def main() -> None:
     table = print_table(
         ["operation", "check", "req/s", "throughput cost", "CPU ms/req", "CPU cost"], rows
     )
+    print(
+        "bodies checked per request served: "
+        + ", ".join(f"{name} {checked[name] / served:.3f}" for name in CONFIGS)
+    )
     print()
     print_table(["route", "body", "as", "one check"], check_rows)
     violations = [
@@ -189,7 +207,13 @@ async def main() -> None:
     print(f"\nviolations counted with the sandbox's own bodies: {violations or 'none'}")
     write_json(
         "drift",
-        {"machine": machine(), "results": summary, "check": check_rows, "table": table},
+        {
+            "machine": machine(),
+            "results": summary,
+            "check": check_rows,
+            "checked_per_request": {name: checked[name] / served for name in CONFIGS},
+            "table": table,
+        },
     )
 
 
