@@ -1,17 +1,18 @@
 """Where a server's memory goes: tracemalloc in the gateway's process, read here.
 
-:data:`PRELUDE` starts tracemalloc in the gateway's process (run before the
-gateway by ``common.gateway(prelude=...)``) and dumps a snapshot to
-``$BENCH_HEAP_SNAPSHOT`` when the process gets SIGUSR1. :func:`take` asks for
-one and waits for it; :func:`breakdown` sums what is still allocated by kind
-(the innermost frame's package, with asyncio's tasks and the WebSocket
-stack's buffers named apart) and by line.
+:data:`PRELUDE` (run in the gateway's process before the gateway, by
+``common.gateway(prelude=...)``) starts tracemalloc when the process first
+gets SIGUSR1, and dumps a snapshot to ``$BENCH_HEAP_SNAPSHOT`` at each
+SIGUSR1. :func:`take` asks for one and waits for it; :func:`breakdown` sums
+what is still allocated by kind (the innermost frame's package, with
+asyncio's tasks named apart) and by line.
 """
 
 from __future__ import annotations
 
 import linecache
 import os
+import re
 import signal
 import time
 import tracemalloc
@@ -24,12 +25,15 @@ FRAMES = 24
 
 PRELUDE = f"""
 import os, signal, tracemalloc
-tracemalloc.start({FRAMES})
-def _bench_heap_dump(signum, frame):
+def _bench_heap(signum, frame):
+    # The first signal starts tracing (the start-up's imports would be slow
+    # traced); each later one dumps what is allocated since and still alive.
     path = os.environ["BENCH_HEAP_SNAPSHOT"]
+    if not tracemalloc.is_tracing():
+        tracemalloc.start({FRAMES})
     tracemalloc.take_snapshot().dump(path + ".part")
     os.replace(path + ".part", path)
-signal.signal(signal.SIGUSR1, _bench_heap_dump)
+signal.signal(signal.SIGUSR1, _bench_heap)
 """
 
 # The innermost frame's file, by the first of these it contains.
@@ -69,7 +73,10 @@ def _kind(filename: str, lineno: int) -> str:
     for needle, kind in KINDS:
         if needle in filename:
             return kind
-    return filename.rsplit("/site-packages/", 1)[-1].split("/", 1)[0]
+    if "/site-packages/" in filename:
+        return filename.rsplit("/site-packages/", 1)[-1].split("/", 1)[0]
+    # The standard library (weak sets, context managers...), by module.
+    return Path(filename).stem
 
 
 def breakdown(
@@ -87,6 +94,7 @@ def breakdown(
         size = stat.size_diff if isinstance(stat, tracemalloc.StatisticDiff) else stat.size
         frame = stat.traceback[-1]  # the innermost: who allocated
         by_kind[_kind(frame.filename, frame.lineno)] += size
-        short = frame.filename.rsplit("/site-packages/", 1)[-1].replace(str(Path.cwd()) + "/", "")
+        short = re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", frame.filename)
+        short = short.replace(str(Path.cwd()) + "/", "")
         by_line[f"{short}:{frame.lineno}"] += size
     return by_kind, by_line

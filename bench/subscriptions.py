@@ -312,7 +312,8 @@ async def run_row(
         heap_rows: dict[str, Any] = {}
         if heap_idle is not None:
             snapshot = await asyncio.to_thread(take_heap, gw.pid, snapshot_path)
-            by_kind, by_line = heap_breakdown(snapshot, heap_idle)
+            # Allocated since tracing started (idle), and still alive.
+            by_kind, by_line = heap_breakdown(snapshot)
             heap_rows = {
                 "kib_per_subscription_by_kind": {
                     k: round(v / n / 1024, 2) for k, v in by_kind.most_common()
