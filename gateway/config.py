@@ -175,9 +175,13 @@ class WatchPolicy(_Part):
     cap: float = Field(10.0, ge=0, description="longest wait between two polls, in seconds")
     lease_ttl: float = Field(10.0, ge=0, description="seconds a dead replica's polling lease lasts")
     state_ttl: float = Field(
-        60.0,
+        1.0,
         ge=0,
-        description="seconds the last known state is kept in the broker for late joiners",
+        description=(
+            "seconds a watch's last polled state stays fresh: a subscriber joining "
+            "within it starts from it with no upstream call; after it, the first "
+            "joiner reads the upstream and the others share that read"
+        ),
     )
     max_per_credential: int = Field(200, ge=0, description="sessions watched at once per key")
     max_subscriptions_per_credential: int = Field(

@@ -40,7 +40,9 @@ class Poller:
 
     ``known`` is the state the watch last delivered (from any replica's
     poller); ``polled`` is called for each upstream poll; ``failed`` gets an
-    error only this replica's subscribers must see (the broker is gone).
+    error only this replica's subscribers must see (the broker is gone);
+    ``confirmed`` is called each time the upstream has just told ``known``'s
+    successor (or the same state again): the watch's state is fresh.
     """
 
     def __init__(
@@ -56,6 +58,7 @@ class Poller:
         known: Callable[[], VideoState | None],
         polled: Callable[[], None],
         failed: Callable[[GatewayError], None],
+        confirmed: Callable[[], None] = lambda: None,
     ) -> None:
         self._client = client
         self._broker = broker
@@ -69,6 +72,7 @@ class Poller:
         self._known = known
         self._polled = polled
         self._failed = failed
+        self._confirmed = confirmed
         self._wake = asyncio.Event()
         self._not_found_polls = 0
 
@@ -89,6 +93,36 @@ class Poller:
                 self._client, self._credential, self._key.activity, self._key.session_id
             )
         await self._broker.set_state(self._key.state, events.encode(state), self._policy.state_ttl)
+        self._confirmed()
+        return state
+
+    async def refresh(self) -> VideoState | None:
+        """The state now, for a subscriber joining a watch whose state is no longer
+        fresh: the stored one if a poller (on any replica) confirmed it within the
+        state's time to live, else one upstream read, out of the poll schedule.
+
+        A change is published like a poll's; ``None`` when the read failed in a
+        way a poll would retry (the watch's state is then the best there is).
+        """
+        with suppress(BrokerUnavailable):
+            cached = await self._broker.get_state(self._key.state)
+            if cached is not None and not (stored := events.decode_state(cached)).final:
+                return stored
+        self._polled()
+        try:
+            async with self._starts:
+                state = await self._read_within_lease()
+        except TimeoutError:
+            return None
+        except GatewayError as exc:
+            outcome = error_code(exc.code).in_watch
+            if outcome is InWatch.RETRIES:
+                return None
+            if outcome is InWatch.ENDS:
+                # Every subscriber's end, not only the joiner's.
+                await self._publish(events.encode(exc))
+            raise
+        await self._seen(state)
         return state
 
     def wake(self) -> None:
@@ -99,9 +133,15 @@ class Poller:
         await self._broker.release_lease(self._key.lease, self._owner)
 
     async def run(self) -> None:
-        """Poll (or stand by for the lease) until the watch has reached its end."""
+        """Poll (or stand by for the lease) until the watch has reached its end.
+
+        The watch has just learnt its state (:meth:`first_state`): the first
+        poll waits one interval, as every later one does.
+        """
         policy = self._policy
         delay = policy.start
+        if not await self._sleep(delay, holder=False):
+            delay = min(delay * policy.factor, policy.cap)
         while True:
             try:
                 holder = await self._broker.acquire_lease(
@@ -125,12 +165,7 @@ class Poller:
         """One upstream poll; ``True`` when the watch has reached its end."""
         self._polled()
         try:
-            # Within half the lease, so that no other replica takes over
-            # while this poll is still waiting for the upstream. (Not
-            # ``wait_for``: before Python 3.12 it can swallow a cancellation
-            # that lands as the call completes, and the loop would go on.)
-            async with asyncio.timeout(self._policy.lease_ttl / 2):
-                state = await self._read()
+            state = await self._read_within_lease()
         except TimeoutError as exc:
             return _will_retry(exc)
         except GatewayError as exc:
@@ -141,16 +176,30 @@ class Poller:
                 await self._publish(events.encode(exc))
                 return True
             raise  # no poll should get it: a bug, and the watch fails
-        if state != self._known():
-            encoded = events.encode(state)
-            await self._publish(encoded)
-            with suppress(BrokerUnavailable):
-                await self._broker.set_state(self._key.state, encoded, self._policy.state_ttl)
+        await self._seen(state)
         if state.final:
             with suppress(BrokerUnavailable):
                 await self.release()
             return True
         return False
+
+    async def _read_within_lease(self) -> VideoState:
+        # Within half the lease, so that no other replica takes over while
+        # this poll is still waiting for the upstream. (Not ``wait_for``:
+        # before Python 3.12 it can swallow a cancellation that lands as the
+        # call completes, and the loop would go on.)
+        async with asyncio.timeout(self._policy.lease_ttl / 2):
+            return await self._read()
+
+    async def _seen(self, state: VideoState) -> None:
+        """What a read found: published if it changed, stored (fresh for the
+        state's time to live, for joiners on every replica) either way."""
+        encoded = events.encode(state)
+        if state != self._known():
+            await self._publish(encoded)
+        with suppress(BrokerUnavailable):
+            await self._broker.set_state(self._key.state, encoded, self._policy.state_ttl)
+        self._confirmed()
 
     async def _read(self) -> VideoState:
         """The state now. Some upstreams answer 404 while the video is processing,

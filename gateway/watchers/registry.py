@@ -15,7 +15,7 @@ import functools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -45,20 +45,27 @@ _CONCURRENT_STARTS = 16
 class _Watch:
     """One watched session in this process: its last state, and its subscribers."""
 
-    def __init__(self, key: WatchKey, broker: Broker, poller: Callable[..., Poller]) -> None:
+    def __init__(
+        self, key: WatchKey, broker: Broker, poller: Callable[..., Poller], state_ttl: float
+    ) -> None:
         self.key = key
         self.state: VideoState | None = None
         # Set once the watch can tell nothing more (access lost, broker gone,
         # a bug): later subscribers get it too, not a stale state.
         self.failure: GatewayError | None = None
-        # Its poller compares with the state last handed out, and hands out
-        # what only this replica's subscribers must see (the broker is gone).
-        self.poller = poller(known=lambda: self.state, failed=self.deliver)
+        # Its poller compares with the state last handed out, hands out what
+        # only this replica's subscribers must see (the broker is gone), and
+        # says when the upstream has just confirmed the state.
+        self.poller = poller(known=lambda: self.state, failed=self.deliver, confirmed=self._fresh)
         self.queues: set[asyncio.Queue[VideoState | GatewayError]] = set()
         self._broker = broker
         self._stack = AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
         self._started: asyncio.Task[None] | None = None
+        # Until when (loop time) ``state`` may be handed to a joiner as it is.
+        self._state_ttl = state_ttl
+        self._fresh_until = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Listen on the channel, learn the current state, start the poller.
@@ -78,6 +85,30 @@ class _Watch:
         if not self.state.final:
             self._spawn(self.poller.run())
 
+    def _fresh(self) -> None:
+        self._fresh_until = asyncio.get_running_loop().time() + self._state_ttl
+
+    async def current(self) -> None:
+        """Make ``state`` fresh for a joiner: as it is within the state's time to
+        live, else read again, once for every joiner waiting meanwhile."""
+        if self.failure is not None or asyncio.get_running_loop().time() < self._fresh_until:
+            return
+        if self._refreshing is None:
+            self._refreshing = asyncio.create_task(self._refresh())
+            self._refreshing.add_done_callback(self._refreshed)
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh(self) -> None:
+        state = await self.poller.refresh()
+        if state is not None and state != self.state:
+            # Its subscribers (and the joiner) need not wait for the broker's echo.
+            self.deliver(state)
+
+    def _refreshed(self, task: asyncio.Task[None]) -> None:
+        self._refreshing = None
+        if not task.cancelled():
+            task.exception()  # the joiners that awaited it got it; retrieved here
+
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(coro)
         task.add_done_callback(self._task_done)
@@ -96,6 +127,8 @@ class _Watch:
             self._started.cancel()
             await asyncio.gather(self._started, return_exceptions=True)
         tasks = list(self._tasks)
+        if self._refreshing is not None:
+            tasks.append(self._refreshing)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -107,7 +140,9 @@ class _Watch:
     def deliver(self, item: VideoState | GatewayError) -> None:
         """Hand a state or the watch's end to every subscriber in this process."""
         if isinstance(item, VideoState):
+            # From a poll just made, here or on another replica.
             self.state = item
+            self._fresh()
         else:
             self.failure = item
         for queue in self.queues:
@@ -155,6 +190,10 @@ class ReadinessWatchers:
         self._per_credential: Counter[str] = Counter()
         self._subscribers_per_credential: Counter[str] = Counter()
 
+    def __len__(self) -> int:
+        """Sessions watched in this process."""
+        return len(self._watches)
+
     def _key(self, credential: Credential, activity: Activity, session_id: str) -> WatchKey:
         return WatchKey(credential.shared_id(self._secret), activity, session_id)
 
@@ -188,10 +227,14 @@ class ReadinessWatchers:
         queue: asyncio.Queue[VideoState | GatewayError] = asyncio.Queue()
         watch.queues.add(queue)
         self._subscribers_per_credential[key.shared] += 1
+        stream = self._stream(watch, queue)
         try:
             await watch.start()
-            yield self._stream(watch, queue)
+            await watch.current()
+            yield stream
         finally:
+            # Closed here, not left to the garbage collector's finalizer task.
+            await stream.aclose()
             watch.queues.discard(queue)
             self._subscribers_per_credential[key.shared] -= 1
             if not watch.queues:
@@ -210,7 +253,7 @@ class ReadinessWatchers:
             starts=self.starts,
             polled=self._polled,
         )
-        return _Watch(key, self.broker, poller)
+        return _Watch(key, self.broker, poller, self.policy.state_ttl)
 
     def _polled(self) -> None:
         self.polls += 1
@@ -229,7 +272,7 @@ class ReadinessWatchers:
 
     async def _stream(
         self, watch: _Watch, queue: asyncio.Queue[VideoState | GatewayError]
-    ) -> AsyncIterator[VideoState]:
+    ) -> AsyncGenerator[VideoState, None]:
         if watch.failure is not None:
             raise watch.failure
         last = watch.state

@@ -257,7 +257,12 @@ async def test_sigterm_closes_websockets_and_releases_leases(
     async with ws_client(gateway.url, ALICE) as client:
         events = client.subscribe(SUBSCRIPTION, {"id": gid(session_id)})
         await anext(events)
-        assert await redis_keys(redis, "gateway:lease:*"), "the watcher holds a lease"
+
+        async def leased() -> bool:
+            return bool(await redis_keys(redis, "gateway:lease:*"))
+
+        # Taken by the first poll, one interval after the first look.
+        await until(leased, "the watcher holds a lease")
         gateway.stop()  # SIGTERM
         await asyncio.wait_for(client.ws.wait_closed(), 10)
         close_code = client.ws.close_code

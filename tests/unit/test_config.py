@@ -102,7 +102,7 @@ WATCH_DEFAULTS = {
     "factor": 1.5,
     "cap": 10.0,
     "lease_ttl": 10.0,
-    "state_ttl": 60.0,
+    "state_ttl": 1.0,
     "max_per_credential": 200,
     "max_subscriptions_per_credential": 1000,
     "max_per_connection": 100,

@@ -1,0 +1,144 @@
+"""A watch's state, shared with the subscribers who join it while it is fresh,
+read once for them all after that, never replayed stale; and a watch leaves
+nothing behind once its last subscriber has gone."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+
+from gateway.broker import MemoryBroker
+from gateway.config import RetryPolicy, WatchPolicy
+from gateway.credentials import Credential
+from gateway.ids import Activity
+from gateway.sessions import VideoState, VideoStatus
+from gateway.upstream.client import UpstreamClient
+from gateway.watchers import ReadinessWatchers
+
+SECRET = b"s" * 32
+KEY = Credential("API-KEY k-watch-state")
+URL = "https://storage.example/analyzed.mp4"
+PROCESSING = VideoState(VideoStatus.PROCESSING)
+READY = VideoState(VideoStatus.READY, URL)
+DETAILS = "details"
+VIDEO = "video"
+
+
+class Upstream:
+    """The strict flavor's answers (404 while processing), counted per endpoint."""
+
+    def __init__(self) -> None:
+        self.ready = False
+        self.calls: Counter[str] = Counter()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/analyzed-video/"):
+            self.calls[VIDEO] += 1
+            if self.ready:
+                return httpx.Response(200, json={"analyzed_video_url": URL})
+            return httpx.Response(404, json={"error": "Analyzed video not found"})
+        self.calls[DETAILS] += 1
+        return httpx.Response(200, json={"session_id": "s1", "analyzed_video_url": ""})
+
+
+@pytest.fixture
+def upstream() -> Upstream:
+    return Upstream()
+
+
+async def _watchers(upstream: Upstream, state_ttl: float) -> ReadinessWatchers:
+    client = UpstreamClient(
+        "http://upstream",
+        transport=httpx.MockTransport(upstream.handle),
+        retry=RetryPolicy(attempts=1),
+    )
+    # No poll during a test: only joining reads the upstream.
+    policy = WatchPolicy(start=3600, cap=3600, state_ttl=state_ttl)
+    return ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
+
+
+async def _join(stack: AsyncExitStack, watchers: ReadinessWatchers) -> AsyncIterator[VideoState]:
+    return await stack.enter_async_context(watchers.watch(KEY, Activity.JUMPING, "s1"))
+
+
+async def test_joiners_within_the_ttl_cost_no_upstream_call(upstream: Upstream) -> None:
+    watchers = await _watchers(upstream, state_ttl=3600)
+    async with AsyncExitStack() as stack:
+        first = await _join(stack, watchers)
+        assert await anext(first) == PROCESSING
+        # The first look: the details (they prove access), then the video.
+        assert upstream.calls == {DETAILS: 1, VIDEO: 1}
+        for _ in range(49):
+            assert await anext(await _join(stack, watchers)) == PROCESSING
+        assert upstream.calls == {DETAILS: 1, VIDEO: 1}
+    await watchers.aclose()
+
+
+async def test_after_the_ttl_the_first_joiner_reads_and_the_others_share_it(
+    upstream: Upstream,
+) -> None:
+    watchers = await _watchers(upstream, state_ttl=0.05)
+    async with AsyncExitStack() as stack:
+        await _join(stack, watchers)
+        await asyncio.sleep(0.1)
+        before = upstream.calls.copy()
+        joined = await asyncio.gather(*(_join(stack, watchers) for _ in range(50)))
+        assert [await anext(states) for states in joined] == [PROCESSING] * 50
+        # Fifty joiners, one read of the video's state (the access is proven).
+        assert upstream.calls - before == {VIDEO: 1}
+    await watchers.aclose()
+
+
+async def test_a_stale_state_is_never_replayed_after_the_ttl(upstream: Upstream) -> None:
+    watchers = await _watchers(upstream, state_ttl=0.05)
+    async with AsyncExitStack() as stack:
+        early = await _join(stack, watchers)
+        assert await anext(early) == PROCESSING
+        # The video becomes ready between two polls (the next is an hour away).
+        upstream.ready = True
+        await asyncio.sleep(0.1)
+        late = await _join(stack, watchers)
+        assert [state async for state in late] == [READY]
+        # What the joiner's read found reaches those who were there before.
+        assert await asyncio.wait_for(anext(early), 1) == READY
+    await watchers.aclose()
+
+
+async def test_within_the_ttl_the_known_state_is_what_a_joiner_gets(upstream: Upstream) -> None:
+    watchers = await _watchers(upstream, state_ttl=3600)
+    async with AsyncExitStack() as stack:
+        assert await anext(await _join(stack, watchers)) == PROCESSING
+        upstream.ready = True
+        # Fresh by the setting: no read, the state polled last.
+        assert await anext(await _join(stack, watchers)) == PROCESSING
+        assert upstream.calls[VIDEO] == 1
+    await watchers.aclose()
+
+
+async def test_a_watch_leaves_nothing_behind_after_its_last_subscriber(
+    upstream: Upstream,
+) -> None:
+    watchers = await _watchers(upstream, state_ttl=0.05)
+    before = asyncio.all_tasks()
+    async with AsyncExitStack() as stack:
+        streams = [await _join(stack, watchers) for _ in range(20)]
+        assert [await anext(s) for s in streams] == [PROCESSING] * 20
+        assert len(watchers) == 1
+        (watch,) = watchers._watches.values()
+        refs = [weakref.ref(o) for o in (watch, watch.poller, *watch.queues, *streams)]
+        del watch, streams
+    assert len(watchers) == 0
+    # The watch's listener, poller and any read it started have all ended
+    # (their done callbacks run on the loop's next turn).
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() - before == set()
+    gc.collect()
+    assert [ref for ref in refs if ref() is not None] == []
+    await watchers.aclose()
