@@ -3,7 +3,7 @@
 One watch exists per (credential, activity, session) in a process, shared by
 all of that process's subscribers to it, and bounded per credential. A watch
 listens on its broker channel (events from whichever replica polls) and hands
-each event to its local subscribers' queues; its poller
+each event to its local subscribers' mailboxes; its poller
 (:mod:`gateway.watchers.poller`) asks the upstream, and reports its polls and
 its local failures back through the callbacks the registry gives it.
 """
@@ -28,6 +28,7 @@ from gateway.sessions import VideoState
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import events
 from gateway.watchers.events import WatchKey
+from gateway.watchers.mailbox import Mailbox
 from gateway.watchers.poller import Poller
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class _Watch:
         # only this replica's subscribers must see (the broker is gone), and
         # says when the upstream has just confirmed the state.
         self.poller = poller(known=lambda: self.state, failed=self.deliver, confirmed=self._fresh)
-        self.queues: set[asyncio.Queue[VideoState | GatewayError]] = set()
+        self.mailboxes: set[Mailbox] = set()
         self._broker = broker
         self._stack = AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -145,8 +146,8 @@ class _Watch:
             self._fresh()
         else:
             self.failure = item
-        for queue in self.queues:
-            queue.put_nowait(item)
+        for mailbox in self.mailboxes:
+            mailbox.put(item)
 
     async def _listen(self, subscription: Subscription) -> None:
         try:
@@ -224,10 +225,10 @@ class ReadinessWatchers:
             self._watches[key] = watch
             self._per_credential[key.shared] += 1
             self._count()
-        queue: asyncio.Queue[VideoState | GatewayError] = asyncio.Queue()
-        watch.queues.add(queue)
+        mailbox = Mailbox()
+        watch.mailboxes.add(mailbox)
         self._subscribers_per_credential[key.shared] += 1
-        stream = self._stream(watch, queue)
+        stream = self._stream(watch, mailbox)
         try:
             await watch.start()
             await watch.current()
@@ -235,9 +236,9 @@ class ReadinessWatchers:
         finally:
             # Closed here, not left to the garbage collector's finalizer task.
             await stream.aclose()
-            watch.queues.discard(queue)
+            watch.mailboxes.discard(mailbox)
             self._subscribers_per_credential[key.shared] -= 1
-            if not watch.queues:
+            if not watch.mailboxes:
                 self._forget(watch)
                 await watch.stop()
 
@@ -270,16 +271,14 @@ class ReadinessWatchers:
         if self.metrics is not None:
             self.metrics.watchers_active.set(len(self._watches))
 
-    async def _stream(
-        self, watch: _Watch, queue: asyncio.Queue[VideoState | GatewayError]
-    ) -> AsyncGenerator[VideoState, None]:
+    async def _stream(self, watch: _Watch, mailbox: Mailbox) -> AsyncGenerator[VideoState, None]:
         if watch.failure is not None:
             raise watch.failure
         last = watch.state
         assert last is not None  # set by start()
         yield last
         while not last.final:
-            item = await queue.get()
+            item = await mailbox.get()
             if isinstance(item, GatewayError):
                 raise item
             if item != last:

@@ -1,6 +1,6 @@
 """A watch's state, shared with the subscribers who join it while it is fresh,
-read once for them all after that, never replayed stale; and a watch leaves
-nothing behind once its last subscriber has gone."""
+read once for them all after that, never replayed stale; each subscriber's one
+slot of news; and a watch leaves nothing behind once its last subscriber has gone."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ import pytest
 from gateway.broker import MemoryBroker
 from gateway.config import RetryPolicy, WatchPolicy
 from gateway.credentials import Credential
+from gateway.errors import SubscriptionClosing
 from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import ReadinessWatchers
+from gateway.watchers.mailbox import Mailbox
 
 SECRET = b"s" * 32
 KEY = Credential("API-KEY k-watch-state")
@@ -132,7 +134,7 @@ async def test_a_watch_leaves_nothing_behind_after_its_last_subscriber(
         assert [await anext(s) for s in streams] == [PROCESSING] * 20
         assert len(watchers) == 1
         (watch,) = watchers._watches.values()
-        refs = [weakref.ref(o) for o in (watch, watch.poller, *watch.queues, *streams)]
+        refs = [weakref.ref(o) for o in (watch, watch.poller, *streams)]
         del watch, streams
     assert len(watchers) == 0
     # The watch's listener, poller and any read it started have all ended
@@ -142,3 +144,22 @@ async def test_a_watch_leaves_nothing_behind_after_its_last_subscriber(
     gc.collect()
     assert [ref for ref in refs if ref() is not None] == []
     await watchers.aclose()
+
+
+async def test_a_mailbox_holds_the_latest_state_and_keeps_what_ends_the_stream() -> None:
+    mailbox = Mailbox()
+    mailbox.put(PROCESSING)
+    mailbox.put(VideoState(VideoStatus.FAILED))
+    mailbox.put(READY)  # a final state is never replaced
+    assert await mailbox.get() == VideoState(VideoStatus.FAILED)
+    closing = SubscriptionClosing("The gateway is shutting down.")
+    mailbox.put(PROCESSING)
+    mailbox.put(closing)
+    mailbox.put(READY)  # nor is an error
+    assert await mailbox.get() is closing
+    # A reader waits for the next item.
+    reader = asyncio.create_task(mailbox.get())
+    await asyncio.sleep(0)
+    assert not reader.done()
+    mailbox.put(READY)
+    assert await asyncio.wait_for(reader, 1) == READY
