@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
 from typing import Annotated, TypeVar, cast
 
 import strawberry
@@ -97,8 +97,11 @@ class Subscription:
             streams = await _enter_all(
                 stack, [watchers.watch(credential, ref.activity, ref.session_id) for ref in refs]
             )
-            async for ref, state in _merge(list(zip(refs, streams, strict=True))):
-                yield AnalyzedVideoEvent.of(ref, state)
+            # Closed (its pumps stopped) before the watches are left.
+            merged = _merge(list(zip(refs, streams, strict=True)))
+            async with aclosing(merged):
+                async for ref, state in merged:
+                    yield AnalyzedVideoEvent.of(ref, state)
 
 
 async def _enter_all(
@@ -118,7 +121,7 @@ async def _enter_all(
 
 async def _merge(
     streams: list[tuple[SessionRef, AsyncIterator[VideoState]]],
-) -> AsyncIterator[tuple[SessionRef, VideoState]]:
+) -> AsyncGenerator[tuple[SessionRef, VideoState], None]:
     """Interleave several state streams as events arrive; ends when all have ended."""
     queue: asyncio.Queue[tuple[SessionRef, VideoState] | Exception | None] = asyncio.Queue()
 

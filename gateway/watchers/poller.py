@@ -135,20 +135,16 @@ class Poller:
     async def run(self) -> None:
         """Poll (or stand by for the lease) until the watch has reached its end.
 
-        The watch has just learnt its state (:meth:`first_state`): the first
-        poll waits one interval, as every later one does.
+        The watch has just learnt its state (:meth:`first_state`): the lease
+        is taken at once, and the first poll waits one interval, as every
+        later one does.
         """
         policy = self._policy
         delay = policy.start
-        if not await self._sleep(delay, holder=False):
+        if not await self._sleep(delay, await self._lease()):
             delay = min(delay * policy.factor, policy.cap)
         while True:
-            try:
-                holder = await self._broker.acquire_lease(
-                    self._key.lease, self._owner, policy.lease_ttl
-                )
-            except BrokerUnavailable:
-                holder = False
+            holder = await self._lease()
             if holder:
                 if await self._poll_once():
                     return
@@ -160,6 +156,15 @@ class Poller:
                 wait = policy.lease_ttl / 4
             if await self._sleep(wait, holder):
                 delay = policy.start
+
+    async def _lease(self) -> bool:
+        """Take (or renew) the lease; ``True`` while this poller holds it."""
+        try:
+            return await self._broker.acquire_lease(
+                self._key.lease, self._owner, self._policy.lease_ttl
+            )
+        except BrokerUnavailable:
+            return False
 
     async def _poll_once(self) -> bool:
         """One upstream poll; ``True`` when the watch has reached its end."""
@@ -237,10 +242,7 @@ class Poller:
                 return True
             except TimeoutError:
                 if holder:
-                    with suppress(BrokerUnavailable):
-                        await self._broker.acquire_lease(
-                            self._key.lease, self._owner, policy.lease_ttl
-                        )
+                    await self._lease()
         return False
 
 

@@ -86,6 +86,14 @@ class _Watch:
         if not self.state.final:
             self._spawn(self.poller.run())
 
+    def ended(self) -> bool:
+        """Final, and no longer fresh: what it knows may have changed since."""
+        return (
+            self.state is not None
+            and self.state.final
+            and asyncio.get_running_loop().time() >= self._fresh_until
+        )
+
     def _fresh(self) -> None:
         self._fresh_until = asyncio.get_running_loop().time() + self._state_ttl
 
@@ -212,8 +220,10 @@ class ReadinessWatchers:
                 f"At most {self.policy.max_subscriptions_per_credential} subscriptions per API key."
             )
         watch = self._watches.get(key)
-        if watch is not None and watch.failure is not None:
+        if watch is not None and (watch.failure is not None or watch.ended()):
             # A broken watch serves no one new: its subscribers are leaving.
+            # Nor does one whose final state is no longer fresh: nothing polls
+            # it any more, and the upstream may have started over.
             self._forget(watch)
             watch = None
         if watch is None:
@@ -230,17 +240,25 @@ class ReadinessWatchers:
         self._subscribers_per_credential[key.shared] += 1
         stream = self._stream(watch, mailbox)
         try:
+            # Those who start the watch (or wait for its start) get the state
+            # it has just learnt; later joiners, a fresh one.
+            starting = watch.state is None
             await watch.start()
-            await watch.current()
+            if not starting:
+                await watch.current()
             yield stream
         finally:
-            # Closed here, not left to the garbage collector's finalizer task.
-            await stream.aclose()
-            watch.mailboxes.discard(mailbox)
-            self._subscribers_per_credential[key.shared] -= 1
-            if not watch.mailboxes:
-                self._forget(watch)
-                await watch.stop()
+            try:
+                # Closed here, not left to the garbage collector's finalizer;
+                # unless its reader is still inside it (then its end closes it).
+                with suppress(RuntimeError):
+                    await stream.aclose()
+            finally:
+                watch.mailboxes.discard(mailbox)
+                self._subscribers_per_credential[key.shared] -= 1
+                if not watch.mailboxes:
+                    self._forget(watch)
+                    await watch.stop()
 
     def _new_watch(self, key: WatchKey, credential: Credential) -> _Watch:
         poller = functools.partial(

@@ -113,6 +113,29 @@ async def test_a_stale_state_is_never_replayed_after_the_ttl(upstream: Upstream)
     await watchers.aclose()
 
 
+async def test_a_final_state_no_longer_fresh_is_watched_anew(upstream: Upstream) -> None:
+    """A dashboard holds a watch that ended READY; the video is processed again.
+    A later joiner must not get the old READY, nor hang on a watch nobody polls."""
+    client = UpstreamClient(
+        "http://upstream",
+        transport=httpx.MockTransport(upstream.handle),
+        retry=RetryPolicy(attempts=1),
+    )
+    policy = WatchPolicy(start=0.05, factor=1, cap=0.05, state_ttl=0.05)
+    watchers = ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
+    upstream.ready = True
+    async with AsyncExitStack() as stack:
+        holder = await _join(stack, watchers)
+        assert await anext(holder) == READY
+        upstream.ready = False
+        await asyncio.sleep(0.1)
+        late = await _join(stack, watchers)
+        assert await anext(late) == PROCESSING
+        upstream.ready = True
+        assert await asyncio.wait_for(anext(late), 2) == READY
+    await watchers.aclose()
+
+
 async def test_within_the_ttl_the_known_state_is_what_a_joiner_gets(upstream: Upstream) -> None:
     watchers = await _watchers(upstream, state_ttl=3600)
     async with AsyncExitStack() as stack:
@@ -130,8 +153,11 @@ async def test_a_watch_leaves_nothing_behind_after_its_last_subscriber(
     watchers = await _watchers(upstream, state_ttl=0.05)
     before = asyncio.all_tasks()
     async with AsyncExitStack() as stack:
-        streams = [await _join(stack, watchers) for _ in range(20)]
+        streams = [await _join(stack, watchers) for _ in range(19)]
+        await asyncio.sleep(0.1)
+        streams.append(await _join(stack, watchers))  # a refresh, read and done
         assert [await anext(s) for s in streams] == [PROCESSING] * 20
+        assert upstream.calls[VIDEO] == 2
         assert len(watchers) == 1
         (watch,) = watchers._watches.values()
         refs = [weakref.ref(o) for o in (watch, watch.poller, *streams)]
@@ -163,3 +189,19 @@ async def test_a_mailbox_holds_the_latest_state_and_keeps_what_ends_the_stream()
     assert not reader.done()
     mailbox.put(READY)
     assert await asyncio.wait_for(reader, 1) == READY
+
+
+async def test_leaving_while_a_reader_is_inside_the_stream_still_releases_the_watch(
+    upstream: Upstream,
+) -> None:
+    """A dashboard's merged subscription reads each stream in a task of its own:
+    the watch is left even when that task is still waiting inside the stream."""
+    watchers = await _watchers(upstream, state_ttl=3600)
+    async with watchers.watch(KEY, Activity.JUMPING, "s1") as states:
+        assert await anext(states) == PROCESSING
+        reader = asyncio.create_task(anext(states))
+        await asyncio.sleep(0)
+    assert len(watchers) == 0
+    reader.cancel()
+    await asyncio.gather(reader, return_exceptions=True)
+    await watchers.aclose()
