@@ -55,14 +55,15 @@ def upstream() -> Upstream:
     return Upstream()
 
 
-async def _watchers(upstream: Upstream, state_ttl: float) -> ReadinessWatchers:
+async def _watchers(upstream: Upstream, state_ttl: float, every: float = 3600) -> ReadinessWatchers:
+    """Watchers on ``upstream`` polling ``every`` seconds (by default, no poll
+    during a test: only joining reads the upstream)."""
     client = UpstreamClient(
         "http://upstream",
         transport=httpx.MockTransport(upstream.handle),
         retry=RetryPolicy(attempts=1),
     )
-    # No poll during a test: only joining reads the upstream.
-    policy = WatchPolicy(start=3600, cap=3600, state_ttl=state_ttl)
+    policy = WatchPolicy(start=every, factor=1, cap=every, state_ttl=state_ttl)
     return ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
 
 
@@ -116,13 +117,7 @@ async def test_a_stale_state_is_never_replayed_after_the_ttl(upstream: Upstream)
 async def test_a_final_state_no_longer_fresh_is_watched_anew(upstream: Upstream) -> None:
     """A dashboard holds a watch that ended READY; the video is processed again.
     A later joiner must not get the old READY, nor hang on a watch nobody polls."""
-    client = UpstreamClient(
-        "http://upstream",
-        transport=httpx.MockTransport(upstream.handle),
-        retry=RetryPolicy(attempts=1),
-    )
-    policy = WatchPolicy(start=0.05, factor=1, cap=0.05, state_ttl=0.05)
-    watchers = ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
+    watchers = await _watchers(upstream, state_ttl=0.05, every=0.05)
     upstream.ready = True
     async with AsyncExitStack() as stack:
         holder = await _join(stack, watchers)
