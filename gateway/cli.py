@@ -323,9 +323,12 @@ async def _serve_async(settings: Settings) -> None:
                 )
             )
         )
-        url = f"http://{settings.host}:{settings.port}/graphql"
+        base = f"http://{settings.host}:{settings.port}"
+        url = f"{base}/graphql"
         print(
             f"\n  GraphiQL:      {url}\n"
+            f"  Dashboard:     {base}/examples/dashboard\n"
+            f"  Session page:  {base}/examples/session (one session drawn: ?id=<id>)\n"
             f"  Sandbox API:   {settings.upstream_url}\n"
             f"  Demo API keys: {DEMO_KEYS['alice']} (Alice), {DEMO_KEYS['bob']} (Bob)\n"
             f"  Try:  curl -s {url} -H 'Authorization: API-KEY {DEMO_KEYS['alice']}' "

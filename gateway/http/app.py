@@ -23,6 +23,7 @@ from gateway.broker import create_broker
 from gateway.config import Settings
 from gateway.http.cors import OriginPolicy
 from gateway.http.drain import Drain
+from gateway.http.examples import example_routes
 from gateway.http.graphiql import Demo, graphiql_routes
 from gateway.http.guards import RequestGuard
 from gateway.http.probes import probe_routes
@@ -177,4 +178,7 @@ def create_app(
 def _optional_routes(settings: Settings, demo: Demo | None) -> list[BaseRoute]:
     if not settings.graphiql:
         return []
-    return graphiql_routes(sandbox=settings.sandbox, demo=demo)
+    routes = graphiql_routes(sandbox=settings.sandbox, demo=demo)
+    if settings.sandbox:
+        routes.extend(example_routes())
+    return routes

@@ -36,15 +36,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 __all__ = [
     "CONFIG_PATH",
     "CONTENT_SECURITY_POLICY",
-    "DASHBOARD_DIR",
-    "DASHBOARD_PATH",
     "DEFAULT_EXAMPLES",
     "STATIC_DIR",
     "STATIC_PATH",
@@ -52,7 +50,6 @@ __all__ = [
     "ExampleOperation",
     "assets_built",
     "default_examples",
-    "example_routes",
     "graphiql_config",
     "graphiql_page_html",
     "graphiql_page_response",
@@ -63,13 +60,9 @@ __all__ = [
 STATIC_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static" / "graphiql"
 """Where ``make graphiql-assets`` writes the bundle (gitignored)."""
 
-DASHBOARD_DIR: Final[Path] = Path(__file__).resolve().parent.parent / "static" / "dashboard"
-"""The example dashboard's files: package data, so an installed wheel serves them too."""
-
 STATIC_PATH: Final[str] = "/static/graphiql"
 CONFIG_PATH: Final[str] = "/graphiql/config.json"
 GRAPHQL_PATH: Final[str] = "/graphql"
-DASHBOARD_PATH: Final[str] = "/examples/dashboard"
 
 ENTRY_SCRIPT: Final[str] = "graphiql.js"
 ENTRY_STYLESHEET: Final[str] = "graphiql.css"
@@ -111,6 +104,8 @@ class ExampleOperation:
 SESSION_PAGE_QUERY: Final[str] = """\
 # The demo user's sessions, newest first (the demo key is in the Headers tab).
 # Copy a few `id`s into the variables of the Dashboard tab to watch them live.
+# Each session drawn (summary, charts of its export, live video status):
+#   /examples/session?id=<id>      All of them, live: /examples/dashboard
 query SessionPage($first: Int = 20, $after: String) {
   sessions(first: $first, after: $after) {
     edges {
@@ -299,7 +294,6 @@ def graphiql_routes(
     * ``GET /graphiql/config.json`` -- the page's settings (see ``graphiql_config``);
     * ``GET /graphiql`` -- the page itself (also what ``/graphql`` shows a browser);
     * ``/static/graphiql/...`` -- the built bundle;
-    * in sandbox mode, ``/examples/dashboard`` (see ``example_routes``).
     """
     config = graphiql_config(sandbox=sandbox, demo=demo, examples=examples)
     config_body = json.dumps(config).encode()
@@ -323,40 +317,4 @@ def graphiql_routes(
             name="graphiql-static",
         ),
     ]
-    if sandbox:
-        routes.extend(example_routes())
     return routes
-
-
-def example_routes(dashboard_dir: Path = DASHBOARD_DIR) -> list[BaseRoute]:
-    """``/examples/dashboard`` (page) and ``/examples/dashboard/dashboard.js`` (script),
-    under the same strict policy as GraphiQL.
-
-    The dashboard is plain JavaScript using the graphql-ws client from the same
-    bundle as GraphiQL (``/static/graphiql/graphql-ws.js``). Its API key
-    defaults to the one in ``/graphiql/config.json`` (the sandbox demo key).
-    """
-
-    def serve(name: str, media_type: str) -> Response:
-        path = dashboard_dir / name
-        if not path.is_file():
-            # The URL, never where the process looks on disk.
-            return JSONResponse({"error": f"{DASHBOARD_PATH}/{name} not found"}, status_code=404)
-        headers = security_headers(CONTENT_SECURITY_POLICY)
-        return FileResponse(path, media_type=media_type, headers=headers)
-
-    async def page(request: Request) -> Response:
-        return serve("index.html", "text/html; charset=utf-8")
-
-    async def script(request: Request) -> Response:
-        return serve("dashboard.js", "text/javascript; charset=utf-8")
-
-    async def stylesheet(request: Request) -> Response:
-        return serve("dashboard.css", "text/css; charset=utf-8")
-
-    return [
-        Route(DASHBOARD_PATH, page, methods=["GET"], name="example-dashboard"),
-        Route(f"{DASHBOARD_PATH}/", page, methods=["GET"]),
-        Route(f"{DASHBOARD_PATH}/dashboard.js", script, methods=["GET"]),
-        Route(f"{DASHBOARD_PATH}/dashboard.css", stylesheet, methods=["GET"]),
-    ]

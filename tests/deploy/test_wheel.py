@@ -113,17 +113,20 @@ import asyncio, importlib.util, json, pathlib, sys
 import httpx
 from starlette.applications import Starlette
 import gateway
+from gateway.http.examples import example_routes
 from gateway.http.graphiql import Demo, graphiql_routes
 
 site = pathlib.Path(sys.argv[1])
 spec = importlib.util.find_spec("schema")
-app = Starlette(routes=graphiql_routes(sandbox=True, demo=Demo("k")))
+app = Starlette(routes=[*graphiql_routes(sandbox=True, demo=Demo("k")), *example_routes()])
 
 async def main():
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         paths = ("/examples/dashboard", "/examples/dashboard/dashboard.js",
-                 "/examples/dashboard/dashboard.css", "/static/graphiql/graphiql.js")
+                 "/examples/dashboard/dashboard.css", "/examples/session",
+                 "/examples/session/session.js", "/examples/session/session.css",
+                 "/static/graphiql/graphiql.js", "/static/graphiql/uplot.js")
         return {p: (await client.get(p)).status_code for p in paths}
 
 print(json.dumps({

@@ -1,6 +1,6 @@
 // Builds the self-hosted GraphiQL page script (plus its stylesheet, fonts and
-// icons) and a standalone graphql-ws ES module for the examples into
-// gateway/static/graphiql/. Nothing here is loaded from a CDN at run time.
+// icons), and standalone ES modules for the example pages (graphql-ws, and
+// uPlot with uplot.css) into gateway/static/graphiql/. Nothing here is loaded from a CDN at run time.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,8 +110,10 @@ export default defineConfig({
       input: {
         graphiql: here('src/graphiql.js'),
         'graphql-ws': here('src/graphql-ws.js'),
+        uplot: here('src/uplot.js'),
       },
-      // keep graphql-ws.js's exports so examples can `import { createClient }` from it
+      // keep the entries' exports so examples can `import { createClient }` (graphql-ws.js)
+      // and `import uPlot` (uplot.js) from them
       preserveEntrySignatures: 'exports-only',
       onwarn,
       output: {

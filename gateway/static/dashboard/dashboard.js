@@ -118,8 +118,13 @@ function renderSessions(sessions) {
     tr.dataset.sessionId = session.sessionId;
     tr.dataset.status = session.analyzedVideo?.status || '';
     const created = session.createdAt ? new Date(session.createdAt) : null;
+    const title = cell('');
+    const link = document.createElement('a');
+    link.href = `/examples/session?id=${encodeURIComponent(session.id)}`;
+    link.textContent = session.title || '(untitled)';
+    title.append(link); // the session page: its summary, charts and live status
     tr.append(
-      cell(session.title || '(untitled)'),
+      title,
       cell(session.activity),
       cell(created && !Number.isNaN(created.valueOf()) ? created.toLocaleString() : session.createdAt),
       cell(session.sessionId, 'mono'),
