@@ -56,31 +56,53 @@ def test_python_gql_example_follows_videos_to_ready(sandbox_gateway: SandboxGate
         assert f"{session_id}: READY https://" in out
 
 
-# The GraphQL documents the JavaScript examples send: /* GraphQL */ `...` and gql`...`.
-_JS_DOCUMENT = re.compile(r"(?:/\* GraphQL \*/ |gql)`(.*?)`", re.S)
+# The GraphQL documents the JavaScript examples send: `const NAME = /* GraphQL */ `...``,
+# with `${NAME}` standing for another such constant (a shared fragment).
+_JS_DOCUMENT = re.compile(r"const (\w+) = /\* GraphQL \*/ `(.*?)`", re.S)
+_INTERPOLATION = re.compile(r"\$\{(\w+)\}")
 # (The npm clients' examples run as written: tests/frontend/test_clients.py.)
-JS_EXAMPLES = ("dashboard/dashboard.js",)
-# The dashboard ships in the package (served at /examples/dashboard); the rest
+# Each page's script -> the operations it must send (fragments are not operations).
+JS_EXAMPLES = {
+    "dashboard/dashboard.js": {"DashboardSessions", "DashboardVideos"},
+    "session/session.js": {"SessionPage", "SessionExportSlice", "NewestSession", "SessionVideo"},
+}
+# The example pages ship in the package (served at /examples/<name>); the rest
 # of the examples live in examples/.
-DASHBOARD = Path(REPO) / "gateway" / "static"
+PAGES = Path(REPO) / "gateway" / "static"
 
 
-@pytest.mark.parametrize("name", JS_EXAMPLES)
+def javascript_documents(source: str) -> dict[str, str]:
+    constants = dict(_JS_DOCUMENT.findall(source))
+    return {
+        name: _INTERPOLATION.sub(lambda m: constants[m.group(1)], text)
+        for name, text in constants.items()
+    }
+
+
+@pytest.mark.parametrize("name", sorted(JS_EXAMPLES))
 def test_javascript_examples_send_valid_operations(name: str) -> None:
     """Not just present: every operation they send is valid against the schema."""
-    source = (DASHBOARD / name).read_text()
-    documents = _JS_DOCUMENT.findall(source)
-    assert len(documents) == 2, documents  # the session list and the subscription
+    documents = javascript_documents((PAGES / name).read_text())
     schema = build_schema()._schema
-    for document in documents:
-        errors = validate(schema, parse(document))
+    operations: set[str] = set()
+    for text in documents.values():
+        document = parse(text)
+        errors = validate(schema, document)
+        if (
+            any(d.kind == "fragment_definition" for d in document.definitions)
+            and len(document.definitions) == 1
+        ):
+            continue  # a fragment on its own is checked where an operation spreads it
         assert errors == [], [e.message for e in errors]
-    assert "analyzedVideos" in documents[1]
-    assert (DASHBOARD / "dashboard" / "index.html").is_file()
+        operations |= {
+            d.name.value for d in document.definitions if getattr(d, "operation", None) and d.name
+        }
+    assert operations == JS_EXAMPLES[name]
+    assert (PAGES / name).parent.joinpath("index.html").is_file()
 
 
 def test_examples_are_present() -> None:
-    for name in ("dashboard/index.html", "dashboard/dashboard.js"):
-        assert (DASHBOARD / name).is_file()
+    for name in ("dashboard/index.html", "dashboard/dashboard.js", "session/index.html"):
+        assert (PAGES / name).is_file()
     for name in ("python_gql.py", "clients/apollo-client.ts"):
         assert (Path(REPO) / "examples" / name).is_file()
