@@ -8,7 +8,7 @@ GRAPHIQL_SRC   := $(GRAPHIQL_WEB)/package.json $(GRAPHIQL_WEB)/package-lock.json
                   $(GRAPHIQL_WEB)/.npmrc $(GRAPHIQL_WEB)/vite.config.js \
                   $(wildcard $(GRAPHIQL_WEB)/src/* $(GRAPHIQL_WEB)/public/*)
 
-.PHONY: graphiql-assets graphiql-clean screenshots
+.PHONY: graphiql-assets graphiql-clean
 
 graphiql-assets: $(GRAPHIQL_STAMP)
 
@@ -19,11 +19,6 @@ $(GRAPHIQL_STAMP): $(GRAPHIQL_SRC)
 
 graphiql-clean:
 	rm -rf $(GRAPHIQL_OUT) $(GRAPHIQL_WEB)/node_modules
-
-# docs/graphiql.png (and docs/dashboard.png once the dashboard test runs) from
-# the browser tests, against live servers on loopback.
-screenshots: $(STAMP) graphiql-assets chromium
-	SCREENSHOTS=1 $(BIN)/pytest -m browser -k "real_app" tests/browser
 
 RUN_DEPS  += graphiql-assets
 TEST_DEPS += graphiql-assets

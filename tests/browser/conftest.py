@@ -21,6 +21,7 @@ import pytest
 from gateway.http.graphiql import STATIC_DIR, assets_built
 from gateway.sandbox import DEMO_KEYS
 from tests.conftest import CONTRACT_CHECKED
+from tests.docs_images import DOCS, regenerating
 from tests.servers import HTTP, SandboxControl, ServerProcess, free_port
 
 from .servers import is_loopback_url
@@ -38,7 +39,6 @@ CHROMIUM_ARGS = [
 ]
 ALICE = DEMO_KEYS["alice"]
 REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "docs"
 
 
 @dataclass
@@ -119,8 +119,8 @@ def browser_page(chromium: Any, request: pytest.FixtureRequest) -> Iterator[tupl
 
 @pytest.fixture
 def screenshot_dir(tmp_path: Path) -> Path:
-    """docs/ under ``make screenshots`` (SCREENSHOTS=1), else a throwaway folder."""
-    if os.environ.get("SCREENSHOTS"):
+    """docs/ under ``make docs-images`` (SCREENSHOTS=1), else a throwaway folder."""
+    if regenerating():
         DOCS.mkdir(exist_ok=True)
         return DOCS
     return tmp_path

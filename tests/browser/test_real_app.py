@@ -63,7 +63,7 @@ def test_real_app_serves_graphiql_offline(
     assert shown and set(shown) <= alices, shown
     assert shown[0] == newest, (shown[0], newest)
     assert csp_violations(page, errors) == [], "loading the page, running a query"
-    # docs/graphiql.png (``make screenshots``): the session page with its answer.
+    # docs/graphiql.png (``make docs-images``): the session page with its answer.
     page.screenshot(path=str(screenshot_dir / "graphiql.png"))
 
     # Never silently dropped: without the field the test fails here.

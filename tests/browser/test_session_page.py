@@ -17,6 +17,7 @@ import pytest
 from gateway.http.examples import SESSION_PAGE_CSP
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
+from tests.docs_images import assert_like_docs
 from tests.ids import global_id_of
 from tests.servers import HTTP, SandboxControl, ServerProcess, free_port
 
@@ -95,7 +96,9 @@ def test_summary_first_then_the_charts_and_a_narrower_frame_range(
     assert attr(page, "#keypoints-chart", "data-series") == "lhipy,lkney,lanky"
     assert page.locator("#angles-chart canvas").count() == 1
     whole = int(attr(page, "#export", "data-bytes"))
+    # docs/session-page.png: the page as it is now (``make docs-images`` retakes it).
     page.screenshot(path=str(screenshot_dir / "session-page.png"), full_page=True)
+    assert_like_docs(screenshot_dir / "session-page.png")
 
     # The frame range re-queries with `frames:`: only the slice crosses the wire.
     page.fill("#frame-start", "40")
