@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PY_SRC := gateway schema tests $(wildcard bench)
+PY_SRC := gateway schema tests examples $(wildcard bench)
 
 .PHONY: run test check install lint typecheck schema settings-doc bench bench-plot clean
 

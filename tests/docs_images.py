@@ -10,10 +10,11 @@ anti-aliasing and timing; a changed page or figure moves them far more). Under
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 from pathlib import Path
 
-__all__ = ["DOCS", "assert_like_docs", "png_size", "regenerating"]
+__all__ = ["DOCS", "assert_like_docs", "png_size", "publish_or_compare", "regenerating"]
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -32,18 +33,27 @@ def png_size(path: Path) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def assert_like_docs(made: Path, tolerance: float = 0.25) -> None:
-    """``made`` matches docs/<its name>: dimensions equal, size within ``tolerance``."""
-    published = DOCS / made.name
+def publish_or_compare(made: Path, name: str) -> None:
+    """Under ``make docs-images`` copy ``made`` to docs/<name>; else compare it with that."""
+    if regenerating():
+        shutil.copyfile(made, DOCS / name)
+    else:
+        assert_like_docs(made, name)
+
+
+def assert_like_docs(made: Path, name: str | None = None, tolerance: float = 0.25) -> None:
+    """``made`` matches docs/<name> (its own name by default): dimensions equal, size
+    within ``tolerance``."""
+    published = DOCS / (name or made.name)
     if made.resolve() == published.resolve():
         return  # just regenerated
-    assert published.is_file(), f"docs/{made.name} is missing: run `make docs-images`"
+    assert published.is_file(), f"docs/{published.name} is missing: run `make docs-images`"
     assert png_size(made) == png_size(published), (
-        f"docs/{made.name} is {png_size(published)}, its generator makes {png_size(made)} "
+        f"docs/{published.name} is {png_size(published)}, its generator makes {png_size(made)} "
         "today: run `make docs-images`"
     )
     ratio = made.stat().st_size / published.stat().st_size
     assert 1 - tolerance <= ratio <= 1 + tolerance, (
-        f"docs/{made.name}: {published.stat().st_size} bytes, its generator makes "
+        f"docs/{published.name}: {published.stat().st_size} bytes, its generator makes "
         f"{made.stat().st_size} today: run `make docs-images`"
     )
