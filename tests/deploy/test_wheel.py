@@ -126,7 +126,8 @@ async def main():
         paths = ("/examples/dashboard", "/examples/dashboard/dashboard.js",
                  "/examples/dashboard/dashboard.css", "/examples/session",
                  "/examples/session/session.js", "/examples/session/session.css",
-                 "/static/graphiql/graphiql.js", "/static/graphiql/uplot.js")
+                 "/static/graphiql/graphiql.js", "/static/graphiql/uplot.js",
+                 "/static/graphiql/uplot.css")
         return {p: (await client.get(p)).status_code for p in paths}
 
 print(json.dumps({

@@ -210,11 +210,15 @@ async function load(key) {
   }
 }
 
-// The key: ?key=... in the URL, else the sandbox demo key the gateway
+// The key: #key=... in the address (a fragment: never sent to any server, and
+// dropped from the address once read), else the sandbox demo key the gateway
 // advertises to GraphiQL (only in sandbox mode), else ask.
 async function initialKey() {
-  const fromUrl = new URLSearchParams(window.location.search).get('key');
-  if (fromUrl) return fromUrl;
+  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('key');
+  if (fromUrl) {
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+    return fromUrl;
+  }
   try {
     const response = await fetch('/graphiql/config.json');
     if (response.ok) {

@@ -115,6 +115,13 @@ let generation = 0; // answers of an earlier load are dropped
 
 // --- errors -----------------------------------------------------------------
 
+class NetworkError extends Error {
+  constructor() {
+    super('The gateway is not reachable: check your connection and try again.');
+    this.code = 'NETWORK';
+  }
+}
+
 class GatewayError extends Error {
   constructor(errors) {
     const first = errors[0] || {};
@@ -125,10 +132,7 @@ class GatewayError extends Error {
 }
 
 function describe(err) {
-  if (err instanceof GatewayError) return { code: err.code, text: err.message };
-  if (err instanceof TypeError) {
-    return { code: 'NETWORK', text: 'The gateway is not reachable: check your connection and try again.' };
-  }
+  if (err instanceof GatewayError || err instanceof NetworkError) return { code: err.code, text: err.message };
   return { code: 'ERROR', text: err?.message || String(err) };
 }
 
@@ -141,16 +145,21 @@ function showMessage(err) {
 
 // --- HTTP with incremental delivery ------------------------------------------
 
-async function post(query, variables, { incremental = false } = {}) {
+async function post(query, variables, { incremental = false, signal } = {}) {
   const accept = incremental
     ? 'multipart/mixed;deferSpec=20220824, application/graphql-response+json, application/json'
     : 'application/graphql-response+json, application/json';
-  const response = await fetch(GRAPHQL_PATH, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept, authorization: `API-KEY ${view.key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return response;
+  try {
+    return await fetch(GRAPHQL_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept, authorization: `API-KEY ${view.key}` },
+      body: JSON.stringify({ query, variables }),
+      signal,
+    });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new NetworkError();
+  }
 }
 
 // Each part of a `multipart/mixed` answer as parsed JSON, as it arrives (a
@@ -168,9 +177,21 @@ async function* answerParts(response) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '\r\n'; // the first delimiter may open the body, with no CRLF before it
   let preamble = true;
+  let hasNext = true;
   for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      if (err?.name === 'AbortError') throw err;
+      throw new NetworkError();
+    }
+    const { value, done } = chunk;
+    if (done) {
+      // Every answer ends with a part saying `hasNext: false`: else it was cut short.
+      if (hasNext) throw new Error('The answer was cut short (the gateway restarted?): load again.');
+      return;
+    }
     buffer += value;
     let at;
     while ((at = buffer.indexOf(delimiter)) !== -1) {
@@ -179,7 +200,11 @@ async function* answerParts(response) {
       if (!preamble) {
         const split = part.indexOf('\r\n\r\n');
         const text = split === -1 ? '' : part.slice(split + 4).trim();
-        if (text) yield { body: parseJson(text, response.status), bytes: text.length };
+        if (text) {
+          const body = parseJson(text, response.status);
+          hasNext = body.hasNext !== false;
+          yield { body, bytes: text.length };
+        }
       }
       preamble = false;
     }
@@ -196,8 +221,15 @@ function parseJson(text, status) {
 
 // --- the page ------------------------------------------------------------------
 
+let loading = null; // the AbortController of the current load
+let slicing = null; // ... and of the current slice
+
 async function load() {
   const mine = ++generation;
+  loading?.abort();
+  slicing?.abort();
+  loading = new AbortController();
+  const { signal } = loading;
   showMessage(null);
   document.body.dataset.state = 'loading';
   ui.summary.hidden = true;
@@ -205,19 +237,25 @@ async function load() {
   destroyCharts();
   stopWatching();
   try {
-    if (!view.id) view.id = await newestSessionId();
-    if (mine !== generation) return;
+    if (!view.id) {
+      const newest = await newestSessionId(signal);
+      if (mine !== generation) return;
+      view.id = newest;
+    }
     ui.id.value = view.id;
-    const params = new URLSearchParams(window.location.search);
-    params.set('id', view.id);
-    history.replaceState(null, '', `?${params}`);
+    // The id in the address (to share or reload); never the key.
+    history.replaceState(null, '', `?id=${encodeURIComponent(view.id)}`);
     view.frames = null;
+    view.totalFrames = 0;
     view.keypoints = DEFAULT_KEYPOINTS;
-    const response = await post(SESSION_QUERY, { id: view.id, frames: null, keypoints: view.keypoints }, { incremental: true });
+    const variables = { id: view.id, frames: null, keypoints: view.keypoints };
+    const response = await post(SESSION_QUERY, variables, { incremental: true, signal });
     let session = null;
+    let first = true;
     for await (const { body, bytes } of answerParts(response)) {
       if (mine !== generation) return;
-      if (!('incremental' in body)) {
+      if (first) {
+        first = false;
         session = body.data?.session;
         if (body.errors?.length && !session) throw new GatewayError(body.errors);
         if (!session) throw new GatewayError([{ extensions: { code: 'NOT_FOUND' } }]);
@@ -238,7 +276,13 @@ async function load() {
     }
     document.body.dataset.state = 'loaded';
   } catch (err) {
-    if (mine !== generation) return;
+    if (mine !== generation || err?.name === 'AbortError') return;
+    if (ui.exportSection.dataset.state === 'loading' && !ui.summary.hidden) {
+      exportFailed(err); // the summary stands; the export did not come
+      document.body.dataset.state = 'loaded';
+      return;
+    }
+    stopWatching();
     showMessage(err);
     ui.summary.hidden = true;
     ui.exportSection.hidden = true;
@@ -247,13 +291,14 @@ async function load() {
 }
 
 function showFirstExport(series, bytes) {
-  view.totalFrames = series.timestamps?.length || 0;
-  renderPicker(series.keypointNames.map((k) => k.name));
+  const lengths = series.angles.map((s) => (Array.isArray(s.values) ? s.values.length : 1));
+  view.totalFrames = Math.max(Array.isArray(series.timestamps) ? series.timestamps.length : 0, ...lengths, 0);
+  renderPicker((series.keypointNames || []).map((k) => k.name));
   renderExport(series, bytes);
 }
 
-async function newestSessionId() {
-  const response = await post(NEWEST_QUERY, {});
+async function newestSessionId(signal) {
+  const response = await post(NEWEST_QUERY, {}, { signal });
   const body = parseJson(await response.text(), response.status);
   if (body.errors?.length) throw new GatewayError(body.errors);
   const node = body.data?.sessions?.edges?.[0]?.node;
@@ -263,19 +308,23 @@ async function newestSessionId() {
 
 // The export again, for the chosen frames and keypoints: only that slice crosses the wire.
 async function loadSlice() {
-  const mine = generation;
+  // Only the latest slice is drawn: an earlier one still on its way is cancelled.
+  slicing?.abort();
+  const controller = new AbortController();
+  slicing = controller;
   ui.exportSection.dataset.state = 'loading';
   ui.exportNote.textContent = 'Loading…';
   try {
-    const response = await post(SLICE_QUERY, { id: view.id, frames: view.frames, keypoints: view.keypoints });
+    const variables = { id: view.id, frames: view.frames, keypoints: view.keypoints };
+    const response = await post(SLICE_QUERY, variables, { signal: controller.signal });
     for await (const { body, bytes } of answerParts(response)) {
-      if (mine !== generation) return;
+      if (slicing !== controller) return;
       const series = body.data?.session?.export;
       if (body.errors?.length || !series) throw new GatewayError(body.errors || []);
       renderExport(series, bytes);
     }
   } catch (err) {
-    if (mine === generation) exportFailed(err);
+    if (slicing === controller && err?.name !== 'AbortError') exportFailed(err);
   }
 }
 
@@ -335,6 +384,7 @@ function renderVideo(video) {
   ui.videoStatus.textContent = status;
   document.body.dataset.video = status;
   ui.videoSlot.textContent = '';
+  ui.videoNote.textContent = '';
   if (status === 'READY' && video.url) {
     // preload="none": nothing is fetched from the video's host until it is played.
     const player = document.createElement('video');
@@ -360,6 +410,12 @@ function renderVideo(video) {
 function renderPicker(names) {
   for (const label of ui.picker.querySelectorAll('label')) label.remove();
   const chosen = new Set(view.keypoints.filter((n) => names.includes(n)));
+  if (!chosen.size) {
+    // Other landmarks than the defaults: the first three heights it has.
+    for (const name of names.filter((n) => n.endsWith('y')).slice(0, 3)) chosen.add(name);
+    view.keypoints = [...chosen];
+    if (chosen.size) queueMicrotask(loadSlice);
+  }
   for (const name of names) {
     const label = document.createElement('label');
     const box = document.createElement('input');
@@ -376,8 +432,13 @@ function renderPicker(names) {
 }
 
 function renderExport(series, bytes) {
-  const times = series.timestamps || [];
-  const xs = times.map((t, i) => (typeof t === 'number' ? t : i));
+  const times = Array.isArray(series.timestamps) ? series.timestamps : [];
+  const length = Math.max(times.length, ...[...series.angles, ...series.keypoints].map((s) => (Array.isArray(s.values) ? s.values.length : 1)));
+  // Seconds when every frame has its time; else the frame numbers, in order.
+  const timed = times.length === length && times.every((t) => typeof t === 'number');
+  const first = view.frames?.start ?? 0;
+  const xs = timed ? times : Array.from({ length }, (_, i) => first + i);
+  view.xLabel = timed ? 'time (s)' : 'frame';
   const start = view.frames?.start ?? 0;
   const end = view.frames?.end ?? view.totalFrames;
   ui.frameStart.max = String(Math.max(0, view.totalFrames - 1));
@@ -406,8 +467,8 @@ function draw(container, title, xs, list) {
     width: Math.max(320, container.clientWidth || 900),
     height: 260,
     scales: { x: { time: false } },
-    axes: [{ label: 'time (s)' }, {}],
-    series: [{ label: 't (s)' }, ...list.map((s, i) => ({ label: s.name, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
+    axes: [{ label: view.xLabel }, {}],
+    series: [{ label: view.xLabel }, ...list.map((s, i) => ({ label: s.name, stroke: COLORS[i % COLORS.length], width: 1.5 }))],
   };
   const data = [xs, ...list.map((s) => (Array.isArray(s.values) ? s.values : [s.values]))];
   const chart = new uPlot(options, data, container);
@@ -474,6 +535,7 @@ function stopWatching() {
 
 ui.frames.addEventListener('submit', (event) => {
   event.preventDefault();
+  if (!view.totalFrames) return; // the export is not here yet
   const start = Number(ui.frameStart.value);
   const end = Number(ui.frameEnd.value);
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end <= start) {
@@ -485,6 +547,7 @@ ui.frames.addEventListener('submit', (event) => {
 });
 
 ui.framesAll.addEventListener('click', () => {
+  if (!view.totalFrames) return;
   view.frames = null;
   loadSlice();
 });
@@ -496,11 +559,15 @@ ui.form.addEventListener('submit', (event) => {
   if (view.key) load();
 });
 
-// The key: ?key=... in the URL, else the sandbox demo key the gateway
+// The key: #key=... in the address (a fragment: never sent to any server, and
+// dropped from the address once read), else the sandbox demo key the gateway
 // advertises to GraphiQL (only in sandbox mode), else ask.
 async function initialKey() {
-  const fromUrl = new URLSearchParams(window.location.search).get('key');
-  if (fromUrl) return fromUrl;
+  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('key');
+  if (fromUrl) {
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+    return fromUrl;
+  }
   try {
     const response = await fetch('/graphiql/config.json');
     if (response.ok) {
