@@ -130,6 +130,13 @@ class Metrics:
             ["operation", "outcome"],
             registry=r,
         )
+        self.subscription_events = Counter(
+            "gateway_subscription_events",
+            "Subscription event results, by how each was made: executed for its selection, "
+            "or shared, the same result and bytes as another subscriber's of that selection.",
+            ["how"],
+            registry=r,
+        )
         self.watchers_active = Gauge(
             "gateway_readiness_watchers",
             "Sessions this process watches for its subscribers.",

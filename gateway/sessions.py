@@ -48,8 +48,11 @@ class VideoStatus(Enum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class VideoState:
+    """A video's status, as a watch hands it to every subscriber: the same object
+    to each, which is what their shared results are kept by (schema.shared_events)."""
+
     status: VideoStatus
     url: str | None = None
 

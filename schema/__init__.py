@@ -31,6 +31,7 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.rate_limit import RateLimit
 from schema.scalars import DATE, DATETIME, FLOAT_SERIES, FloatSeries
+from schema.shared_events import SharedEvents
 from schema.subscription import Subscription
 from schema.telemetry import TelemetryExtension
 from schema.trusted import TrustedDocuments, TrustedDocumentsOnly
@@ -54,6 +55,8 @@ class GatewaySchema(strawberry.Schema):
     # The trusted documents' manifest, when one is configured (the HTTP edge
     # resolves a `documentId` through it).
     trusted: TrustedDocuments | None = None
+    # Subscription events' results, one per event and selection (schema.shared_events).
+    shared_events: SharedEvents
 
     async def _prepare_operation_async(
         self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
@@ -146,4 +149,5 @@ def build_schema(
     schema.hide_suggestions = not settings.introspection
     schema.documents = documents
     schema.trusted = trusted
+    schema.shared_events = SharedEvents()
     return schema

@@ -24,13 +24,20 @@ made when its part runs), their errors settled as the first part's are, and
 come out in the 2022-08-24 draft's shape (:mod:`schema.incremental`).
 Anywhere else the directives are ignored and the fields inlined: one result,
 as if they weren't there.
+
+And it executes a subscription event once for every subscriber of the same
+selection (:mod:`schema.shared_events`): an event that says how it may be
+shared (``sharing()``) is executed by the first subscriber who asks, and the
+others get that result.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
+import orjson
 from graphql import (
     ExperimentalIncrementalExecutionResults,
     GraphQLError,
@@ -48,6 +55,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from schema.context import GatewayContext, OperationScope, current_scope
 from schema.extensions import report_errors
 from schema.incremental import Defer20220824, DeferredPart
+from schema.shared_events import SharedEvents
 
 __all__ = ["PLAIN_DATA_TYPES", "GatewayExecutionContext"]
 
@@ -81,6 +89,51 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Where each stream's first streamed item sits, by its list's path;
         # shared with the sub-executors (shallow copies) that find more.
         self._stream_starts: dict[tuple[str | int, ...], int] = {}
+        # A subscription event's executor: where its result is shared, and how.
+        self._sharing: tuple[SharedEvents, object, Hashable] | None = None
+
+    # -- subscription events --------------------------------------------------
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = cast(GatewayExecutionContext, super().build_per_event_executor(payload))
+        executor._sharing = self._sharing_of(payload)
+        return executor
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        sharing = self._sharing
+        if sharing is None:
+            return super().execute_operation(serially)
+        events, state, key = sharing
+        execute = cast(Callable[[], Any], functools.partial(super().execute_operation, serially))
+        result, executed = events.result(state, key, self.operation, execute)
+        context = cast(GatewayContext, self.context_value)
+        context.services.metrics.subscription_events.labels(
+            "executed" if executed else "shared"
+        ).inc()
+        return result
+
+    def _sharing_of(self, payload: Any) -> tuple[SharedEvents, object, Hashable] | None:
+        """Where an event's result is shared: the state it is about, and the selection
+        (the operation, by identity; its variables; the caller's key; the event's own
+        part, e.g. which session). ``None``: this one is executed on its own."""
+        sharing = getattr(payload, "sharing", None)
+        events = getattr(getattr(self.schema, "_strawberry_schema", None), "shared_events", None)
+        context = self.context_value
+        if sharing is None or not isinstance(events, SharedEvents):
+            return None
+        if not isinstance(context, GatewayContext):
+            return None
+        credential = context.credential()
+        if credential is None:
+            return None
+        values = getattr(self.variable_values, "coerced", self.variable_values)
+        try:
+            variables = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None  # a value without a canonical JSON form: not shared
+        state, part = sharing()
+        key = (id(self.operation), variables, credential.authorization, part)
+        return events, state, key
 
     # -- @defer and @stream -------------------------------------------------
 

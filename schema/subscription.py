@@ -41,6 +41,11 @@ class AnalyzedVideoEvent:
     def session(self) -> Session:
         return session_type(self.ref, known_video=self.state)
 
+    def sharing(self) -> tuple[VideoState, tuple[str, str]]:
+        """How this event's result is shared (schema.shared_events): by its state, the
+        object every subscriber of the watch gets, and by which session it is about."""
+        return self.state, (self.ref.activity.value, self.ref.session_id)
+
     @classmethod
     def of(cls, ref: SessionRef, state: VideoState) -> AnalyzedVideoEvent:
         return cls(

@@ -89,8 +89,19 @@ class _SSETransport(SSETransport):
 
     def encode_next(self, response: GraphQLHTTPResponse, encode_json: JSONEncoder) -> str:
         part: object = response
-        if isinstance(part, EncodedPart):  # one part of an incremental answer
+        if isinstance(part, EncodedPart):  # encoded already (gateway.http.incremental)
             return self.encode_event("next", part.encoded.decode())
+        return super().encode_next(response, encode_json)
+
+
+class _MultipartSubscriptionTransport(MultipartSubscriptionTransport):
+    """Multipart subscriptions (``subscriptionSpec="1.0"``), an event encoded once
+    for all its subscribers sent as it is (gateway.http.incremental)."""
+
+    def encode_next(self, response: GraphQLHTTPResponse, encode_json: JSONEncoder) -> str:
+        part: object = response
+        if isinstance(part, EncodedPart):
+            return self.encode_multipart_data({"payload": part.fragment()}, encode_json)
         return super().encode_next(response, encode_json)
 
 
@@ -98,7 +109,7 @@ class GraphQLOverHTTP(GraphQL[Context, RootValue]):
     """Strawberry's view with the spec's negotiation, status codes and APQ."""
 
     stream_transport_classes_by_protocol: Mapping[str, type[HTTPStreamTransport]] = {
-        MULTIPART_SUBSCRIPTION_PROTOCOL: MultipartSubscriptionTransport,
+        MULTIPART_SUBSCRIPTION_PROTOCOL: _MultipartSubscriptionTransport,
         GRAPHQL_SSE_PROTOCOL: _SSETransport,
         INCREMENTAL_PROTOCOL: MultipartPartsTransport,
     }

@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from gateway.errors import LimitExceeded
 from schema.incremental import DeferredPart
+from schema.shared_events import shared_payload
 
 __all__ = [
     "INCREMENTAL_PROTOCOL",
@@ -82,8 +83,10 @@ class EncodedPart:
 async def encoded_parts(results: AsyncIterator[Any], max_bytes: int) -> AsyncGenerator[Any, None]:
     """``results``, an incremental answer's parts encoded and bounded together.
 
-    Anything else (a single result, a request error, a subscription's events)
-    is passed on as it is, for the transport to send as it always does.
+    A subscription's event whose execution was shared is passed on encoded,
+    once for all its subscribers (:func:`schema.shared_events.shared_payload`).
+    Anything else (a single result, a request error, other events) is passed on
+    as it is, for the transport to send as it always does.
     """
     used = 0
     first = True
@@ -96,7 +99,10 @@ async def encoded_parts(results: AsyncIterator[Any], max_bytes: int) -> AsyncGen
             elif isinstance(result, DeferredPart):
                 payload = result.payload
             else:
-                yield result
+                # A subscription event executed once for all its subscribers:
+                # encoded once too, and the same bytes sent to each.
+                shared = shared_payload(result, max_bytes)
+                yield result if shared is None else EncodedPart(shared, first=first)
                 first = False
                 continue
             encoded = orjson.dumps(payload)
