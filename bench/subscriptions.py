@@ -83,6 +83,51 @@ PER_CONNECTION = 50
 PER_KEY_DEFAULT = 1000  # WatchPolicy.max_subscriptions_per_credential
 READY_SPREAD_S = 10.0
 IDLE_WINDOW_S = 5.0
+# Fairness: a query every PROBE_EVERY_S while idle and while the READY events
+# go out; one that needs no upstream call, so its latency is the event loop's.
+PROBE_EVERY_S = 0.05
+PROBE_QUERY = "{ __typename }"
+
+
+class Prober:
+    """Times a small query over HTTP, again and again, until stopped."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.latencies: list[float] = []
+        self.failures = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.latencies, self.failures = [], 0
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> list[float]:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        return self.latencies
+
+    async def _run(self) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=30) as http:
+            while True:
+                sent = time.monotonic()
+                try:
+                    response = await http.post(
+                        "/graphql",
+                        json={"query": PROBE_QUERY},
+                        headers={"Authorization": ALICE},
+                    )
+                    if response.status_code == 200:
+                        self.latencies.append(time.monotonic() - sent)
+                    else:
+                        self.failures += 1
+                except httpx.HTTPError:
+                    self.failures += 1
+                await asyncio.sleep(PROBE_EVERY_S)
+
+
 SUBSCRIBE_TIMEOUT_S = 120.0
 DRAIN_TIMEOUT_S = 30.0
 WATCH_ENV = {
@@ -242,7 +287,13 @@ def upload_sessions(sandbox_url: str, tag: str) -> list[tuple[str, str, str]]:
 
 
 async def run_row(
-    n: int, sandbox_url: str, rng: random.Random, *, burst: bool, heap: bool = False
+    n: int,
+    sandbox_url: str,
+    rng: random.Random,
+    *,
+    burst: bool,
+    heap: bool = False,
+    checkout: Path | None = None,
 ) -> dict[str, Any]:
     assert n % PER_CONNECTION == 0 and (n // PER_CONNECTION) % 2 == 0
     sessions = upload_sessions(sandbox_url, f"n{n}")
@@ -268,7 +319,8 @@ async def run_row(
     snapshot_path = OUT / f"subscriptions-heap-{n}.snapshot"
     if heap:
         env["BENCH_HEAP_SNAPSHOT"] = str(snapshot_path)
-    with gateway(sandbox_url, env=env, log=log_name, prelude=heap_prelude if heap else "") as gw:
+    prelude = heap_prelude if heap else ""
+    with gateway(sandbox_url, env=env, log=log_name, prelude=prelude, checkout=checkout) as gw:
         gw_proc = psutil.Process(gw.pid)
         await asyncio.sleep(0.5)
         rss_idle = vm_status(gw.pid)["VmRSS"]
@@ -331,7 +383,10 @@ async def run_row(
         )
         idle_started = time.monotonic()
         idle_cpu_before = sum(gw_proc.cpu_times()[:2])
+        prober = Prober(gw.url)
+        prober.start()
         await asyncio.sleep(IDLE_WINDOW_S)
+        probe_idle = await prober.stop()
         idle_cpu = sum(gw_proc.cpu_times()[:2]) - idle_cpu_before
         idle_polls = (
             int((await control.get("/__sandbox__/stats")).json()["routes"].get(VIDEO_ROUTE, 0))
@@ -342,6 +397,8 @@ async def run_row(
         # Force each session READY at a random moment over READY_SPREAD_S.
         offsets = sorted((rng.uniform(0, READY_SPREAD_S), sid) for _, sid, _ in sessions)
         forced_at: dict[str, float] = {}
+        push_cpu_before = sum(gw_proc.cpu_times()[:2])
+        prober.start()
         t0 = time.monotonic()
         for offset, sid in offsets:
             delay = t0 + offset - time.monotonic()
@@ -356,6 +413,9 @@ async def run_row(
         except TimeoutError:
             pass
         ended = time.monotonic()
+        push_cpu = sum(gw_proc.cpu_times()[:2]) - push_cpu_before
+        probe_failures = prober.failures
+        probe_push = await prober.stop()
         stats = (await control.get("/__sandbox__/stats")).json()
         polls_total = metric(gw.url, "gateway_readiness_polls_total")
         cpu = sum(gw_proc.cpu_times()[:2]) - cpu_start
@@ -422,6 +482,27 @@ async def run_row(
         "upstream_calls_by_route": stats["routes"],
         "gateway_readiness_polls_total": polls_total,
         "gateway_cpu_s": cpu,
+        # From the first session forced READY to the last READY received: the
+        # events' execution, encoding and sending, plus the polls meanwhile.
+        "push_cpu_s": push_cpu,
+        "push_cpu_us_per_ready_event": push_cpu / len(latencies) * 1e6 if latencies else math.nan,
+        # The same less what the idle window's polling cost over that time: the
+        # events' own cost (execution, encoding, sending).
+        "push_cpu_above_idle_us_per_event": (
+            (push_cpu - idle_cpu / IDLE_WINDOW_S * (ended - t0)) / len(latencies) * 1e6
+            if latencies
+            else math.nan
+        ),
+        "checkout": str(checkout) if checkout else None,
+        # A query's latency (no upstream call) while idle, and while the READY
+        # events go out: what the burst costs everyone else on the process.
+        "probe_idle_p50_s": percentile(probe_idle, 50),
+        "probe_idle_p99_s": percentile(probe_idle, 99),
+        "probe_push_p50_s": percentile(probe_push, 50),
+        "probe_push_p99_s": percentile(probe_push, 99),
+        "probe_push_max_s": max(probe_push) if probe_push else math.nan,
+        "probe_push_count": len(probe_push),
+        "probe_failures": probe_failures,
         "ready_received": len(latencies),
         "not_completed": not_completed,
         "errors": len(errors),
@@ -433,6 +514,10 @@ async def run_row(
         "push_p99_s": percentile(latencies, 99),
         "push_max_s": max(latencies) if latencies else math.nan,
         "push_min_s": min(latencies) if latencies else math.nan,
+        # For the CDF plot (bench/plot_push.py): push latency at each percentile.
+        "push_cdf_ms": [round(percentile(latencies, q) * 1000, 1) for q in range(101)]
+        if latencies
+        else [],
         "log_errors": [
             line for line in log_text.splitlines() if "ERROR" in line or "Traceback" in line
         ][:10],
@@ -456,7 +541,16 @@ async def main_async(args: argparse.Namespace) -> None:
         latency_ms=args.latency_ms, processing_delay=3600, log="subscriptions-sandbox.log"
     ) as up:
         for n in args.n:
-            rows.append(await run_row(n, up.url, rng, burst=args.burst, heap=args.heap))
+            rows.append(
+                await run_row(
+                    n,
+                    up.url,
+                    rng,
+                    burst=args.burst,
+                    heap=args.heap,
+                    checkout=args.checkout,
+                )
+            )
     load_after = os.getloadavg()
 
     print()
@@ -498,6 +592,9 @@ async def main_async(args: argparse.Namespace) -> None:
         "READY rcvd",
         "errors",
         "gw CPU s",
+        "push CPU µs/event",
+        "above idle",
+        "query p99 idle/push ms",
     ]
     table = print_table(
         headers,
@@ -521,6 +618,9 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"{r['ready_received']}/{r['n']}",
                 r["errors"] + r["not_completed"],
                 f"{r['gateway_cpu_s']:.1f}",
+                f"{r['push_cpu_us_per_ready_event']:.0f}",
+                f"{r['push_cpu_above_idle_us_per_event']:.0f}",
+                f"{fmt_ms(r['probe_idle_p99_s'])}/{fmt_ms(r['probe_push_p99_s'])}",
             ]
             for r in rows
         ],
@@ -571,6 +671,11 @@ def main() -> None:
         help="trace the gateway's allocations (tracemalloc, slow) and print where the "
         "memory of the subscriptions goes",
     )  # fmt: skip
+    parser.add_argument(
+        "--checkout",
+        type=Path,
+        help="run another checkout's gateway (an A/B against an older commit)",
+    )
     parser.add_argument(
         "--burst",
         action="store_true",
