@@ -105,8 +105,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         events, state, key = sharing
         execute = cast(Callable[[], Any], functools.partial(super().execute_operation, serially))
-        result, executed = events.result(state, key, self.operation, execute)
         context = cast(GatewayContext, self.context_value)
+        # A scope of its own for the shared run (the task it may start copies it).
+        scope = current_scope()
+        token = scope.set(OperationScope(context))
+        try:
+            result, executed = events.result(state, key, self.operation, execute)
+        finally:
+            scope.reset(token)
         context.services.metrics.subscription_events.labels(
             "executed" if executed else "shared"
         ).inc()
@@ -131,8 +137,12 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             variables = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             return None  # a value without a canonical JSON form: not shared
-        state, part = sharing()
-        key = (id(self.operation), variables, credential.authorization, part)
+        shared = sharing()
+        if shared is None:
+            return None  # a subscriber's first event: its own
+        state, part = shared
+        # `incremental`: whether @defer/@stream run in parts on this transport.
+        key = (id(self.operation), variables, credential.authorization, self._incremental, part)
         return events, state, key
 
     # -- @defer and @stream -------------------------------------------------

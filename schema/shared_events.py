@@ -11,21 +11,25 @@ frame (:func:`shared_payload`, read by ``gateway.http.incremental``).
 Each subscriber still has its own operation: what runs before execution (the
 size bound, the document cache, trusted documents, the rate limit) and its
 extensions' hooks run per subscriber, at subscribe and for each result. Only
-the execution of an event's selection, and its encoding, are shared.
+the execution of an event's selection, and its encoding, are shared; and only
+for a change the watch hands to its subscribers together: a subscriber's first
+event (the state when it joined) is its own, executed for it, so that a late
+joiner never gets what was fetched for those before it.
 
 The results are remembered per event *state*, the object the watch hands to
 every subscriber's mailbox (:class:`gateway.sessions.VideoState`), by identity
 and weakly: once no watch or subscriber holds that state any more, its results
-go with it.
-Whoever asks first executes the selection, in a task of its own (so that its
-leaving does not cancel the others' answer), within its own operation's scope
-(the task starts from its context); the others await that task. A selection
-executed with errors is shared too: they are the same errors for everyone.
+go with it. Whoever asks first executes the selection, in a task of its own (so
+that its leaving does not cancel the others' answer), in an operation scope of
+its own (its own DataLoaders and budgets: not the first subscriber's, whose
+caches date from when it joined); the others await that task. Those waiting
+share an answer with errors too, but it is not kept for those who come later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
@@ -102,11 +106,25 @@ class SharedEvents:
         result = execute()
         if isinstance(result, ExecutionResult):
             result = _shared(result)
-            selections[key] = (operation, result)
+            if not result.errors:
+                selections[key] = (operation, result)
             return result, True
         task = asyncio.ensure_future(_settle(result))
         selections[key] = (operation, task)
+        task.add_done_callback(functools.partial(_keep_if_clean, selections, key))
         return _await(task), True
+
+
+def _keep_if_clean(
+    selections: dict[Hashable, _Entry], key: Hashable, task: asyncio.Future[ExecutionResult]
+) -> None:
+    """Once run, only a clean result stays for those still to ask: an error (its
+    traceback holds the event, and so the state, alive) or a cancelled run is
+    not handed on; whoever asks next executes it again."""
+    if task.cancelled() or task.exception() is not None or task.result().errors:
+        entry = selections.get(key)
+        if entry is not None and entry[1] is task:
+            del selections[key]
 
 
 async def _settle(result: Awaitable[ExecutionResult]) -> ExecutionResult:

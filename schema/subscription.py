@@ -30,6 +30,9 @@ class AnalyzedVideoEvent:
     url: str | None = strawberry.field(description="The analyzed video's URL, once READY.")
     ref: strawberry.Private[SessionRef]
     state: strawberry.Private[VideoState]
+    # A change handed to every subscriber of the watch at once, whose result
+    # they share; not a subscriber's first event, the state when it joined.
+    shared: strawberry.Private[bool] = False
 
     @strawberry.field(
         description=(
@@ -41,13 +44,16 @@ class AnalyzedVideoEvent:
     def session(self) -> Session:
         return session_type(self.ref, known_video=self.state)
 
-    def sharing(self) -> tuple[VideoState, tuple[str, str]]:
+    def sharing(self) -> tuple[VideoState, tuple[str, str]] | None:
         """How this event's result is shared (schema.shared_events): by its state, the
-        object every subscriber of the watch gets, and by which session it is about."""
+        object every subscriber of the watch gets, and by which session it is about;
+        ``None``: executed for this subscriber alone."""
+        if not self.shared:
+            return None
         return self.state, (self.ref.activity.value, self.ref.session_id)
 
     @classmethod
-    def of(cls, ref: SessionRef, state: VideoState) -> AnalyzedVideoEvent:
+    def of(cls, ref: SessionRef, state: VideoState, *, shared: bool = False) -> AnalyzedVideoEvent:
         return cls(
             session_id=ref.session_id,
             id=strawberry.ID(encode_global_id(ref.activity, ref.session_id)),
@@ -55,6 +61,7 @@ class AnalyzedVideoEvent:
             url=state.url,
             ref=ref,
             state=state,
+            shared=shared,
         )
 
 
@@ -76,8 +83,10 @@ class Subscription:
         ref = resolve_ref(id, activity)
         credential = info.context.require_credential()
         async with _watchers(info).watch(credential, ref.activity, ref.session_id) as states:
+            first = True
             async for state in states:
-                yield AnalyzedVideoEvent.of(ref, state)
+                yield AnalyzedVideoEvent.of(ref, state, shared=not first)
+                first = False
 
     @strawberry.subscription(
         description=(
@@ -104,9 +113,11 @@ class Subscription:
             )
             # Closed (its pumps stopped) before the watches are left.
             merged = _merge(list(zip(refs, streams, strict=True)))
+            seen: set[str] = set()  # sessions whose first event has gone out
             async with aclosing(merged):
                 async for ref, state in merged:
-                    yield AnalyzedVideoEvent.of(ref, state)
+                    yield AnalyzedVideoEvent.of(ref, state, shared=ref.session_id in seen)
+                    seen.add(ref.session_id)
 
 
 async def _enter_all(

@@ -13,6 +13,7 @@ import pytest
 from graphql import ExecutionResult, GraphQLError, parse
 from graphql.execution import Executor
 
+from gateway.config import Settings
 from gateway.ids import Activity, encode_global_id
 from gateway.metrics import Metrics
 from gateway.sessions import SessionRef, VideoState, VideoStatus
@@ -24,7 +25,8 @@ from schema.subscription import AnalyzedVideoEvent
 
 pytestmark = pytest.mark.inprocess
 
-SCHEMA = build_schema()
+SETTINGS = Settings()
+SCHEMA = build_schema(SETTINGS)
 STATUS = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } }"
 ALIASED = "subscription ($id: ID!) { analyzedVideo(id: $id) { s: status } }"
 REF = SessionRef(Activity.JUMPING, "a" * 32)
@@ -43,7 +45,7 @@ class Subscriber:
         self.metrics = Metrics()
         context = GatewayContext(
             request=_Request(key),  # type: ignore[arg-type]
-            services=SimpleNamespace(metrics=self.metrics),  # type: ignore[arg-type]
+            services=SimpleNamespace(metrics=self.metrics, settings=SETTINGS),  # type: ignore[arg-type]
         )
         executor = GatewayExecutionContext.build(
             SCHEMA._schema,
@@ -76,7 +78,9 @@ def executions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_one_execution_per_state_and_selection(executions: list[object]) -> None:
     document = parse(STATUS)
     subscribers = [Subscriber(document) for _ in range(20)]
-    ready = AnalyzedVideoEvent.of(REF, VideoState(VideoStatus.READY, "https://v/1.mp4"))
+    ready = AnalyzedVideoEvent.of(
+        REF, VideoState(VideoStatus.READY, "https://v/1.mp4"), shared=True
+    )
     results = [s.on(ready) for s in subscribers]
     assert len(executions) == 1
     assert all(r is results[0] for r in results)  # the very same result, and its bytes
@@ -84,7 +88,9 @@ def test_one_execution_per_state_and_selection(executions: list[object]) -> None
     assert shared_payload(results[0], 10_000) == orjson.dumps({"data": results[0].data})
 
     # A new state (even an equal one: another poll) is executed anew.
-    again = AnalyzedVideoEvent.of(REF, VideoState(VideoStatus.READY, "https://v/1.mp4"))
+    again = AnalyzedVideoEvent.of(
+        REF, VideoState(VideoStatus.READY, "https://v/1.mp4"), shared=True
+    )
     for subscriber in subscribers:
         subscriber.on(again)
     assert len(executions) == 2
@@ -97,7 +103,7 @@ def test_one_execution_per_state_and_selection(executions: list[object]) -> None
 
 def test_what_differs_is_executed_apart(executions: list[object]) -> None:
     state = VideoState(VideoStatus.PROCESSING)
-    event = AnalyzedVideoEvent.of(REF, state)
+    event = AnalyzedVideoEvent.of(REF, state, shared=True)
     document = parse(STATUS)
     other_ref = SessionRef(Activity.JUMPING, "b" * 32)
     other_id = encode_global_id(other_ref.activity, other_ref.session_id)
@@ -112,15 +118,40 @@ def test_what_differs_is_executed_apart(executions: list[object]) -> None:
     assert len(executions) == len(cases)
     assert results[3].data == {"analyzedVideo": {"s": "PROCESSING"}}
     # The same state about another session (one object for two watches) is apart too.
-    Subscriber(document).on(AnalyzedVideoEvent.of(other_ref, state))
+    Subscriber(document).on(AnalyzedVideoEvent.of(other_ref, state, shared=True))
     assert len(executions) == len(cases) + 1
+
+
+def test_a_first_event_is_each_subscribers_own(executions: list[object]) -> None:
+    """The state a subscriber joined at: executed for it, never handed from those before."""
+    document = parse(STATUS)
+    state = VideoState(VideoStatus.PROCESSING)
+    for _ in range(3):
+        Subscriber(document).on(AnalyzedVideoEvent.of(REF, state))  # first events
+    assert len(executions) == 3
+    assert len(SCHEMA.shared_events._results) == 0
+
+
+async def test_an_answer_with_errors_is_not_kept(executions: list[object]) -> None:
+    """Its traceback would keep the event, and so the state, alive; and a later
+    subscriber deserves another try."""
+    failing = parse("subscription ($id: ID!) { analyzedVideo(id: $id) { session { title } } }")
+    state = VideoState(VideoStatus.PROCESSING)
+    event = AnalyzedVideoEvent.of(REF, state, shared=True)
+    first = Subscriber(failing).on(event)  # no upstream in this test: the field fails
+    result = first if isinstance(first, ExecutionResult) else await first
+    assert result.errors
+    await asyncio.sleep(0)  # the task's done-callbacks
+    del event, first, result
+    gc.collect()
+    assert SCHEMA.shared_events._results.get(id(state), {}) == {}
 
 
 def test_results_go_with_their_state(executions: list[object]) -> None:
     events = SCHEMA.shared_events
     document = parse(STATUS)
     state = VideoState(VideoStatus.PROCESSING)
-    Subscriber(document).on(AnalyzedVideoEvent.of(REF, state))
+    Subscriber(document).on(AnalyzedVideoEvent.of(REF, state, shared=True))
     assert len(events._results) == 1
     del state
     gc.collect()
