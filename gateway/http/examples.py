@@ -14,6 +14,7 @@ graphql-ws client, uPlot) come from the gateway's own bundle,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -28,6 +29,7 @@ __all__ = [
     "EXAMPLES_DIR",
     "EXAMPLE_PAGES",
     "SESSION_PAGE_CSP",
+    "SHARED_PATH",
     "ExamplePage",
     "example_routes",
 ]
@@ -62,14 +64,35 @@ EXAMPLE_PAGES: Final[tuple[ExamplePage, ...]] = (
 )
 
 
+SHARED_PATH: Final[str] = "/examples/shared"
+"""The pages' shared modules (``gateway/static/shared/*.js``), e.g. ``demo-key.js``."""
+
+_MODULE_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}\.js")
+
+
 def example_routes(
     static_dir: Path = EXAMPLES_DIR, pages: tuple[ExamplePage, ...] = EXAMPLE_PAGES
 ) -> list[BaseRoute]:
-    """For each page: ``/examples/<name>`` (and with a slash), ``<name>.js``, ``<name>.css``."""
+    """For each page: ``/examples/<name>`` (and with a slash), ``<name>.js``, ``<name>.css``;
+    and the modules they share, ``/examples/shared/<module>.js``."""
     routes: list[BaseRoute] = []
     for page in pages:
         routes.extend(_page_routes(static_dir / page.name, page))
+    routes.append(_shared_modules(static_dir / "shared"))
     return routes
+
+
+def _shared_modules(folder: Path) -> BaseRoute:
+    async def module(request: Request) -> Response:
+        name = str(request.path_params["name"])
+        path = folder / name
+        if not _MODULE_NAME.fullmatch(name) or not path.is_file():
+            # The URL, never where the process looks on disk.
+            return JSONResponse({"error": f"{SHARED_PATH}/{name} not found"}, status_code=404)
+        headers = security_headers(CONTENT_SECURITY_POLICY)
+        return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=headers)
+
+    return Route(f"{SHARED_PATH}/{{name}}", module, methods=["GET"])
 
 
 def _page_routes(folder: Path, page: ExamplePage) -> list[BaseRoute]:

@@ -8,6 +8,7 @@ terminal summary, and the tests assert there were none.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -147,17 +148,23 @@ class SandboxGateway:
         return {f["name"] for f in kind["fields"]}
 
 
-@pytest.fixture(scope="session")
-def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
-    logs = tmp_path_factory.mktemp("browser-logs")
+@contextlib.contextmanager
+def running_sandbox_gateway(
+    logs: Path, env: dict[str, str] | None = None
+) -> Iterator[SandboxGateway]:
+    """``serve --sandbox`` on free loopback ports; its videos flip only when a test
+    says so (SandboxControl.set_video); ``env`` adds settings."""
     port, sandbox_port = free_port(), free_port()
     server = ServerProcess(
         ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
         port=port,
         log_path=logs / "gateway.log",
         ready_path="/healthz",
-        # videos flip only when a test says so (SandboxControl.set_video)
-        env={"GATEWAY_SANDBOX_PROCESSING_DELAY": "3600", "GATEWAY_SANDBOX_VALIDATE_CONTRACT": "1"},
+        env={
+            "GATEWAY_SANDBOX_PROCESSING_DELAY": "3600",
+            "GATEWAY_SANDBOX_VALIDATE_CONTRACT": "1",
+            **(env or {}),
+        },
     ).start()
     # Its answers are checked against the contract after each test, like every sandbox's.
     CONTRACT_CHECKED.append(f"http://127.0.0.1:{sandbox_port}")
@@ -165,6 +172,12 @@ def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbo
         yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
+    with running_sandbox_gateway(tmp_path_factory.mktemp("browser-logs")) as gateway:
+        yield gateway
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

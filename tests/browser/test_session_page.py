@@ -19,9 +19,9 @@ from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
 from tests.docs_images import assert_like_docs
 from tests.ids import global_id_of
-from tests.servers import HTTP, SandboxControl, ServerProcess, free_port
+from tests.servers import HTTP, SandboxControl
 
-from .conftest import NetworkLog, SandboxGateway
+from .conftest import NetworkLog, SandboxGateway, running_sandbox_gateway
 from .test_graphiql import RECORD_CSP_VIOLATIONS, csp_violations
 
 pytestmark = pytest.mark.browser
@@ -190,23 +190,10 @@ def test_a_session_turning_ready_updates_the_page_without_a_reload(
 def limited_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxGateway]:
     """A gateway of its own (its circuit breakers and buckets are this test's): each key
     may spend 6 upstream calls, refilled at one call in 1,000 s."""
+    limits = {"GATEWAY_RATE_LIMIT_CALLS_PER_SECOND": "0.001", "GATEWAY_RATE_LIMIT_BURST": "6"}
     logs = tmp_path_factory.mktemp("session-page-logs")
-    port, sandbox_port = free_port(), free_port()
-    server = ServerProcess(
-        ["serve", "--sandbox", "--port", str(port), "--sandbox-port", str(sandbox_port)],
-        port=port,
-        log_path=logs / "gateway.log",
-        ready_path="/healthz",
-        env={
-            "GATEWAY_SANDBOX_PROCESSING_DELAY": "3600",
-            "GATEWAY_RATE_LIMIT_CALLS_PER_SECOND": "0.001",
-            "GATEWAY_RATE_LIMIT_BURST": "6",
-        },
-    ).start()
-    try:
-        yield SandboxGateway(server, f"http://127.0.0.1:{sandbox_port}")
-    finally:
-        server.stop()
+    with running_sandbox_gateway(logs, limits) as gateway:
+        yield gateway
 
 
 def test_each_error_is_a_sentence_on_the_page_not_a_blank_chart(

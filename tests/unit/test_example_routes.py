@@ -13,6 +13,7 @@ from gateway.http.examples import (
     EXAMPLE_PAGES,
     EXAMPLES_DIR,
     SESSION_PAGE_CSP,
+    SHARED_PATH,
     ExamplePage,
     example_routes,
 )
@@ -52,3 +53,15 @@ async def test_a_missing_file_is_a_404_without_a_filesystem_path(tmp_path: Path)
     assert response.json() == {"error": "/examples/dashboard/dashboard.js not found"}
     assert str(tmp_path) not in response.text
     assert REPO not in response.text
+
+
+async def test_the_pages_shared_modules_and_nothing_else(tmp_path: Path) -> None:
+    async with _client(EXAMPLES_DIR) as client:
+        response = await client.get(f"{SHARED_PATH}/demo-key.js")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/javascript")
+        assert "export async function initialKey" in response.text
+        for name in ("..%2Fsession%2Fsession.js", "demo-key.css", "nope.js", "Demo-Key.js"):
+            refused = await client.get(f"{SHARED_PATH}/{name}")
+            assert refused.status_code == 404, name
+            assert str(EXAMPLES_DIR) not in refused.text

@@ -12,6 +12,7 @@
 // and served by the gateway itself, so this page needs no CDN. To use it from
 // elsewhere, `npm install graphql-ws` and import { createClient } from it.
 import { createClient } from '/static/graphiql/graphql-ws.js';
+import { initialKey } from '/examples/shared/demo-key.js';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -208,27 +209,6 @@ async function load(key) {
     showMessage(describe(err));
     document.body.dataset.state = 'error';
   }
-}
-
-// The key: #key=... in the address (a fragment: never sent to any server, and
-// dropped from the address once read), else the sandbox demo key the gateway
-// advertises to GraphiQL (only in sandbox mode), else ask.
-async function initialKey() {
-  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('key');
-  if (fromUrl) {
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-    return fromUrl;
-  }
-  try {
-    const response = await fetch('/graphiql/config.json');
-    if (response.ok) {
-      const auth = (await response.json()).headers?.Authorization || '';
-      if (auth.startsWith('API-KEY ')) return auth.slice('API-KEY '.length);
-    }
-  } catch {
-    // not served: leave the field empty
-  }
-  return '';
 }
 
 form.addEventListener('submit', (event) => {

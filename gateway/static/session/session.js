@@ -14,6 +14,7 @@
 // runs under `Content-Security-Policy: default-src 'self'`.
 import { createClient } from '/static/graphiql/graphql-ws.js';
 import uPlot from '/static/graphiql/uplot.js';
+import { initialKey } from '/examples/shared/demo-key.js';
 
 const GRAPHQL_PATH = '/graphql';
 
@@ -558,27 +559,6 @@ ui.form.addEventListener('submit', (event) => {
   view.id = ui.id.value.trim();
   if (view.key) load();
 });
-
-// The key: #key=... in the address (a fragment: never sent to any server, and
-// dropped from the address once read), else the sandbox demo key the gateway
-// advertises to GraphiQL (only in sandbox mode), else ask.
-async function initialKey() {
-  const fromUrl = new URLSearchParams(window.location.hash.slice(1)).get('key');
-  if (fromUrl) {
-    history.replaceState(null, '', window.location.pathname + window.location.search);
-    return fromUrl;
-  }
-  try {
-    const response = await fetch('/graphiql/config.json');
-    if (response.ok) {
-      const auth = (await response.json()).headers?.Authorization || '';
-      if (auth.startsWith('API-KEY ')) return auth.slice('API-KEY '.length);
-    }
-  } catch {
-    // not served: leave the field empty
-  }
-  return '';
-}
 
 initialKey().then((key) => {
   view.key = key;
