@@ -64,6 +64,8 @@ __all__ = ["PLAIN_DATA_TYPES", "GatewayExecutionContext"]
 # these take the fast path.
 PLAIN_DATA_TYPES = frozenset({"Series", "Metric"})
 
+_UNSET: Any = object()
+
 # (response key, attribute or None for __typename, serialize, non-null)
 _Step = tuple[str, str | None, Callable[[Any], Any], bool]
 
@@ -89,8 +91,11 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Where each stream's first streamed item sits, by its list's path;
         # shared with the sub-executors (shallow copies) that find more.
         self._stream_starts: dict[tuple[str | int, ...], int] = {}
-        # A subscription event's executor: where its result is shared, and how.
+        # A subscription event's executor: where its result is shared, and how;
+        # the subscription's own executor: its selection, worked out at its first
+        # shared event.
         self._sharing: tuple[SharedEvents, object, Hashable] | None = None
+        self._selection: Any = _UNSET
 
     # -- subscription events --------------------------------------------------
 
@@ -120,14 +125,28 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _sharing_of(self, payload: Any) -> tuple[SharedEvents, object, Hashable] | None:
         """Where an event's result is shared: the state it is about, and the selection
-        (the operation, by identity; its variables; the caller's key; the event's own
-        part, e.g. which session). ``None``: this one is executed on its own."""
+        (this subscription's, see ``_selection``) with the event's own part, e.g. which
+        session. ``None``: this one is executed on its own."""
         sharing = getattr(payload, "sharing", None)
+        shared = sharing() if sharing is not None else None
+        if shared is None:
+            return None  # not a shared event, or a subscriber's first event: its own
+        if self._selection is _UNSET:
+            self._selection = self._selection_of()
+        selection = self._selection
+        if selection is None:
+            return None
+        events, key = selection
+        state, part = shared
+        return events, state, (*key, part)
+
+    def _selection_of(self) -> tuple[SharedEvents, tuple[Hashable, ...]] | None:
+        """This subscription's selection, once for all its events: the operation (by
+        identity), its variables, the caller's key, and whether @defer/@stream run in
+        parts on its transport. ``None``: its events are not shared."""
         events = getattr(getattr(self.schema, "_strawberry_schema", None), "shared_events", None)
         context = self.context_value
-        if sharing is None or not isinstance(events, SharedEvents):
-            return None
-        if not isinstance(context, GatewayContext):
+        if not isinstance(events, SharedEvents) or not isinstance(context, GatewayContext):
             return None
         credential = context.credential()
         if credential is None:
@@ -137,13 +156,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             variables = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
         except TypeError:
             return None  # a value without a canonical JSON form: not shared
-        shared = sharing()
-        if shared is None:
-            return None  # a subscriber's first event: its own
-        state, part = shared
-        # `incremental`: whether @defer/@stream run in parts on this transport.
-        key = (id(self.operation), variables, credential.authorization, self._incremental, part)
-        return events, state, key
+        key = (id(self.operation), variables, credential.authorization, self._incremental)
+        return events, key
 
     # -- @defer and @stream -------------------------------------------------
 

@@ -41,12 +41,9 @@ def publish_or_compare(made: Path, name: str) -> None:
         assert_like_docs(made, name)
 
 
-def assert_like_docs(made: Path, name: str | None = None, tolerance: float = 0.25) -> None:
-    """``made`` matches docs/<name> (its own name by default): dimensions equal, size
-    within ``tolerance``."""
-    published = DOCS / (name or made.name)
-    if made.resolve() == published.resolve():
-        return  # just regenerated
+def assert_like_docs(made: Path, name: str, tolerance: float = 0.25) -> None:
+    """``made`` matches docs/<name>: dimensions equal, size within ``tolerance``."""
+    published = DOCS / name
     assert published.is_file(), f"docs/{published.name} is missing: run `make docs-images`"
     assert png_size(made) == png_size(published), (
         f"docs/{published.name} is {png_size(published)}, its generator makes {png_size(made)} "

@@ -82,26 +82,28 @@ def example_routes(
     return routes
 
 
+def _serve(path: Path, url: str, media_type: str, csp: str) -> Response:
+    """A page's file, or a 404 that names the URL, never where the process looks on disk."""
+    if not path.is_file():
+        return JSONResponse({"error": f"{url} not found"}, status_code=404)
+    return FileResponse(path, media_type=media_type, headers=security_headers(csp))
+
+
 def _shared_modules(folder: Path) -> BaseRoute:
     async def module(request: Request) -> Response:
         name = str(request.path_params["name"])
-        path = folder / name
-        if not _MODULE_NAME.fullmatch(name) or not path.is_file():
-            # The URL, never where the process looks on disk.
-            return JSONResponse({"error": f"{SHARED_PATH}/{name} not found"}, status_code=404)
-        headers = security_headers(CONTENT_SECURITY_POLICY)
-        return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=headers)
+        url = f"{SHARED_PATH}/{name}"
+        if not _MODULE_NAME.fullmatch(name):
+            return JSONResponse({"error": f"{url} not found"}, status_code=404)
+        media_type = "text/javascript; charset=utf-8"
+        return _serve(folder / name, url, media_type, CONTENT_SECURITY_POLICY)
 
     return Route(f"{SHARED_PATH}/{{name}}", module, methods=["GET"])
 
 
 def _page_routes(folder: Path, page: ExamplePage) -> list[BaseRoute]:
     def serve(name: str, media_type: str) -> Response:
-        path = folder / name
-        if not path.is_file():
-            # The URL, never where the process looks on disk.
-            return JSONResponse({"error": f"{page.path}/{name} not found"}, status_code=404)
-        return FileResponse(path, media_type=media_type, headers=security_headers(page.csp))
+        return _serve(folder / name, f"{page.path}/{name}", media_type, page.csp)
 
     async def html(request: Request) -> Response:
         return serve("index.html", "text/html; charset=utf-8")

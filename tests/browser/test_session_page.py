@@ -17,7 +17,7 @@ import pytest
 from gateway.http.examples import SESSION_PAGE_CSP
 from gateway.sandbox import DEMO_KEYS, seed_sessions
 from gateway.sandbox.data import SessionRecord
-from tests.docs_images import assert_like_docs
+from tests.docs_images import publish_or_compare
 from tests.ids import global_id_of
 from tests.servers import HTTP, SandboxControl
 
@@ -91,7 +91,7 @@ new MutationObserver((changes, observer) => {
 def test_summary_first_then_the_charts_and_a_narrower_frame_range(
     sandbox_gateway: SandboxGateway,
     browser_page: tuple[Any, NetworkLog],
-    screenshot_dir: Path,
+    tmp_path: Path,
 ) -> None:
     page, log = browser_page
     control = sandbox_gateway.control
@@ -123,8 +123,8 @@ def test_summary_first_then_the_charts_and_a_narrower_frame_range(
     assert page.locator("#angles-chart canvas").count() == 1
     whole = int(attr(page, "#export", "data-bytes"))
     # docs/session-page.png: the page as it is now (``make docs-images`` retakes it).
-    page.screenshot(path=str(screenshot_dir / "session-page.png"), full_page=True)
-    assert_like_docs(screenshot_dir / "session-page.png")
+    page.screenshot(path=str(tmp_path / "session-page.png"), full_page=True)
+    publish_or_compare(tmp_path / "session-page.png", "session-page.png")
 
     # The frame range re-queries with `frames:`: only the slice crosses the wire.
     page.fill("#frame-start", "40")
