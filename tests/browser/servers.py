@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import uvicorn
 
+from gateway.http.wsprotocol import GatewayWebSocketProtocol
 from tests.servers import free_port
 
 
@@ -25,7 +26,7 @@ def serve_in_thread(app: Any, *, port: int | None = None) -> Iterator[str]:
         port=port,
         log_level="warning",
         lifespan="auto",
-        ws="websockets-sansio",
+        ws=GatewayWebSocketProtocol,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -1,0 +1,78 @@
+"""uvicorn's WebSocket protocol, with small messages sent uncompressed.
+
+Browsers and the client libraries offer permessage-deflate, and uvicorn takes
+it: every message is then compressed, each with its connection's own
+compressor. For a push that is the same small frame to thousands of
+subscribers (a ``next`` with an analyzed video's status is about 300 bytes)
+that was a sixth of the gateway's CPU during a READY burst, to save a few
+hundred bytes a message: a message under :data:`PLAIN_BELOW` fits one TCP
+segment compressed or not.
+
+RFC 7692 lets a sender choose per message: a message sent without the RSV1
+bit is not compressed, and the receiver's decompressor (its context kept
+across messages) only reads the messages that have it. Larger messages, query
+results and exports, are compressed as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.extensions.base import Extension
+from websockets.extensions.permessage_deflate import (
+    PerMessageDeflate,
+    ServerPerMessageDeflateFactory,
+)
+from websockets.frames import Frame, Opcode
+
+__all__ = ["PLAIN_BELOW", "GatewayWebSocketProtocol"]
+
+# Bytes: a message shorter than this is sent as it is.
+PLAIN_BELOW = 1024
+
+_WHOLE_MESSAGES = (Opcode.TEXT, Opcode.BINARY)
+
+
+class _SmallMessagesPlain(PerMessageDeflate):
+    def encode(self, frame: Frame) -> Frame:
+        # Only a whole message in one frame: a fragmented one is compressed
+        # throughout, as its first frame said.
+        if frame.fin and frame.opcode in _WHOLE_MESSAGES and len(frame.data) < PLAIN_BELOW:
+            return frame
+        return super().encode(frame)
+
+
+class _Factory(ServerPerMessageDeflateFactory):
+    def process_request_params(
+        self, params: Sequence[tuple[str, str | None]], accepted_extensions: Sequence[Extension]
+    ) -> tuple[list[tuple[str, str | None]], PerMessageDeflate]:
+        response, negotiated = super().process_request_params(params, accepted_extensions)
+        extension = _SmallMessagesPlain(
+            negotiated.remote_no_context_takeover,
+            negotiated.local_no_context_takeover,
+            negotiated.remote_max_window_bits,
+            negotiated.local_max_window_bits,
+            negotiated.compress_settings,
+        )
+        return response, extension
+
+
+class GatewayWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's ``websockets-sansio`` protocol; its deflate sends small messages plain."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn.available_extensions = [
+            _Factory(
+                server_no_context_takeover=factory.server_no_context_takeover,
+                client_no_context_takeover=factory.client_no_context_takeover,
+                server_max_window_bits=factory.server_max_window_bits,
+                client_max_window_bits=factory.client_max_window_bits,
+                compress_settings=factory.compress_settings,
+                require_client_max_window_bits=factory.require_client_max_window_bits,
+            )
+            for factory in self.conn.available_extensions or []
+            if isinstance(factory, ServerPerMessageDeflateFactory)
+        ]
