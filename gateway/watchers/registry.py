@@ -28,7 +28,7 @@ from gateway.sessions import VideoState
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import events
 from gateway.watchers.events import WatchKey
-from gateway.watchers.mailbox import Mailbox
+from gateway.watchers.mailbox import Mailbox, hand_out
 from gateway.watchers.poller import Poller
 
 if TYPE_CHECKING:
@@ -154,8 +154,7 @@ class _Watch:
             self._fresh()
         else:
             self.failure = item
-        for mailbox in self.mailboxes:
-            mailbox.put(item)
+        hand_out(self.mailboxes, item)
 
     async def _listen(self, subscription: Subscription) -> None:
         try:

@@ -22,7 +22,7 @@ from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import ReadinessWatchers
-from gateway.watchers.mailbox import Mailbox
+from gateway.watchers.mailbox import SLICE, Mailbox, hand_out
 
 SECRET = b"s" * 32
 KEY = Credential("API-KEY k-watch-state")
@@ -184,6 +184,39 @@ async def test_a_mailbox_holds_the_latest_state_and_keeps_what_ends_the_stream()
     assert not reader.done()
     mailbox.put(READY)
     assert await asyncio.wait_for(reader, 1) == READY
+
+
+def _holding(mailboxes: list[Mailbox]) -> list[object]:
+    return [mailbox._item for mailbox in mailboxes]
+
+
+async def test_a_change_for_many_is_handed_out_a_slice_per_turn_of_the_loop() -> None:
+    mailboxes = [Mailbox() for _ in range(3 * SLICE + 5)]
+    state = VideoState(VideoStatus.PROCESSING)
+    ran_between: list[int] = []
+    hand_out(mailboxes, state)
+    # Work the loop already had, or got meanwhile, runs before the last slice.
+    asyncio.get_running_loop().call_soon(
+        lambda: ran_between.append(sum(item is state for item in _holding(mailboxes)))
+    )
+    assert sum(item is state for item in _holding(mailboxes)) == SLICE
+    for _ in range(4):
+        await asyncio.sleep(0)
+    assert all(item is state for item in _holding(mailboxes))
+    assert ran_between and 0 < ran_between[0] < len(mailboxes)
+
+
+async def test_a_mailbox_reached_late_by_an_older_change_keeps_the_newer_one() -> None:
+    """The watch's subscribers are a set: two changes may reach them in different
+    orders, and the older one's later slices must not overwrite the newer one."""
+    mailboxes = [Mailbox() for _ in range(3 * SLICE + 5)]
+    older, newer = VideoState(VideoStatus.PROCESSING), VideoState(VideoStatus.PROCESSING)
+    hand_out(mailboxes, older)
+    hand_out(mailboxes[::-1], newer)
+    for _ in range(6):
+        await asyncio.sleep(0)
+    assert all(item is newer for item in _holding(mailboxes))
+    assert [await asyncio.wait_for(m.get(), 1) for m in mailboxes] == [newer] * len(mailboxes)
 
 
 async def test_leaving_while_a_reader_is_inside_the_stream_still_releases_the_watch(
