@@ -12,10 +12,16 @@ RFC 7692 lets a sender choose per message: a message sent without the RSV1
 bit is not compressed, and the receiver's decompressor (its context kept
 across messages) only reads the messages that have it. Larger messages, query
 results and exports, are compressed as before.
+
+The compressor is made for a connection's first large message, not when the
+connection opens: a dashboard's connection, fifty subscriptions that only ever
+get small frames, never holds one (about 38 KB each with uvicorn's settings,
+0.76 KiB of every subscription's memory at 50 a connection).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,11 +42,20 @@ _WHOLE_MESSAGES = (Opcode.TEXT, Opcode.BINARY)
 
 
 class _SmallMessagesPlain(PerMessageDeflate):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Made again at the first message that is compressed (see encode).
+        self.__dict__.pop("encoder", None)
+
     def encode(self, frame: Frame) -> Frame:
         # Only a whole message in one frame: a fragmented one is compressed
         # throughout, as its first frame said.
         if frame.fin and frame.opcode in _WHOLE_MESSAGES and len(frame.data) < PLAIN_BELOW:
             return frame
+        if "encoder" not in self.__dict__ and not self.local_no_context_takeover:
+            self.encoder = zlib.compressobj(
+                wbits=-self.local_max_window_bits, **self.compress_settings
+            )
         return super().encode(frame)
 
 
