@@ -26,7 +26,15 @@ allows 1,000 subscriptions per API key; a row with more than that per key
 raises the bound with GATEWAY_WATCH_MAX_SUBSCRIPTIONS_PER_CREDENTIAL, and
 says so.
 
+With ``--replicas 2`` the row runs two gateways sharing a Redis (started
+here, Debian's redis-server), the connections alternating between them; its
+memory and CPU are the two processes' sums, and the sandbox's poll count
+shows whether each session is still polled once across both. ``--profile``
+profiles the gateway while the READY events go out; ``--heap`` traces its
+memory; ``--checkout DIR`` runs another checkout's gateway (an A/B).
+
     .venv/bin/python bench/subscriptions.py [--n 1000 5000] [--latency-ms 20]
+        [--replicas 2] [--profile] [--heap] [--checkout DIR]
 
 Results also go to ``bench/out/subscriptions.json``.
 """
@@ -40,15 +48,17 @@ import json
 import math
 import os
 import random
+import secrets
 import sys
 import time
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cpuprofile
 import httpx
 import psutil
 from common import (
@@ -72,6 +82,7 @@ from heap import take as take_heap
 from websockets.asyncio.client import ClientConnection, connect
 
 from gateway.ids import Activity, encode_global_id
+from tests.servers import RedisServer, free_port
 
 SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { id sessionId status url } }"
 VIDEO_ROUTE = "GET /session-management/sessions/{session_id}/analyzed-video/"
@@ -244,17 +255,19 @@ async def open_connection(url: str, key: str) -> Connection:
 
 
 class MemorySampler:
-    """RSS of a process every ``period`` seconds (VmHWM is the kernel's exact peak)."""
+    """The RSS of processes, summed, every ``period`` seconds (each one's VmHWM is
+    the kernel's exact peak)."""
 
-    def __init__(self, pid: int, period: float = 0.25) -> None:
-        self.proc = psutil.Process(pid)
+    def __init__(self, pids: list[int], period: float = 0.25) -> None:
+        self.procs = [psutil.Process(pid) for pid in pids]
         self.period = period
         self.samples: list[tuple[float, int]] = []
         self.task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
         while True:
-            self.samples.append((time.monotonic(), self.proc.memory_info().rss))
+            rss = sum(proc.memory_info().rss for proc in self.procs)
+            self.samples.append((time.monotonic(), rss))
             await asyncio.sleep(self.period)
 
     def peak(self) -> int:
@@ -293,9 +306,12 @@ async def run_row(
     *,
     burst: bool,
     heap: bool = False,
+    profile: bool = False,
     checkout: Path | None = None,
+    replicas: int = 1,
 ) -> dict[str, Any]:
     assert n % PER_CONNECTION == 0 and (n // PER_CONNECTION) % 2 == 0
+    assert replicas == 1 or not (heap or profile), "--heap and --profile look at one gateway"
     sessions = upload_sessions(sandbox_url, f"n{n}")
     by_key = {key: [(sid, gid) for k, sid, gid in sessions if k == key] for key in (ALICE, BOB)}
     per_key = n // 2
@@ -315,18 +331,50 @@ async def run_row(
             f"{PER_KEY_DEFAULT}; ran with GATEWAY_WATCH_MAX_SUBSCRIPTIONS_PER_CREDENTIAL={per_key}"
         )
     control = httpx.AsyncClient(base_url=sandbox_url, timeout=30)
-    log_name = f"subscriptions-gateway-{n}.log"
+    log_name = f"subscriptions-gateway-{n}"
     snapshot_path = OUT / f"subscriptions-heap-{n}.snapshot"
     if heap:
         env["BENCH_HEAP_SNAPSHOT"] = str(snapshot_path)
-    prelude = heap_prelude if heap else ""
-    with gateway(sandbox_url, env=env, log=log_name, prelude=prelude, checkout=checkout) as gw:
-        gw_proc = psutil.Process(gw.pid)
+    profile_path = OUT / f"subscriptions-push-{n}.prof"
+    if profile:
+        env["BENCH_CPU_PROFILE"] = str(profile_path)
+    prelude = (heap_prelude if heap else "") + (cpuprofile.PRELUDE if profile else "")
+    with ExitStack() as servers:
+        if replicas > 1:
+            # Replicas share events, stored states and pollers' leases through Redis.
+            redis = RedisServer(free_port(), OUT / "subscriptions-redis.log").start()
+            servers.callback(redis.stop)
+            env["GATEWAY_REDIS_URL"] = redis.url
+            env["GATEWAY_CREDENTIAL_SECRET"] = secrets.token_hex(32)
+        gws = [
+            servers.enter_context(
+                gateway(
+                    sandbox_url,
+                    env=env,
+                    log=f"{log_name}-{i}.log" if replicas > 1 else f"{log_name}.log",
+                    prelude=prelude,
+                    checkout=checkout,
+                )
+            )
+            for i in range(replicas)
+        ]
+        gw = gws[0]  # the one the probe asks (and --heap, --profile look at)
+        procs = [psutil.Process(g.pid) for g in gws]
+
+        def gw_cpu() -> float:
+            return sum(sum(p.cpu_times()[:2]) for p in procs)
+
+        def gw_memory(field: str) -> int:
+            return sum(vm_status(g.pid)[field] for g in gws)
+
+        def gw_metric(name: str) -> float:
+            return sum(metric(g.url, name) for g in gws)
+
         await asyncio.sleep(0.5)
-        rss_idle = vm_status(gw.pid)["VmRSS"]
+        rss_idle = gw_memory("VmRSS")
         heap_idle = await asyncio.to_thread(take_heap, gw.pid, snapshot_path) if heap else None
-        cpu_start = sum(gw_proc.cpu_times()[:2])
-        sampler = MemorySampler(gw.pid)
+        cpu_start = gw_cpu()
+        sampler = MemorySampler([g.pid for g in gws])
         (await control.post("/__sandbox__/reset-stats")).raise_for_status()
 
         # Subscribe: n/50 connections, alternating keys; each connection holds
@@ -340,7 +388,7 @@ async def run_row(
         async def one(i: int) -> Connection:
             key = ALICE if i % 2 == 0 else BOB
             async with gate:
-                conn = await open_connection(gw.url, key)
+                conn = await open_connection(gws[i % replicas].url, key)
                 await conn.subscribe(by_key[key])
                 if not burst:
                     remaining = started + SUBSCRIBE_TIMEOUT_S - time.monotonic()
@@ -359,8 +407,8 @@ async def run_row(
         subscribed_in = time.monotonic() - started
         have_first = sum(1 for s in subs if s.first_at is not None)
         early_errors = [s.error for s in subs if s.error]
-        rss_subscribed = vm_status(gw.pid)["VmRSS"]
-        watchers = metric(gw.url, "gateway_readiness_watchers")
+        rss_subscribed = gw_memory("VmRSS")
+        watchers = gw_metric("gateway_readiness_watchers")
         heap_rows: dict[str, Any] = {}
         if heap_idle is not None:
             snapshot = await asyncio.to_thread(take_heap, gw.pid, snapshot_path)
@@ -382,12 +430,12 @@ async def run_row(
             (await control.get("/__sandbox__/stats")).json()["routes"].get(VIDEO_ROUTE, 0)
         )
         idle_started = time.monotonic()
-        idle_cpu_before = sum(gw_proc.cpu_times()[:2])
+        idle_cpu_before = gw_cpu()
         prober = Prober(gw.url)
         prober.start()
         await asyncio.sleep(IDLE_WINDOW_S)
         probe_idle = await prober.stop()
-        idle_cpu = sum(gw_proc.cpu_times()[:2]) - idle_cpu_before
+        idle_cpu = gw_cpu() - idle_cpu_before
         idle_polls = (
             int((await control.get("/__sandbox__/stats")).json()["routes"].get(VIDEO_ROUTE, 0))
             - idle_polls_before
@@ -397,7 +445,10 @@ async def run_row(
         # Force each session READY at a random moment over READY_SPREAD_S.
         offsets = sorted((rng.uniform(0, READY_SPREAD_S), sid) for _, sid, _ in sessions)
         forced_at: dict[str, float] = {}
-        push_cpu_before = sum(gw_proc.cpu_times()[:2])
+        push_cpu_before = gw_cpu()
+        bench_cpu_before = sum(os.times()[:2])
+        if profile:
+            cpuprofile.toggle(gw.pid)
         prober.start()
         t0 = time.monotonic()
         for offset, sid in offsets:
@@ -413,13 +464,16 @@ async def run_row(
         except TimeoutError:
             pass
         ended = time.monotonic()
-        push_cpu = sum(gw_proc.cpu_times()[:2]) - push_cpu_before
+        push_cpu = gw_cpu() - push_cpu_before
+        bench_push_cpu = sum(os.times()[:2]) - bench_cpu_before
+        if profile:
+            await asyncio.to_thread(cpuprofile.toggle, gw.pid, profile_path)
         probe_failures = prober.failures
         probe_push = await prober.stop()
         stats = (await control.get("/__sandbox__/stats")).json()
-        polls_total = metric(gw.url, "gateway_readiness_polls_total")
-        cpu = sum(gw_proc.cpu_times()[:2]) - cpu_start
-        hwm = vm_status(gw.pid)["VmHWM"]
+        polls_total = gw_metric("gateway_readiness_polls_total")
+        cpu = gw_cpu() - cpu_start
+        hwm = gw_memory("VmHWM")
         await sampler.stop()
 
         first_waits = [s.first_at - s.sent_at for s in subs if s.first_at is not None]
@@ -436,18 +490,19 @@ async def run_row(
             await conn.close()
         # After every client left, the gateway should hold no watch.
         deadline = time.monotonic() + 10
-        watchers_after = metric(gw.url, "gateway_readiness_watchers")
+        watchers_after = gw_metric("gateway_readiness_watchers")
         while watchers_after and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
-            watchers_after = metric(gw.url, "gateway_readiness_watchers")
-        rss_after = vm_status(gw.pid)["VmRSS"]
-        log_text = gw.log()
+            watchers_after = gw_metric("gateway_readiness_watchers")
+        rss_after = gw_memory("VmRSS")
+        log_text = "".join(g.log() for g in gws)
     await control.aclose()
 
     duration = ended - started
     video_polls = int(stats["routes"].get(VIDEO_ROUTE, 0))
     result = {
         "n": n,
+        "replicas": replicas,
         "connections": len(conns),
         "subscriptions_per_key": per_key,
         "env": env,
@@ -485,6 +540,11 @@ async def run_row(
         # From the first session forced READY to the last READY received: the
         # events' execution, encoding and sending, plus the polls meanwhile.
         "push_cpu_s": push_cpu,
+        # This script's own CPU over the same window (its subscribers reading,
+        # the probe): its share of the machine's two cores.
+        "bench_push_cpu_s": bench_push_cpu,
+        "bench_push_cpu_share": bench_push_cpu / (ended - t0),
+        "cpu_profile": str(profile_path) if profile else None,
         "push_cpu_us_per_ready_event": push_cpu / len(latencies) * 1e6 if latencies else math.nan,
         # The same less what the idle window's polling cost over that time: the
         # events' own cost (execution, encoding, sending).
@@ -548,6 +608,8 @@ async def main_async(args: argparse.Namespace) -> None:
                     rng,
                     burst=args.burst,
                     heap=args.heap,
+                    profile=args.profile,
+                    replicas=args.replicas,
                     checkout=args.checkout,
                 )
             )
@@ -595,12 +657,13 @@ async def main_async(args: argparse.Namespace) -> None:
         "push CPU µs/event",
         "above idle",
         "query p99 idle/push ms",
+        "bench CPU",
     ]
     table = print_table(
         headers,
         [
             [
-                r["n"],
+                f"{r['n']} on {r['replicas']}" if r["replicas"] > 1 else r["n"],
                 r["connections"],
                 f"{r['subscribed_in_s']:.1f}",
                 f"{fmt_ms(r['first_event_p50_s'])}/{fmt_ms(r['first_event_p99_s'])}",
@@ -621,6 +684,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 f"{r['push_cpu_us_per_ready_event']:.0f}",
                 f"{r['push_cpu_above_idle_us_per_event']:.0f}",
                 f"{fmt_ms(r['probe_idle_p99_s'])}/{fmt_ms(r['probe_push_p99_s'])}",
+                f"{r['bench_push_cpu_share']:.0%}",
             ]
             for r in rows
         ],
@@ -641,6 +705,16 @@ async def main_async(args: argparse.Namespace) -> None:
             )
             print_table(["kind", "KiB/sub"], list(row["kib_per_subscription_by_kind"].items()))
             print_table(["line", "KiB/sub"], list(row["kib_per_subscription_by_line"].items()))
+    for row in rows:
+        if row["cpu_profile"]:
+            print(f"\nN={row['n']}: the gateway's time while READY went out (cProfile, shares):")
+            print_table(
+                ["function", "own", "with callees", "calls"],
+                [
+                    [name, f"{own:.1%}", f"{cumulative:.1%}", calls]
+                    for name, own, cumulative, calls in cpuprofile.summary(Path(row["cpu_profile"]))
+                ],
+            )
     for row in rows:
         if row["errors"] or row["not_completed"] or row["log_errors"]:
             print(f"N={row['n']} problems: {row['error_samples']} {row['log_errors']}")
@@ -671,6 +745,17 @@ def main() -> None:
         help="trace the gateway's allocations (tracemalloc, slow) and print where the "
         "memory of the subscriptions goes",
     )  # fmt: skip
+    parser.add_argument(
+        "--profile", action="store_true",
+        help="profile the gateway (cProfile) while the READY events go out, and print "
+        "where its time went",
+    )  # fmt: skip
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="gateways sharing one Redis, the connections split between them",
+    )
     parser.add_argument(
         "--checkout",
         type=Path,
