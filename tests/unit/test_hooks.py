@@ -75,3 +75,54 @@ async def test_hooks_run_as_strawberry_runs_them(fail: bool, replace_in: str | N
     strawberry = await _run(SchemaExtensionsRunner, fail, replace_in)
     assert ours == strawberry
     assert ours[:3] == ["sync enter", "async enter", "plain"]
+
+
+def _stream_extensions(log: list[str]) -> list[SchemaExtension]:
+    class Sync(SchemaExtension):
+        def on_stream_result(self, result: Any) -> Iterator[None]:
+            log.append(f"sync enter {result}")
+            yield
+            log.append("sync exit")
+
+        def get_results(self) -> dict[str, Any]:
+            return {"sync": 1}
+
+    class Async(SchemaExtension):
+        async def on_stream_result(self, result: Any) -> AsyncIterator[None]:
+            log.append(f"async enter {result}")
+            yield
+            log.append("async exit")
+
+        async def get_results(self) -> dict[str, Any]:
+            return {"async": 2, "sync": "overridden"}
+
+    class Plain(SchemaExtension):
+        def on_stream_result(self, result: Any) -> None:  # type: ignore[override]
+            log.append(f"plain {result}")
+
+    class Neither(SchemaExtension):
+        pass
+
+    none: Any = None
+    return [Sync(execution_context=none), Async(execution_context=none), Plain(), Neither()]
+
+
+async def _stream(runner_class: type[SchemaExtensionsRunner]) -> tuple[list[str], Any]:
+    log: list[str] = []
+    runner = runner_class(None, _stream_extensions(log))  # type: ignore[arg-type]
+    for result in ("first", "second"):
+        async with runner.on_stream_result(result):  # type: ignore[arg-type]
+            log.append(f"send {result}")
+
+    class Context:
+        extensions_results = {"context": 3}
+
+    return log, await runner.get_extensions_results(Context())  # type: ignore[arg-type]
+
+
+async def test_stream_result_hooks_and_results_as_strawberry_has_them() -> None:
+    ours = await _stream(HooksRunner)
+    assert ours == await _stream(SchemaExtensionsRunner)
+    log, results = ours
+    assert log[:4] == ["sync enter first", "async enter first", "plain first", "send first"]
+    assert results == {"sync": "overridden", "async": 2, "context": 3}
