@@ -40,19 +40,31 @@ class GatewayContext:
     # deferred and streamed fields are inlined into one result
     # (schema.execution.GatewayExecutionContext).
     incremental: bool = False
+    # The credential, with the connection_init payload it was read with: asked
+    # for by every operation and subscription event of a connection, and the
+    # same until that payload changes (Strawberry sets it once).
+    _credential: tuple[object, Credential | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def credential(self) -> Credential | None:
+        params = self.connection_params
+        known = self._credential
+        if known is not None and known[0] is params:
+            return known[1]
         # A browser can't set headers on a WebSocket, so the connection_init
         # payload carries the key; the upgrade request's header works too.
         # Both may be sent, but not two different keys: which one is the
         # caller would then depend on who reads which.
         header = self.request.headers.get("authorization")
-        sent = _connection_key(self.connection_params or {})
+        sent = _connection_key(params or {})
         if sent is not None and header is not None and sent != header:
             raise BadRequest(
                 "The connection_init payload and the Authorization header hold different keys."
             )
-        return credential_from_header(sent if sent is not None else header)
+        credential = credential_from_header(sent if sent is not None else header)
+        self._credential = (params, credential)
+        return credential
 
     def require_credential(self) -> Credential:
         credential = self.credential()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 import pytest
 
 from gateway.credentials import Credential, credential_from_header
-from gateway.errors import Unauthenticated
+from gateway.errors import BadRequest, Unauthenticated
+from schema.context import GatewayContext
 
 HEADER = "API-KEY sk-live-0123456789"
 
@@ -82,3 +84,30 @@ def test_redact_masks_short_keys_wholesale() -> None:
 def test_redact_takes_everything_after_the_scheme_as_the_key() -> None:
     credential = Credential("API-KEY two part key")
     assert "two part key" not in credential.redact("got two part key")
+
+
+class _Upgrade:
+    def __init__(self, header: str | None) -> None:
+        self.headers = {"authorization": header} if header else {}
+
+
+def test_a_connections_credential_is_read_once_per_connection_init_payload() -> None:
+    """Every operation and subscription event of a WebSocket asks for it: the same
+    object while the payload is the same, read anew when it changes, and a
+    refusal is never remembered."""
+    none: Any = None
+    context = GatewayContext(request=_Upgrade(None), services=none)  # type: ignore[arg-type]
+    assert context.credential() is None  # before connection_init
+    context.connection_params = {"Authorization": HEADER}
+    first = context.credential()
+    assert first is not None and first.authorization == HEADER
+    assert context.credential() is first
+    context.connection_params = {"headers": {"authorization": "API-KEY other"}}
+    other = context.credential()
+    assert other is not None and other.authorization == "API-KEY other"
+    # The upgrade's header and the payload disagree: refused, every time.
+    clash = GatewayContext(request=_Upgrade("API-KEY header"), services=none)  # type: ignore[arg-type]
+    clash.connection_params = {"Authorization": HEADER}
+    for _ in range(2):
+        with pytest.raises(BadRequest):
+            clash.credential()
