@@ -16,6 +16,8 @@ see its own worker's callbacks).
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -46,6 +48,9 @@ class Metrics:
 
     def __init__(self, multiproc_dir: str | None = None) -> None:
         self._multiproc_dir = multiproc_dir
+        # Each family's children by label values, as ``labels()`` hands them out
+        # (see ``labelled``); no more of them than the families hold anyway.
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         self.registry = r = CollectorRegistry()
         self.operations = Counter(
             "gateway_operations",
@@ -168,6 +173,16 @@ class Metrics:
         )
         self.ready.set(1)
 
+    def labelled(self, family: Counter | Gauge | Histogram, *values: str) -> Any:
+        """``family.labels(*values)``, looked up once per label set: what every
+        subscriber's operation records as it ends costs a dict lookup, not
+        prometheus-client's validation and lock each time."""
+        key = (id(family), values)  # the families live as long as this object
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = family.labels(*values)
+        return child
+
     def observe_broker_rejected(self, total: int) -> None:
         """Bring the counter up to the broker's own running count."""
         if total > self._broker_rejected_seen:
@@ -198,8 +213,8 @@ class Metrics:
         self.cache_lookups.labels("hit" if hit else "miss").inc()
 
     def observe_operation(self, kind: str, operation: str, outcome: str, seconds: float) -> None:
-        self.operations.labels(kind, operation, outcome).inc()
-        self.operation_seconds.labels(kind, operation).observe(seconds)
+        self.labelled(self.operations, kind, operation, outcome).inc()
+        self.labelled(self.operation_seconds, kind, operation).observe(seconds)
 
     def observe_error(self, code: str) -> None:
         self.errors.labels(code).inc()

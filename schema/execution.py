@@ -118,9 +118,8 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             result, executed = events.result(state, key, self.operation, execute)
         finally:
             scope.reset(token)
-        context.services.metrics.subscription_events.labels(
-            "executed" if executed else "shared"
-        ).inc()
+        metrics = context.services.metrics
+        metrics.labelled(metrics.subscription_events, "executed" if executed else "shared").inc()
         return result
 
     def _sharing_of(self, payload: Any) -> tuple[SharedEvents, object, Hashable] | None:

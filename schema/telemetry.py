@@ -107,8 +107,8 @@ class TelemetryExtension(SchemaExtension):
         outcome = record_operation(context, self._kind, self._root, errors, data, seconds)
         if self._kind == "subscription":
             metrics = context.services.metrics
-            metrics.subscriptions_active.labels(self._root).dec()
-            metrics.subscriptions.labels(self._root, outcome).inc()
+            metrics.labelled(metrics.subscriptions_active, self._root).dec()
+            metrics.labelled(metrics.subscriptions, self._root, outcome).inc()
             self._subscription_span.end(outcome)
 
     def on_execute(self) -> Iterator[None]:
@@ -125,7 +125,8 @@ class TelemetryExtension(SchemaExtension):
         if self._kind == "subscription":
             # It lives as long as the subscription; not made current, since
             # the watches it reads are shared with other subscribers.
-            context.services.metrics.subscriptions_active.labels(self._root).inc()
+            metrics = context.services.metrics
+            metrics.labelled(metrics.subscriptions_active, self._root).inc()
             self._subscription_span = tracing.start_subscription(self._root)
             yield
             return

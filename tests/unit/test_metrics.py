@@ -93,3 +93,15 @@ async def test_breaker_state_and_cache_lookups_are_exposed() -> None:
     lookups = families["gateway_upstream_cache_lookups"]
     assert lookups[("gateway_upstream_cache_lookups_total", (("result", "hit"),))] == 1
     assert lookups[("gateway_upstream_cache_lookups_total", (("result", "miss"),))] == 1
+
+
+def test_a_labelled_child_is_prometheus_clients_own_and_counts_alike() -> None:
+    metrics = Metrics()
+    for _ in range(3):
+        metrics.observe_operation("subscription", "analyzedVideo", "ok", 0.2)
+    child = metrics.labelled(metrics.operations, "subscription", "analyzedVideo", "ok")
+    assert child is metrics.operations.labels("subscription", "analyzedVideo", "ok")
+    assert metrics.labelled(metrics.operations, "query", "session", "ok") is not child
+    samples = families_of(metrics.render().decode())["gateway_operations"]
+    labels = (("operation", "analyzedVideo"), ("outcome", "ok"), ("type", "subscription"))
+    assert samples[("gateway_operations_total", labels)] == 3.0
