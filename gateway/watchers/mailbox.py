@@ -5,44 +5,40 @@ a newer state replaces one not yet read, so a subscriber that reads slowly
 costs one slot, whatever the watch delivers meanwhile. What ends the stream
 is kept: a final state is never replaced, and the first error stays.
 
-A watch hands its news to many mailboxes at once (:func:`hand_out`): a slice
-per turn of the event loop, so that a change with thousands of subscribers
-wakes them a few dozen at a time, and whatever else the loop has to do (a
-query, another connection's frames) runs between the slices, not after all
-of them. Each hand-out is numbered, so that a mailbox reached late by an
-older one (it sat in a later slice) keeps the newer item.
+A watch hands its news to many mailboxes through its :class:`Outbox`: a
+slice of :data:`SLICE` mailboxes per turn of the event loop, so that a change
+with thousands of subscribers wakes them a few dozen at a time, and whatever
+else the loop has to do (a query, another connection's frames) runs between
+the slices, not after all of them. The outbox hands its items out in order,
+each to the subscribers there were when it was handed out: every mailbox gets
+them in that order, whoever joins or leaves meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections.abc import Collection, Sequence
+from collections import deque
+from collections.abc import Collection
 
 from gateway.errors import GatewayError
 from gateway.sessions import VideoState
 
-__all__ = ["SLICE", "Mailbox", "hand_out"]
+__all__ = ["SLICE", "Mailbox", "Outbox"]
 
 # Mailboxes handed an item in one turn of the loop.
 SLICE = 64
-_hand_outs = itertools.count(1)
+
+_Item = VideoState | GatewayError
 
 
 class Mailbox:
-    __slots__ = ("_item", "_last", "_waiter")
+    __slots__ = ("_item", "_waiter")
 
     def __init__(self) -> None:
         self._item: VideoState | GatewayError | None = None
-        self._last = 0  # the newest hand-out put here
         self._waiter: asyncio.Future[None] | None = None
 
-    def put(self, item: VideoState | GatewayError, hand_out: int | None = None) -> None:
-        """Hold ``item``; ``hand_out`` numbers it, and an older one is ignored."""
-        if hand_out is not None:
-            if hand_out < self._last:
-                return
-            self._last = hand_out
+    def put(self, item: VideoState | GatewayError) -> None:
         held = self._item
         if isinstance(held, GatewayError) or (isinstance(held, VideoState) and held.final):
             return
@@ -62,23 +58,40 @@ class Mailbox:
         return item
 
 
-def hand_out(mailboxes: Collection[Mailbox], item: VideoState | GatewayError) -> None:
-    """Put ``item`` in each of ``mailboxes`` (as they are now): :data:`SLICE` of
-    them at once, the next slice at the loop's next turn. A mailbox keeps the
-    newer of two items handed out one after the other, whichever reaches it first."""
-    number = next(_hand_outs)
-    if len(mailboxes) <= SLICE:
-        for mailbox in mailboxes:
-            mailbox.put(item, number)
-        return
-    _put_slice(tuple(mailboxes), 0, item, number)
+class Outbox:
+    """One watch's hand-outs: each item to each of its mailboxes, in order,
+    :data:`SLICE` mailboxes per turn of the loop."""
 
+    __slots__ = ("_queue", "_scheduled")
 
-def _put_slice(
-    mailboxes: Sequence[Mailbox], start: int, item: VideoState | GatewayError, number: int
-) -> None:
-    end = start + SLICE
-    for mailbox in mailboxes[start:end]:
-        mailbox.put(item, number)
-    if end < len(mailboxes):
-        asyncio.get_running_loop().call_soon(_put_slice, mailboxes, end, item, number)
+    def __init__(self) -> None:
+        # Each item not yet everywhere: its mailboxes, and how many have it.
+        self._queue: deque[tuple[tuple[Mailbox, ...], _Item, list[int]]] = deque()
+        self._scheduled = False
+
+    def hand_out(self, mailboxes: Collection[Mailbox], item: _Item) -> None:
+        """Put ``item`` in ``mailboxes`` (as they are now), after every item
+        handed out before it; the first slice at once."""
+        if not self._queue and len(mailboxes) <= SLICE:
+            for mailbox in mailboxes:
+                mailbox.put(item)
+            return
+        self._queue.append((tuple(mailboxes), item, [0]))
+        if not self._scheduled:
+            self._run()
+
+    def _run(self) -> None:
+        self._scheduled = False
+        budget = SLICE
+        while self._queue and budget:
+            mailboxes, item, done = self._queue[0]
+            end = min(done[0] + budget, len(mailboxes))
+            for mailbox in mailboxes[done[0] : end]:
+                mailbox.put(item)
+            budget -= end - done[0]
+            done[0] = end
+            if end == len(mailboxes):
+                self._queue.popleft()
+        if self._queue:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._run)

@@ -28,7 +28,7 @@ from gateway.sessions import VideoState
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import events
 from gateway.watchers.events import WatchKey
-from gateway.watchers.mailbox import Mailbox, hand_out
+from gateway.watchers.mailbox import Mailbox, Outbox
 from gateway.watchers.poller import Poller
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ class _Watch:
         # says when the upstream has just confirmed the state.
         self.poller = poller(known=lambda: self.state, failed=self.deliver, confirmed=self._fresh)
         self.mailboxes: set[Mailbox] = set()
+        self._outbox = Outbox()
         self._broker = broker
         self._stack = AsyncExitStack()
         self._tasks: list[asyncio.Task[None]] = []
@@ -154,7 +155,7 @@ class _Watch:
             self._fresh()
         else:
             self.failure = item
-        hand_out(self.mailboxes, item)
+        self._outbox.hand_out(self.mailboxes, item)
 
     async def _listen(self, subscription: Subscription) -> None:
         try:

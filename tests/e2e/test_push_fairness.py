@@ -2,9 +2,10 @@
 
 One connection asks for a pile of large exports and reads nothing: the
 gateway's writes to it stall. It also subscribes to a session, as do readers
-on another connection. When the session turns READY, every reader gets it,
-while the stalled connection still hasn't read a byte; its own READY waits
-behind its own backlog, and arrives once it reads.
+on another connection, more of them than a watch hands out in one turn of
+the loop. When the session turns READY, every reader gets it while the
+stalled connection still hasn't read a byte; its own READY waits behind its
+own backlog, and arrives once it reads.
 
 The gateway here lets a connection's results wait without bound, so that the
 stalled one stays open (and stalled) for the whole test; the 4413 close of a
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 from websockets.asyncio.client import connect
 
+from gateway.watchers.mailbox import SLICE
 from tests.conftest import ALICE, global_id, seeded, start_pair, upload
 from tests.ids import global_id_of
 from tests.servers import SandboxControl, ServerProcess
@@ -32,7 +34,8 @@ SUBSCRIPTION = "subscription ($id: ID!) { analyzedVideo(id: $id) { status url } 
 EXPORT = """query ($id: ID!) { session(id: $id) { ... on JumpingSession {
   export { keypoints { name values } angles { name values } } } } }"""
 EXPORTS = 60
-READERS = 20
+# More than a watch hands out in one turn of the loop.
+READERS = SLICE + 26
 # The stalled client's receive buffer: small and fixed (no autotuning), so
 # that its backlog can't all sit in the sockets' buffers.
 RECEIVE_BUFFER = 64 * 1024

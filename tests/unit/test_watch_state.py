@@ -8,7 +8,7 @@ import asyncio
 import gc
 import weakref
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 
 import httpx
@@ -17,12 +17,12 @@ import pytest
 from gateway.broker import MemoryBroker
 from gateway.config import RetryPolicy, WatchPolicy
 from gateway.credentials import Credential
-from gateway.errors import SubscriptionClosing
+from gateway.errors import GatewayError, SubscriptionClosing
 from gateway.ids import Activity
 from gateway.sessions import VideoState, VideoStatus
 from gateway.upstream.client import UpstreamClient
 from gateway.watchers import ReadinessWatchers
-from gateway.watchers.mailbox import SLICE, Mailbox, hand_out
+from gateway.watchers.mailbox import SLICE, Mailbox, Outbox
 
 SECRET = b"s" * 32
 KEY = Credential("API-KEY k-watch-state")
@@ -186,37 +186,56 @@ async def test_a_mailbox_holds_the_latest_state_and_keeps_what_ends_the_stream()
     assert await asyncio.wait_for(reader, 1) == READY
 
 
-def _holding(mailboxes: list[Mailbox]) -> list[object]:
+def _holding(mailboxes: Iterable[Mailbox]) -> list[object]:
     return [mailbox._item for mailbox in mailboxes]
+
+
+async def _turns(n: int) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
 
 
 async def test_a_change_for_many_is_handed_out_a_slice_per_turn_of_the_loop() -> None:
     mailboxes = [Mailbox() for _ in range(3 * SLICE + 5)]
     state = VideoState(VideoStatus.PROCESSING)
     ran_between: list[int] = []
-    hand_out(mailboxes, state)
+    Outbox().hand_out(mailboxes, state)
     # Work the loop already had, or got meanwhile, runs before the last slice.
     asyncio.get_running_loop().call_soon(
         lambda: ran_between.append(sum(item is state for item in _holding(mailboxes)))
     )
     assert sum(item is state for item in _holding(mailboxes)) == SLICE
-    for _ in range(4):
-        await asyncio.sleep(0)
+    await _turns(4)
     assert all(item is state for item in _holding(mailboxes))
     assert ran_between and 0 < ran_between[0] < len(mailboxes)
 
 
-async def test_a_mailbox_reached_late_by_an_older_change_keeps_the_newer_one() -> None:
-    """The watch's subscribers are a set: two changes may reach them in different
+@pytest.mark.parametrize("then", [PROCESSING, SubscriptionClosing("The gateway is shutting down.")])
+async def test_a_final_state_going_out_is_never_overtaken(then: VideoState | GatewayError) -> None:
+    """READY goes out to many; those it reached first leave (as they do, once
+    READY), which reorders the watch's set; then another item is handed out.
+    Every subscriber still gets READY, the state that ends its stream."""
+    mailboxes = {Mailbox() for _ in range(3 * SLICE)}
+    outbox = Outbox()
+    outbox.hand_out(mailboxes, READY)
+    reached = {m for m in mailboxes if m._item is READY}
+    mailboxes -= reached
+    outbox.hand_out(mailboxes, then)
+    await _turns(8)
+    assert len(mailboxes) == 2 * SLICE
+    assert all(item is READY for item in _holding(mailboxes))
+
+
+async def test_changes_reach_every_mailbox_in_the_order_they_were_handed_out() -> None:
+    """The watch's subscribers are a set: two changes may list them in different
     orders, and the older one's later slices must not overwrite the newer one."""
     mailboxes = [Mailbox() for _ in range(3 * SLICE + 5)]
     older, newer = VideoState(VideoStatus.PROCESSING), VideoState(VideoStatus.PROCESSING)
-    hand_out(mailboxes, older)
-    hand_out(mailboxes[::-1], newer)
-    for _ in range(6):
-        await asyncio.sleep(0)
+    outbox = Outbox()
+    outbox.hand_out(mailboxes, older)
+    outbox.hand_out(mailboxes[::-1], newer)
+    await _turns(10)
     assert all(item is newer for item in _holding(mailboxes))
-    assert [await asyncio.wait_for(m.get(), 1) for m in mailboxes] == [newer] * len(mailboxes)
 
 
 async def test_leaving_while_a_reader_is_inside_the_stream_still_releases_the_watch(
