@@ -42,9 +42,11 @@ class GatewayContext:
     incremental: bool = False
     # The credential, with the connection_init payload it was read with: asked
     # for by every operation and subscription event of a connection, and the
-    # same until that payload changes (Strawberry sets it once).
+    # same until another payload comes (legacy graphql-ws takes a second
+    # connection_init; each is a new object, and the one held here can't be
+    # reused for another meanwhile).
     _credential: tuple[object, Credential | None] | None = field(
-        default=None, repr=False, compare=False
+        default=None, init=False, repr=False, compare=False
     )
 
     def credential(self) -> Credential | None:

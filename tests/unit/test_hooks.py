@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import StreamResultContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
 
 from schema.hooks import HooksRunner
@@ -107,12 +108,19 @@ def _stream_extensions(log: list[str]) -> list[SchemaExtension]:
     return [Sync(execution_context=none), Async(execution_context=none), Plain(), Neither()]
 
 
-async def _stream(runner_class: type[SchemaExtensionsRunner]) -> tuple[list[str], Any]:
+async def _stream(
+    runner_class: type[SchemaExtensionsRunner], fail: bool = False
+) -> tuple[list[str], Any]:
     log: list[str] = []
     runner = runner_class(None, _stream_extensions(log))  # type: ignore[arg-type]
     for result in ("first", "second"):
-        async with runner.on_stream_result(result):  # type: ignore[arg-type]
-            log.append(f"send {result}")
+        try:
+            async with runner.on_stream_result(result):  # type: ignore[arg-type]
+                log.append(f"send {result}")
+                if fail and result == "second":
+                    raise Boom
+        except Boom:
+            log.append("out Boom")
 
     class Context:
         extensions_results = {"context": 3}
@@ -120,9 +128,14 @@ async def _stream(runner_class: type[SchemaExtensionsRunner]) -> tuple[list[str]
     return log, await runner.get_extensions_results(Context())  # type: ignore[arg-type]
 
 
-async def test_stream_result_hooks_and_results_as_strawberry_has_them() -> None:
-    ours = await _stream(HooksRunner)
-    assert ours == await _stream(SchemaExtensionsRunner)
+@pytest.mark.parametrize("fail", [False, True])
+async def test_stream_result_hooks_and_results_as_strawberry_has_them(fail: bool) -> None:
+    ours = await _stream(HooksRunner, fail)
+    assert ours == await _stream(SchemaExtensionsRunner, fail)
     log, results = ours
     assert log[:4] == ["sync enter first", "async enter first", "plain first", "send first"]
+    assert ("out Boom" in log) is fail and ("sync exit" in log[-3:]) is not fail
     assert results == {"sync": "overridden", "async": 2, "context": 3}
+    # Found once per class, not through Strawberry's per-result lookup.
+    runner = HooksRunner(None, [])  # type: ignore[arg-type]
+    assert type(runner.on_stream_result(None)) is not StreamResultContextManager  # type: ignore[arg-type]
