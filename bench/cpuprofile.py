@@ -18,6 +18,8 @@ import signal
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+
 __all__ = ["PRELUDE", "summary", "toggle"]
 
 PRELUDE = """
@@ -58,7 +60,7 @@ def summary(path: Path, top: int = 30) -> list[tuple[str, float, float, int]]:
     total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values()) or 1.0
     rows = []
     for (filename, line, name), (_cc, calls, own, cumulative, _callers) in entries.items():
-        where = filename.rsplit("/site-packages/", 1)[-1].replace("/work/main/", "")
+        where = filename.rsplit("/site-packages/", 1)[-1].replace(f"{ROOT}/", "")
         rows.append((f"{where}:{line}({name})", own / total, cumulative / total, calls))
     rows.sort(key=lambda row: row[1], reverse=True)
     return rows[:top]

@@ -388,7 +388,9 @@ async def run_row(
         async def one(i: int) -> Connection:
             key = ALICE if i % 2 == 0 else BOB
             async with gate:
-                conn = await open_connection(gws[i % replicas].url, key)
+                # Both keys on every replica (the key alternates with i): each
+                # session is watched on both, and polled once across them.
+                conn = await open_connection(gws[(i // 2) % replicas].url, key)
                 await conn.subscribe(by_key[key])
                 if not burst:
                     remaining = started + SUBSCRIBE_TIMEOUT_S - time.monotonic()
@@ -505,7 +507,7 @@ async def run_row(
         "replicas": replicas,
         "connections": len(conns),
         "subscriptions_per_key": per_key,
-        "env": env,
+        "env": {k: v for k, v in env.items() if k != "GATEWAY_CREDENTIAL_SECRET"},
         "notes": notes,
         "subscribed_in_s": subscribed_in,
         "first_events": have_first,
@@ -541,9 +543,11 @@ async def run_row(
         # events' execution, encoding and sending, plus the polls meanwhile.
         "push_cpu_s": push_cpu,
         # This script's own CPU over the same window (its subscribers reading,
-        # the probe): its share of the machine's two cores.
+        # the probe), as a share of one core.
         "bench_push_cpu_s": bench_push_cpu,
         "bench_push_cpu_share": bench_push_cpu / (ended - t0),
+        # With --profile, cProfile slows the gateway: its CPU and latency
+        # figures are not comparable with a run without it.
         "cpu_profile": str(profile_path) if profile else None,
         "push_cpu_us_per_ready_event": push_cpu / len(latencies) * 1e6 if latencies else math.nan,
         # The same less what the idle window's polling cost over that time: the
@@ -707,7 +711,10 @@ async def main_async(args: argparse.Namespace) -> None:
             print_table(["line", "KiB/sub"], list(row["kib_per_subscription_by_line"].items()))
     for row in rows:
         if row["cpu_profile"]:
-            print(f"\nN={row['n']}: the gateway's time while READY went out (cProfile, shares):")
+            print(
+                f"\nN={row['n']}: the gateway's time while READY went out (cProfile, shares; "
+                "this row's CPU and latency are slowed by it):"
+            )
             print_table(
                 ["function", "own", "with callees", "calls"],
                 [
