@@ -5,6 +5,13 @@ the local listeners of each channel. When Redis goes away the listeners are
 ended with :class:`BrokerUnavailable` (their subscriptions report it to the
 client), new subscriptions are refused with the same error, and a supervisor
 reconnects in the background; queries never depend on Redis.
+
+Commands (stored states, leases, publishes) share a pool of at most
+:data:`MAX_CONNECTIONS` connections; a command that finds them all busy waits
+for one (up to the socket timeout) instead of failing. A burst of subscribers
+joining at once (each joiner may read the stored state) used to take redis-py's
+default pool past its 100 connections, and the surplus was refused with
+SUBSCRIPTION_UNAVAILABLE: 2 of 20,000 in ``bench/subscriptions.py --replicas 2``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ __all__ = ["RedisBroker"]
 log = logging.getLogger(__name__)
 
 _CONTROL_CHANNEL = "gateway:control"
+# Connections to Redis per process: the pub/sub one and the commands'.
+MAX_CONNECTIONS = 64
+_SOCKET_TIMEOUT = 5.0
 
 # Renew when we hold the lease, take it when it's free; atomically.
 _ACQUIRE = """
@@ -66,16 +76,19 @@ class RedisBroker(Broker):
     def __init__(self, url: str, *, reconnect_delay: float = 1.0) -> None:
         self._url = url
         self._reconnect_delay = reconnect_delay
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=_SOCKET_TIMEOUT,  # waiting for a free connection
             socket_connect_timeout=2.0,
-            socket_timeout=5.0,
+            socket_timeout=_SOCKET_TIMEOUT,
             health_check_interval=5,
             # A pooled connection from before an outage fails once; retry it
             # on a fresh connection rather than fail the subscription.
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         self._pubsub: Any = None
         self._listeners: defaultdict[str, set[_Listener]] = defaultdict(set)
         self._connected = asyncio.Event()
@@ -181,6 +194,8 @@ class RedisBroker(Broker):
         try:
             return await coro
         except (RedisError, OSError) as exc:
+            # The kind of failure only: Redis's messages may hold its address.
+            log.warning("an event broker command failed: %s", type(exc).__name__)
             raise BrokerUnavailable("The event broker (Redis) can't be reached.") from exc
 
     async def get_state(self, key: str) -> bytes | None:
