@@ -1,0 +1,72 @@
+"""The WebSocket protocol's transport: the frames of one turn of the loop in one write."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from gateway.http.wsprotocol import _TurnWrites
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed, "written after close"
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = self.closed = True
+
+    def get_extra_info(self, name: str) -> Any:
+        return f"info {name}"
+
+
+def _turn_writes() -> tuple[_TurnWrites, _Transport]:
+    transport = _Transport()
+    return _TurnWrites(transport, asyncio.get_running_loop()), transport  # type: ignore[arg-type]
+
+
+async def test_the_frames_of_one_turn_reach_the_socket_as_one_write() -> None:
+    turn, transport = _turn_writes()
+    turn.write(b"next")
+    turn.write(b"")
+    turn.write(b"complete")
+    assert transport.writes == []  # not yet: at the end of this turn
+    await asyncio.sleep(0)
+    assert transport.writes == [b"nextcomplete"]
+    turn.write(b"later")
+    await asyncio.sleep(0)
+    assert transport.writes == [b"nextcomplete", b"later"]
+
+
+async def test_closing_writes_what_waits_first_and_aborting_drops_it() -> None:
+    turn, transport = _turn_writes()
+    turn.write(b"close frame")
+    turn.close()
+    assert transport.writes == [b"close frame"] and transport.closed
+    await asyncio.sleep(0)
+    assert transport.writes == [b"close frame"]
+
+    turn, transport = _turn_writes()
+    turn.write(b"never sent")
+    turn.abort()  # the transport's own
+    await asyncio.sleep(0)
+    assert transport.aborted and transport.writes == []
+
+
+async def test_everything_else_is_the_transports_own() -> None:
+    turn, transport = _turn_writes()
+    assert turn.get_extra_info("peername") == "info peername"
+    assert not turn.is_closing()
+    transport.close()
+    assert turn.is_closing()
