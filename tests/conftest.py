@@ -278,13 +278,17 @@ def start_pair(
     return sandbox, gateway
 
 
-def isolated_servers(name: str) -> tuple[Any, Any, Any]:
+def isolated_servers(
+    name: str, *, validate: bool = True, env: dict[str, str] | None = None
+) -> tuple[Any, Any, Any]:
     """A module's own ``sandbox_server`` and ``gateway_server`` fixtures (and the
-    pair's), for tests whose writes (uploads, deletes) would disturb the shared sandbox."""
+    pair's), for tests whose writes (uploads, deletes) would disturb the shared
+    sandbox, or whose gateway needs settings of its own (``start_pair``'s
+    ``validate`` and ``env``)."""
 
     @pytest.fixture(scope="module", name="isolated_pair")
     def pair(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-        sandbox, gateway = start_pair(logs_dir, name)
+        sandbox, gateway = start_pair(logs_dir, name, validate=validate, env=env)
         yield sandbox, gateway
         gateway.stop()
         sandbox.stop()

@@ -17,15 +17,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from websockets.asyncio.client import connect
 
 from gateway.watchers.mailbox import SLICE
-from tests.conftest import ALICE, global_id, seeded, start_pair, upload
+from tests.conftest import ALICE, global_id, isolated_servers, seeded, upload
 from tests.ids import global_id_of
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import TRANSPORT_WS, ws_client
@@ -41,30 +38,12 @@ READERS = SLICE + 26
 RECEIVE_BUFFER = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    sandbox, gateway = start_pair(
-        logs_dir,
-        "push-fairness",
-        validate=False,
-        env={
-            "GATEWAY_WS_MAX_PENDING_BYTES": str(1 << 30),
-            "GATEWAY_CONTRACT_SAMPLE_RATE": "0",
-        },
-    )
-    yield sandbox, gateway
-    gateway.stop()
-    sandbox.stop()
-
-
-@pytest.fixture(scope="module", name="sandbox_server")
-def own_sandbox(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[0]
-
-
-@pytest.fixture(scope="module")
-def fair_gateway(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[1]
+# A gateway that lets a connection's results wait without bound.
+isolated_pair, sandbox_server, gateway_server = isolated_servers(
+    "push-fairness",
+    validate=False,
+    env={"GATEWAY_WS_MAX_PENDING_BYTES": str(1 << 30), "GATEWAY_CONTRACT_SAMPLE_RATE": "0"},
+)
 
 
 def _message(op_id: str, query: str, variables: dict[str, Any]) -> str:
@@ -73,13 +52,13 @@ def _message(op_id: str, query: str, variables: dict[str, Any]) -> str:
 
 
 async def test_a_stalled_subscriber_does_not_hold_back_the_others(
-    fair_gateway: ServerProcess, sandbox: SandboxControl
+    gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     sandbox.configure(export_frames=1000, processing_delay_s=3600.0)
     session_id = upload(sandbox.url)
     variables = {"id": global_id_of("jumping", session_id)}
     export_of = {"id": global_id(seeded("alice", "Vertical Jump")[0])}
-    url = fair_gateway.url.replace("http://", "ws://") + "/graphql"
+    url = gateway_server.url.replace("http://", "ws://") + "/graphql"
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
     sock.setblocking(False)
@@ -95,7 +74,7 @@ async def test_a_stalled_subscriber_does_not_hold_back_the_others(
             max_size=None,
             ping_interval=None,
         ) as stalled,
-        ws_client(fair_gateway.url, ALICE) as readers,
+        ws_client(gateway_server.url, ALICE) as readers,
     ):
         await stalled.send(
             json.dumps({"type": "connection_init", "payload": {"Authorization": ALICE}})
@@ -110,7 +89,7 @@ async def test_a_stalled_subscriber_does_not_hold_back_the_others(
         sandbox.set_video(session_id, "ready")
         finals = await asyncio.wait_for(asyncio.gather(*(anext(s) for s in streams)), 30)
         assert {f["analyzedVideo"]["status"] for f in finals} == {"READY"}
-        assert fair_gateway.alive()
+        assert gateway_server.alive()
 
         # Only now does the stalled client read: its backlog, its own READY among it.
         pushed: list[str] = []

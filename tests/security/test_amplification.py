@@ -17,15 +17,14 @@ without waiting for the sandbox to build 70 MB of series.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import httpx
 import psutil
 import pytest
 
 from gateway.config import Settings
-from tests.conftest import ALICE, GATEWAY_ENV, global_id, seeded, start_pair
+from tests.conftest import ALICE, GATEWAY_ENV, global_id, isolated_servers, seeded
 from tests.inprocess import Apps, running_apps
 from tests.servers import SSL_CONTEXT, SandboxControl, ServerProcess
 
@@ -40,36 +39,20 @@ RSS_GROWTH_BOUND = 160 * 1024 * 1024 // SCALE
 EXPORT = "export { keypoints { name values } angles { name values } }"
 
 
-@pytest.fixture(scope="module")
-def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    """The module's sandbox checks no answer against the contract: what is measured
-    is the gateway, and the check of one 2,000-frame export costs the sandbox seconds,
-    seven times what building it does (tests/sandbox/test_contract.py checks them)."""
-    sandbox, gateway = start_pair(
-        logs_dir,
-        "amplification",
-        validate=False,
-        # 36 large exports from one sandbox process, one after another: on a
-        # busy machine the last can take longer than the default 15 s read timeout.
-        env={
-            "GATEWAY_LOG_LEVEL": "info",
-            "GATEWAY_READ_TIMEOUT": "120",
-            "GATEWAY_MAX_RESPONSE_BYTES": str(BUDGET),
-        },
-    )
-    yield sandbox, gateway
-    gateway.stop()
-    sandbox.stop()
-
-
-@pytest.fixture(scope="module", name="sandbox_server")
-def own_sandbox(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[0]
-
-
-@pytest.fixture(scope="module")
-def gateway(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[1]
+# The module's sandbox checks no answer against the contract: what is measured
+# is the gateway, and the check of one 2,000-frame export costs the sandbox
+# seconds, seven times what building it does (tests/sandbox/test_contract.py
+# checks them). 36 large exports from one sandbox process, one after another:
+# on a busy machine the last can take longer than the default 15 s read timeout.
+isolated_pair, sandbox_server, gateway_server = isolated_servers(
+    "amplification",
+    validate=False,
+    env={
+        "GATEWAY_LOG_LEVEL": "info",
+        "GATEWAY_READ_TIMEOUT": "120",
+        "GATEWAY_MAX_RESPONSE_BYTES": str(BUDGET),
+    },
+)
 
 
 def nodes_query(aliases: int) -> str:
@@ -112,10 +95,10 @@ async def answer_with_peak_rss(gateway: ServerProcess, query: str) -> tuple[http
 
 
 async def test_an_amplified_operation_is_refused_before_any_call(
-    gateway: ServerProcess, sandbox: SandboxControl
+    gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     sandbox.configure(export_frames=FRAMES)
-    response, growth = await answer_with_peak_rss(gateway, nodes_query(ALIASES))
+    response, growth = await answer_with_peak_rss(gateway_server, nodes_query(ALIASES))
     body = response.json()
     assert "data" not in body  # a request error: refused before execution
     assert [e["extensions"]["code"] for e in body["errors"]] == ["LIMIT_EXCEEDED"]
@@ -126,13 +109,13 @@ async def test_an_amplified_operation_is_refused_before_any_call(
 
 
 async def test_an_answer_the_estimate_lets_through_stops_at_the_budget(
-    gateway: ServerProcess, sandbox: SandboxControl
+    gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     # One alias is estimated at 35 MiB (1,000 frames assumed), within the
     # estimate's bound; at 500 real frames its answer would be about 7.5 MB,
     # twice the budget (at full scale: 2,000 frames, 30 MB, 16 MiB).
     sandbox.configure(export_frames=FRAMES * 2)
-    response, growth = await answer_with_peak_rss(gateway, nodes_query(1))
+    response, growth = await answer_with_peak_rss(gateway_server, nodes_query(1))
     assert len(response.content) <= BUDGET
     codes = {e["extensions"]["code"] for e in response.json()["errors"]}
     assert codes == {"LIMIT_EXCEEDED"}
@@ -142,7 +125,7 @@ async def test_an_answer_the_estimate_lets_through_stops_at_the_budget(
 
 
 async def test_one_full_export_fits_comfortably(
-    gateway: ServerProcess, sandbox: SandboxControl
+    gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     # Ten times the frames of the amplification above, all of it.
     sandbox.configure(export_frames=FRAMES * 10)
@@ -151,7 +134,9 @@ async def test_one_full_export_fits_comfortably(
         "query ($id: ID!) { session(id: $id) { export { keypoints { name values }"
         " angles { name values } timestamps metrics { name values } contact } } }"
     )
-    async with httpx.AsyncClient(verify=SSL_CONTEXT, base_url=gateway.url, timeout=120) as http:
+    async with httpx.AsyncClient(
+        verify=SSL_CONTEXT, base_url=gateway_server.url, timeout=120
+    ) as http:
         response = await http.post(
             "/graphql",
             json={"query": query, "variables": {"id": global_id(record)}},

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import psutil
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.conftest import ALICE, global_id, seeded, start_pair
+from tests.conftest import ALICE, global_id, isolated_servers, seeded
 from tests.servers import SandboxControl, ServerProcess
 from tests.wsclient import TRANSPORT_WS
 
@@ -44,30 +42,14 @@ EXPORT = """query ($id: ID!) { session(id: $id) { ... on JumpingSession {
   export { keypoints { name values } angles { name values } } } } }"""
 
 
-@pytest.fixture(scope="module")
-def servers(logs_dir: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    sandbox, gateway = start_pair(
-        logs_dir,
-        "slow-reader",
-        validate=False,
-        # What is measured is the WebSocket's buffering: the live contract check
-        # (which decodes every member of each export it samples) is off. JSON
-        # lines, so that the log's levels can be read below.
-        env={"GATEWAY_CONTRACT_SAMPLE_RATE": "0", "GATEWAY_LOG_FORMAT": "json"},
-    )
-    yield sandbox, gateway
-    gateway.stop()
-    sandbox.stop()
-
-
-@pytest.fixture(scope="module", name="sandbox_server")
-def own_sandbox(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[0]
-
-
-@pytest.fixture(scope="module")
-def ws_gateway(servers: tuple[ServerProcess, ServerProcess]) -> ServerProcess:
-    return servers[1]
+# What is measured is the WebSocket's buffering: the live contract check (which
+# decodes every member of each export it samples) is off. JSON lines, so that
+# the log's levels can be read below.
+isolated_pair, sandbox_server, gateway_server = isolated_servers(
+    "slow-reader",
+    validate=False,
+    env={"GATEWAY_CONTRACT_SAMPLE_RATE": "0", "GATEWAY_LOG_FORMAT": "json"},
+)
 
 
 def errors_logged(log: str) -> list[str]:
@@ -80,14 +62,14 @@ def errors_logged(log: str) -> list[str]:
 
 
 async def test_a_client_that_never_reads_is_closed_and_its_results_dropped(
-    ws_gateway: ServerProcess, sandbox: SandboxControl
+    gateway_server: ServerProcess, sandbox: SandboxControl
 ) -> None:
     sandbox.configure(export_frames=FRAMES)
-    process = psutil.Process(ws_gateway.pid)
+    process = psutil.Process(gateway_server.pid)
     ids = [global_id(r) for r in seeded("alice", "Vertical Jump")]
     # Warm up: one export read normally, so the baseline includes the code paths.
     async with connect(
-        ws_gateway.url.replace("http://", "ws://") + "/graphql",
+        gateway_server.url.replace("http://", "ws://") + "/graphql",
         subprotocols=[TRANSPORT_WS],  # type: ignore[list-item]
     ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": ALICE}}))
@@ -106,7 +88,7 @@ async def test_a_client_that_never_reads_is_closed_and_its_results_dropped(
     peak = baseline
 
     async with connect(
-        ws_gateway.url.replace("http://", "ws://") + "/graphql",
+        gateway_server.url.replace("http://", "ws://") + "/graphql",
         subprotocols=[TRANSPORT_WS],  # type: ignore[list-item]
         # Don't read: buffer one message at most, then let TCP push back.
         max_queue=1,
@@ -123,7 +105,7 @@ async def test_a_client_that_never_reads_is_closed_and_its_results_dropped(
         # doesn't read can't see. Well within uvicorn's own keep-alive (a ping
         # every 20 s, 20 s to answer), which would end it anyway.
         async with asyncio.timeout(GIVES_UP_WITHIN):
-            while TOO_SLOW not in ws_gateway.own_log():
+            while TOO_SLOW not in gateway_server.own_log():
                 await asyncio.sleep(0.1)
                 peak = max(peak, process.memory_info().rss)
         # The gateway gave up on us: a close frame, or a dropped connection.
@@ -138,8 +120,8 @@ async def test_a_client_that_never_reads_is_closed_and_its_results_dropped(
     print(f"RSS: {baseline / 2**20:.0f} MB, peak {peak / 2**20:.0f}, after {after / 2**20:.0f}")
     assert peak - baseline < RSS_GROWTH_BOUND
     assert after - baseline < RSS_GROWTH_BOUND
-    assert ws_gateway.alive()
-    log = ws_gateway.own_log()
+    assert gateway_server.alive()
+    log = gateway_server.own_log()
     assert errors_logged(log) == [], log[-3000:]
     assert TOO_SLOW in log
     sandbox.configure(export_frames=None)
