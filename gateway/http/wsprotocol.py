@@ -51,6 +51,7 @@ __all__ = ["PLAIN_BELOW", "GatewayWebSocketProtocol"]
 PLAIN_BELOW = 1024
 
 _WHOLE_MESSAGES = (Opcode.TEXT, Opcode.BINARY)
+_DATA = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 
 
 class _SmallMessagesPlain(PerMessageDeflate):
@@ -74,6 +75,8 @@ class _SmallMessagesPlain(PerMessageDeflate):
         self.local_no_context_takeover = local_no_context_takeover
 
     def encode(self, frame: Frame) -> Frame:
+        if frame.opcode not in _DATA:
+            return frame  # a ping, pong or close: never compressed
         # Only a whole message in one frame: a fragmented one is compressed
         # throughout, as its first frame said.
         if frame.fin and frame.opcode in _WHOLE_MESSAGES and len(frame.data) < PLAIN_BELOW:

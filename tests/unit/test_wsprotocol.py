@@ -1,11 +1,15 @@
-"""The WebSocket protocol's transport: the frames of one turn of the loop in one write."""
+"""The WebSocket protocol: the frames of one turn of the loop in one write, and a
+compressor only once a message needs one."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from gateway.http.wsprotocol import _TurnWrites
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frames import Frame, Opcode
+
+from gateway.http.wsprotocol import _SmallMessagesPlain, _TurnWrites
 
 
 class _Transport:
@@ -70,3 +74,25 @@ async def test_everything_else_is_the_transports_own() -> None:
     assert not turn.is_closing()
     transport.close()
     assert turn.is_closing()
+
+
+def test_a_connections_compressor_waits_for_its_first_large_message() -> None:
+    """Pings, closes and small messages never make one; the first large message does,
+    and the messages after it are compressed in one context."""
+    deflate = _SmallMessagesPlain(False, False, 12, 12, {"memLevel": 5})
+    for frame in (
+        Frame(Opcode.PING, b"keep-alive"),
+        Frame(Opcode.TEXT, b'{"type":"next"}'),
+        Frame(Opcode.CLOSE, b"\x03\xe8"),
+    ):
+        assert deflate.encode(frame) is frame
+    assert "encoder" not in vars(deflate)
+    large = b'{"values": [' + b"0.5, " * 400 + b"1]}"
+    first, second = (
+        deflate.encode(Frame(Opcode.TEXT, large)),
+        deflate.encode(Frame(Opcode.TEXT, large)),
+    )
+    assert "encoder" in vars(deflate) and first.rsv1 and second.rsv1
+    assert len(second.data) < len(first.data) < len(large)  # the context carried over
+    reader = PerMessageDeflate(False, False, 12, 12)
+    assert reader.decode(first).data == reader.decode(second).data == large
