@@ -62,11 +62,13 @@ class Outbox:
     """One watch's hand-outs: each item to each of its mailboxes, in order,
     :data:`SLICE` mailboxes per turn of the loop."""
 
-    __slots__ = ("_queue", "_scheduled")
+    __slots__ = ("_done", "_queue", "_scheduled")
 
     def __init__(self) -> None:
-        # Each item not yet everywhere: its mailboxes, and how many have it.
-        self._queue: deque[tuple[tuple[Mailbox, ...], _Item, list[int]]] = deque()
+        # Each item not yet everywhere, with its mailboxes; the first one has
+        # reached ``_done`` of them.
+        self._queue: deque[tuple[tuple[Mailbox, ...], _Item]] = deque()
+        self._done = 0
         self._scheduled = False
 
     def hand_out(self, mailboxes: Collection[Mailbox], item: _Item) -> None:
@@ -76,7 +78,7 @@ class Outbox:
             for mailbox in mailboxes:
                 mailbox.put(item)
             return
-        self._queue.append((tuple(mailboxes), item, [0]))
+        self._queue.append((tuple(mailboxes), item))
         if not self._scheduled:
             self._run()
 
@@ -84,14 +86,15 @@ class Outbox:
         self._scheduled = False
         budget = SLICE
         while self._queue and budget:
-            mailboxes, item, done = self._queue[0]
-            end = min(done[0] + budget, len(mailboxes))
-            for mailbox in mailboxes[done[0] : end]:
+            mailboxes, item = self._queue[0]
+            end = min(self._done + budget, len(mailboxes))
+            for mailbox in mailboxes[self._done : end]:
                 mailbox.put(item)
-            budget -= end - done[0]
-            done[0] = end
+            budget -= end - self._done
+            self._done = end
             if end == len(mailboxes):
                 self._queue.popleft()
+                self._done = 0
         if self._queue:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._run)
