@@ -142,6 +142,13 @@ class Metrics:
             ["how"],
             registry=r,
         )
+        self.subscriptions_carried = Gauge(
+            "gateway_subscriptions_carried",
+            "GraphQL subscriptions carried on by their selection's group after their first "
+            "event, each without an operation of its own.",
+            multiprocess_mode="livesum",
+            registry=r,
+        )
         self.watchers_active = Gauge(
             "gateway_readiness_watchers",
             "Sessions this process watches for its subscribers.",

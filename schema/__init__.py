@@ -26,6 +26,7 @@ from schema.bounds import BoundsFirstValidation, OperationLimits
 from schema.documents import DocumentCache, Documents
 from schema.execution import GatewayExecutionContext
 from schema.extensions import OperationScopeExtension, WebSocketOperationLimit, report_errors
+from schema.fanout import Fanout
 from schema.hooks import HooksRunner
 from schema.mutation import Mutation
 from schema.query import Query
@@ -57,6 +58,8 @@ class GatewaySchema(strawberry.Schema):
     trusted: TrustedDocuments | None = None
     # Subscription events' results, one per event and selection (schema.shared_events).
     shared_events: SharedEvents
+    # Subscriptions carried on by their selection after their first event (schema.fanout).
+    fanout: Fanout
 
     async def _prepare_operation_async(
         self, context: ExecutionContext, extensions_runner: SchemaExtensionsRunner
@@ -150,4 +153,5 @@ def build_schema(
     schema.documents = documents
     schema.trusted = trusted
     schema.shared_events = SharedEvents()
+    schema.fanout = Fanout()
     return schema

@@ -54,6 +54,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from schema.context import GatewayContext, OperationScope, current_scope
 from schema.extensions import report_errors
+from schema.fanout import offered
 from schema.incremental import Defer20220824, DeferredPart
 from schema.shared_events import SharedEvents
 
@@ -102,6 +103,14 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = cast(GatewayExecutionContext, super().build_per_event_executor(payload))
         executor._sharing = self._sharing_of(payload)
+        offer = offered().get()
+        if offer is not None and offer.executor is None:
+            # The first event of an operation its transport may carry on
+            # (schema.fanout): this subscription, and its selection.
+            if self._selection is _UNSET:
+                self._selection = self._selection_of()
+            if self._selection is not None:
+                offer.execution(self, self._selection[1])
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
 from typing import Annotated, TypeVar, cast
@@ -14,6 +15,7 @@ from gateway.ids import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
 from schema.context import Ctx
+from schema.fanout import offered
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Session, VideoStatus, session_type
 
@@ -82,9 +84,18 @@ class Subscription:
     ) -> AsyncGenerator[AnalyzedVideoEvent, None]:
         ref = resolve_ref(id, activity)
         credential = info.context.require_credential()
-        async with _watchers(info).watch(credential, ref.activity, ref.session_id) as states:
+        watchers = _watchers(info)
+        # Where the transport can carry the subscription on after its first
+        # event, one group per selection serves the later ones (schema.fanout).
+        offer = offered().get()
+        async with watchers.watch(credential, ref.activity, ref.session_id) as states:
             first = True
             async for state in states:
+                if first and offer is not None:
+                    event_of = functools.partial(AnalyzedVideoEvent.of, ref, shared=True)
+                    offer.source(
+                        watchers, credential, ref.activity, ref.session_id, state, event_of
+                    )
                 yield AnalyzedVideoEvent.of(ref, state, shared=not first)
                 first = False
 

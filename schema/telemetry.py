@@ -27,10 +27,17 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from gateway.logs import current_request
-from gateway.tracing import NO_SUBSCRIPTION_SPAN, SubscriptionSpan
+from gateway.tracing import SubscriptionSpan
 from schema.context import GatewayContext
+from schema.fanout import carried
 
-__all__ = ["TelemetryExtension", "label_operation", "record_operation", "root_field"]
+__all__ = [
+    "SubscriptionRecord",
+    "TelemetryExtension",
+    "label_operation",
+    "record_operation",
+    "root_field",
+]
 
 _INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 _NAME = re.compile(r"[^_0-9A-Za-z]")
@@ -80,6 +87,36 @@ def _root_names(
     return names
 
 
+class SubscriptionRecord:
+    """One subscription's telemetry, from its start to its end: its span, the
+    active gauge, and at the end its count, time and outcome. Ended by its
+    operation, or by the member that carried it on (schema.fanout)."""
+
+    __slots__ = ("_context", "_root", "_span", "_started")
+
+    def __init__(self, context: GatewayContext, root: str, started: float) -> None:
+        self._context = context
+        self._root = root
+        self._started = started
+        metrics = context.services.metrics
+        metrics.labelled(metrics.subscriptions_active, root).inc()
+        # It lives as long as the subscription; not made current, since the
+        # watches it reads are shared with other subscribers.
+        self._span: SubscriptionSpan = context.services.tracing.start_subscription(root)
+
+    def event(self, errors: int) -> None:
+        self._span.event("graphql.subscription.update", errors=errors)
+
+    def end(self, errors: Sequence[Any] | None, data: Any) -> None:
+        context, root = self._context, self._root
+        seconds = time.perf_counter() - self._started
+        outcome = record_operation(context, "subscription", root, errors, data, seconds)
+        metrics = context.services.metrics
+        metrics.labelled(metrics.subscriptions_active, root).dec()
+        metrics.labelled(metrics.subscriptions, root, outcome).inc()
+        self._span.end(outcome)
+
+
 class TelemetryExtension(SchemaExtension):
     """Times and counts each operation, traces it and names it in the logs."""
 
@@ -87,29 +124,41 @@ class TelemetryExtension(SchemaExtension):
         super().__init__(*args, **kwargs)
         self._kind = "invalid"
         self._root = "invalid"
-        self._subscription_span: SubscriptionSpan = NO_SUBSCRIPTION_SPAN
+        self._started = 0.0
+        self._subscription: SubscriptionRecord | None = None
 
     def _context(self) -> GatewayContext | None:
         context = self.execution_context.context
         return context if isinstance(context, GatewayContext) else None
 
     def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        yield
+        self._started = time.perf_counter()
+        try:
+            yield
+        finally:
+            # Also when the operation is cancelled or closed (a subscription
+            # the client completed, or that was carried on), where the
+            # extensions' exit gets the exception.
+            self._ended()
+
+    def _ended(self) -> None:
         context = self._context()
         if context is None:
             return
-        seconds = time.perf_counter() - started
         ec = self.execution_context
         result = ec.result
         errors = (result.errors if result is not None else None) or ec.pre_execution_errors
         data = result.data if result is not None else None
-        outcome = record_operation(context, self._kind, self._root, errors, data, seconds)
-        if self._kind == "subscription":
-            metrics = context.services.metrics
-            metrics.labelled(metrics.subscriptions_active, self._root).dec()
-            metrics.labelled(metrics.subscriptions, self._root, outcome).inc()
-            self._subscription_span.end(outcome)
+        subscription = self._subscription
+        if subscription is None:
+            seconds = time.perf_counter() - self._started
+            record_operation(context, self._kind, self._root, errors, data, seconds)
+            return
+        member = carried()
+        if member is not None:
+            member.observe(subscription)  # it goes on: its end is the member's
+        else:
+            subscription.end(errors, data)
 
     def on_execute(self) -> Iterator[None]:
         context = self._context()
@@ -121,21 +170,17 @@ class TelemetryExtension(SchemaExtension):
         if context is None:
             yield
             return
-        tracing = context.services.tracing
         if self._kind == "subscription":
-            # It lives as long as the subscription; not made current, since
-            # the watches it reads are shared with other subscribers.
-            metrics = context.services.metrics
-            metrics.labelled(metrics.subscriptions_active, self._root).inc()
-            self._subscription_span = tracing.start_subscription(self._root)
+            self._subscription = SubscriptionRecord(context, self._root, self._started)
             yield
             return
-        with tracing.operation(self._kind, self._root):
+        with context.services.tracing.operation(self._kind, self._root):
             yield
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
-        errors = getattr(result, "errors", None)
-        self._subscription_span.event("graphql.subscription.update", errors=len(errors or ()))
+        subscription = self._subscription
+        if subscription is not None:
+            subscription.event(len(getattr(result, "errors", None) or ()))
         yield
 
 

@@ -44,6 +44,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -56,8 +57,10 @@ from strawberry.types.execution import PreExecutionError
 from gateway.errors import LimitExceeded
 from gateway.http.graphql_http import GraphQLOverHTTP
 from gateway.http.incremental import EncodedPart, encoded_parts
+from gateway.http.wscarry import CarriedOperation
 from gateway.http.wsframes import CLOSE_INVALID_MESSAGE, frame_problem
 from schema.context import GatewayContext
+from schema.fanout import Fanout, Offer, offered
 
 __all__ = [
     "CLOSE_INIT_TIMEOUT",
@@ -245,6 +248,11 @@ class _Connection:
             await asyncio.gather(self._closing, return_exceptions=True)
 
 
+class _CarriedOn(_OperationStreamClosed):
+    """Ends an operation handed on to its group: no ``complete`` is sent (the
+    group sends it when the subscription ends)."""
+
+
 def _refusal(limit: int) -> GraphQLError:
     return GraphQLError(
         f"At most {limit} subscriptions at once on one WebSocket.",
@@ -262,6 +270,13 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         super().__init__(*args, **kwargs)
         if isinstance(self.context, GatewayContext):
             self.context.incremental = True
+        # Subscriptions carried on by their group, by id (gateway.http.wscarry).
+        self._carried: dict[str, CarriedOperation] = {}
+
+    async def run_operation(self, operation: Operation[Any, None]) -> None:
+        # Each operation runs in a task of its own: the offer is this one's.
+        offered().set(Offer())
+        await super().run_operation(operation)
 
     async def _send_result_stream(
         self, operation: Operation[Any, None], result_source: Any
@@ -280,7 +295,37 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
                     return
                 else:
                     await operation.send_next(result)
+                if first and self._carry_on(operation, result):
+                    raise _CarriedOn
                 first = False
+
+    def _carry_on(self, operation: Operation[Any, None], result: Any) -> bool:
+        """Hand the subscription on to its selection's group (schema.fanout),
+        now that its first event is out: its operation then ends, without a
+        ``complete``."""
+        offer = offered().get()
+        fanout = getattr(self.schema, "fanout", None)
+        if offer is None or not isinstance(fanout, Fanout) or operation.completed:
+            return False
+        member = CarriedOperation(self, operation.id)
+        if not fanout.carry(offer, result, member):
+            return False
+        self._carried[operation.id] = member
+        operation.task = None  # done as soon as the operation has ended
+        return True
+
+    def forget_carried(self, operation_id: str) -> None:
+        """A carried subscription has completed: its id is free."""
+        self._carried.pop(operation_id, None)
+        self.operations.pop(operation_id, None)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        member = self._carried.pop(operation_id, None)
+        if member is None:
+            await super().cleanup_operation(operation_id)
+            return
+        self.operations.pop(operation_id, None)
+        member.leave()
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if message.get("payload", {}) is None:

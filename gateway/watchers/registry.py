@@ -198,6 +198,8 @@ class ReadinessWatchers:
         self._watches: dict[WatchKey, _Watch] = {}
         self._per_credential: Counter[str] = Counter()
         self._subscribers_per_credential: Counter[str] = Counter()
+        # Watches being stopped after their last follower left.
+        self._stopping: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         """Sessions watched in this process."""
@@ -295,13 +297,59 @@ class ReadinessWatchers:
         last = watch.state
         assert last is not None  # set by start()
         yield last
-        while not last.final:
-            item = await mailbox.get()
-            if isinstance(item, GatewayError):
-                raise item
-            if item != last:
-                last = item
-                yield item
+        async for state in _changes(mailbox, last):
+            yield state
+
+    def follow(
+        self, credential: Credential, activity: Activity, session_id: str, known: VideoState
+    ) -> Following | None:
+        """Each change after ``known``, for one who stands for subscribers that
+        already have it (:mod:`schema.fanout`): the live watch's, from now on.
+
+        ``None`` unless the watch is live and its state is still ``known``: a
+        change since, or the watch's end, is then on its way to the subscribers'
+        own streams. Neither started nor refreshed, and not counted against the
+        key's bound: the subscribers it stands for count (:meth:`hold`)."""
+        if not self.is_current(credential, activity, session_id, known):
+            return None
+        watch = self._watches[self._key(credential, activity, session_id)]
+        mailbox = Mailbox()
+        watch.mailboxes.add(mailbox)
+        return Following(self, watch, mailbox, known)
+
+    def is_current(
+        self, credential: Credential, activity: Activity, session_id: str, known: VideoState
+    ) -> bool:
+        """Whether the session's watch is live, and ``known`` (not final) its state."""
+        watch = self._watches.get(self._key(credential, activity, session_id))
+        return (
+            watch is not None and watch.failure is None and watch.state == known and not known.final
+        )
+
+    def hold(self, credential: Credential) -> Callable[[], None]:
+        """Count a subscriber against its key's bound, as :meth:`watch` does while
+        it is inside; until the returned release is called (once)."""
+        shared = credential.shared_id(self._secret)
+        self._subscribers_per_credential[shared] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                _decrement(self._subscribers_per_credential, shared)
+
+        return release
+
+    def _left(self, watch: _Watch, mailbox: Mailbox) -> None:
+        """A follower has gone: the watch stops once no one is left (in a task:
+        this is called where nothing can be awaited)."""
+        watch.mailboxes.discard(mailbox)
+        if not watch.mailboxes and self._watches.get(watch.key) is watch:
+            self._forget(watch)
+            task = asyncio.create_task(watch.stop())
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
 
     async def wake(
         self, credential: Credential, activity: Activity, session_id: str, state: VideoState
@@ -323,4 +371,47 @@ class ReadinessWatchers:
         self._count()
         for watch in watches:
             watch.deliver(SubscriptionClosing("The gateway is shutting down."))
-        await asyncio.gather(*(w.stop() for w in watches), return_exceptions=True)
+        await asyncio.gather(*(w.stop() for w in watches), *self._stopping, return_exceptions=True)
+
+
+class Following:
+    """One follower's place in a live watch (:meth:`ReadinessWatchers.follow`):
+    its changes, and :meth:`close`, which can be called from anywhere, once or
+    more, and must be: it is what lets the watch stop."""
+
+    __slots__ = ("_closed", "_known", "_mailbox", "_registry", "_watch")
+
+    def __init__(
+        self, registry: ReadinessWatchers, watch: _Watch, mailbox: Mailbox, known: VideoState
+    ) -> None:
+        self._registry = registry
+        self._watch = watch
+        self._mailbox = mailbox
+        self._known = known
+        self._closed = False
+
+    def changes(self) -> AsyncIterator[VideoState]:
+        """Each state after the known one, until a final state; a watch's end
+        (access lost, the broker gone, shutdown) is raised."""
+        return _changes(self._mailbox, self._known)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._registry._left(self._watch, self._mailbox)
+
+
+async def _changes(mailbox: Mailbox, last: VideoState) -> AsyncGenerator[VideoState, None]:
+    while not last.final:
+        item = await mailbox.get()
+        if isinstance(item, GatewayError):
+            raise item
+        if item != last:
+            last = item
+            yield item
+
+
+def _decrement(counter: Counter[str], name: str) -> None:
+    counter[name] -= 1
+    if counter[name] <= 0:
+        del counter[name]
