@@ -305,8 +305,10 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         ``complete``."""
         offer = offered().get()
         fanout = getattr(self.schema, "fanout", None)
-        if offer is None or not isinstance(fanout, Fanout) or operation.completed:
+        if offer is None or not isinstance(fanout, Fanout):
             return False
+        if operation.completed or self.operations.get(operation.id) is not operation:
+            return False  # ended meanwhile (the client completed it)
         member = CarriedOperation(self, operation.id)
         if not fanout.carry(offer, result, member):
             return False
