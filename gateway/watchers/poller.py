@@ -140,15 +140,21 @@ class Poller:
         later one does.
         """
         policy = self._policy
+        loop = asyncio.get_running_loop()
         delay = policy.start
         if not await self._sleep(delay, await self._lease()):
             delay = min(delay * policy.factor, policy.cap)
         while True:
+            started = loop.time()
             holder = await self._lease()
             if holder:
                 if await self._poll_once():
                     return
-                wait = delay
+                # From this poll's start to the next one's: a session is read
+                # once per interval however long the upstream takes to answer
+                # (a change waits at most the interval, not the interval and
+                # the read).
+                wait = max(0.0, delay - (loop.time() - started))
                 delay = min(delay * policy.factor, policy.cap)
             else:
                 # Someone else polls; try again in a while, to take over if

@@ -252,3 +252,30 @@ async def test_leaving_while_a_reader_is_inside_the_stream_still_releases_the_wa
     reader.cancel()
     await asyncio.gather(reader, return_exceptions=True)
     await watchers.aclose()
+
+
+async def test_polls_start_one_interval_apart_however_long_a_read_takes() -> None:
+    """The interval runs from one poll's start to the next's: a read that takes
+    most of it doesn't push every later poll (and every change) back by its time."""
+    starts: list[float] = []
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/analyzed-video/"):
+            starts.append(asyncio.get_running_loop().time())
+            await asyncio.sleep(0.3)
+            return httpx.Response(404, json={"error": "Analyzed video not found"})
+        return httpx.Response(200, json={"session_id": "s1", "analyzed_video_url": ""})
+
+    client = UpstreamClient(
+        "http://upstream", transport=httpx.MockTransport(slow), retry=RetryPolicy(attempts=1)
+    )
+    policy = WatchPolicy(start=0.4, factor=1, cap=0.4, state_ttl=0.1, lease_ttl=10)
+    watchers = ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
+    async with watchers.watch(KEY, Activity.JUMPING, "s1") as states:
+        assert await anext(states) == PROCESSING
+        while len(starts) < 5:
+            await asyncio.sleep(0.05)
+    await watchers.aclose()
+    gaps = sorted(b - a for a, b in zip(starts[1:], starts[2:], strict=False))
+    # 0.4 s apart; a poll after the read's end would be 0.7 s.
+    assert gaps[len(gaps) // 2] < 0.55, gaps
