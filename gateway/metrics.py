@@ -206,8 +206,8 @@ class Metrics:
         status = "error" if call.status is None else f"{call.status // 100}xx"
         method = call.method if call.method in _METHODS else "OTHER"
         attempts = str(min(call.attempts, _MAX_ATTEMPT_LABEL))
-        self.upstream_calls.labels(method, call.route, status, attempts).inc()
-        self.upstream_seconds.labels(call.route, status).observe(call.seconds)
+        self.labelled(self.upstream_calls, method, call.route, status, attempts).inc()
+        self.labelled(self.upstream_seconds, call.route, status).observe(call.seconds)
         if call.attempts > 1:
             self.upstream_retries.labels(call.route).inc(call.attempts - 1)
 

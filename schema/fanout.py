@@ -164,9 +164,9 @@ class Carried:
         # (errors, data) of its last result, once it has ended.
         self._ended: tuple[list[GraphQLError] | None, Any] | None = None
 
-    def send(self, payload: bytes, final: bool) -> None:
-        """Write a ``next`` with ``payload`` (then, if ``final``, a ``complete``);
-        without waiting for it to be written."""
+    def send(self, payload: str, final: bool) -> None:
+        """Write a ``next`` with ``payload``, encoded JSON (then, if ``final``, a
+        ``complete``); without waiting for it to be written."""
         raise NotImplementedError
 
     def observe(self, observer: Observer) -> None:
@@ -295,10 +295,11 @@ class _Group:
         if errors:
             report_errors(errors, context)
         services = context.services
-        payload = shared_payload(result, services.settings.max_response_bytes)
-        if payload is None:
+        encoded = shared_payload(result, services.settings.max_response_bytes)
+        if encoded is None:
             answer = StrawberryResult(data=result.data, errors=errors)
-            payload = orjson.dumps(process_result(answer))
+            encoded = orjson.dumps(process_result(answer))
+        payload = encoded.decode()
         count = len(errors or ())
         sent = 0
         for member in list(self.members):
@@ -335,7 +336,8 @@ class _Group:
             log.error("a subscription group failed", exc_info=exc)
         result = _failed(WatchFailed("Watching this session failed; subscribe again."))
         report_errors(result.errors or (), self._executor.context_value)
-        payload = orjson.dumps(process_result(StrawberryResult(data=None, errors=result.errors)))
+        answer = StrawberryResult(data=None, errors=result.errors)
+        payload = orjson.dumps(process_result(answer)).decode()
         for member in members:
             member.send(payload, True)
             member._end(result.errors, None)

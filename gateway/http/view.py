@@ -59,14 +59,18 @@ class _TextWebSocketAdapter(ASGIWebSocketAdapter):
     and clients (gql, graphql-ws) reject binary ones."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        await self.send_text(encoded if isinstance(encoded, str) else encoded.decode())
+
+    async def send_text(self, text: str) -> None:
+        """A message already encoded (gateway.http.wscarry builds its frames)."""
         # A client that has gone (or was closed for falling behind) loses the
         # message: the connection's own end stops its operations. Raising here
         # would log each operation's end as an error.
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return
         try:
-            encoded = self.view.encode_json(message)
-            await self.ws.send_text(encoded if isinstance(encoded, str) else encoded.decode())
+            await self.ws.send_text(text)
         except WebSocketDisconnect:
             return
 

@@ -42,26 +42,29 @@ class CarriedOperation(Carried):
         self._handler = handler
         self._id = operation_id
         self._writing: asyncio.Task[None] | None = None
-        self._queued: tuple[bytes, bool] | None = None
+        self._queued: tuple[str, bool] | None = None
 
-    def send(self, payload: bytes, final: bool) -> None:
+    def send(self, payload: str, final: bool) -> None:
         if self._writing is not None:
             if self._queued is None or not self._queued[1]:
                 self._queued = (payload, final)
             return
         self._writing = asyncio.create_task(self._write(payload, final))
 
-    async def _write(self, payload: bytes, final: bool) -> None:
+    async def _write(self, payload: str, final: bool) -> None:
         handler, operation_id = self._handler, self._id
+        # The frames, as Strawberry's handler encodes them, with the payload as
+        # it is: the same text for every member of the group.
+        quoted = orjson.dumps(operation_id).decode()
+        send = handler.websocket.send_text
         try:
             while True:
-                message = {"id": operation_id, "type": "next", "payload": orjson.Fragment(payload)}
-                await handler.send_message(message)
+                await send(f'{{"id":{quoted},"type":"next","payload":{payload}}}')
                 if final:
                     # The id is free again before the client hears so, as
                     # Strawberry has it.
                     handler.forget_carried(operation_id)
-                    await handler.send_message({"id": operation_id, "type": "complete"})
+                    await send(f'{{"id":{quoted},"type":"complete"}}')
                     return
                 queued, self._queued = self._queued, None
                 if queued is None:
