@@ -27,7 +27,7 @@ protocol (a ``complete`` from the client ends it, an id stays taken), its count
 against the key's bound on subscriptions (:meth:`ReadinessWatchers.hold`), and
 its telemetry: an extension that keeps something per subscription until its end
 (:class:`schema.telemetry.TelemetryExtension`) hands it to the member at the
-operation's end (:func:`carried`), and the member tells it each event and the
+operation's end (``Offer.carried``), and the member tells it each event and the
 end.
 
 Only what is known to be the same for every member is carried on: a
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from gateway.watchers.registry import Following
     from schema.execution import GatewayExecutionContext
 
-__all__ = ["SLICE", "Carried", "Fanout", "Observer", "Offer", "carried", "offered"]
+__all__ = ["SLICE", "Carried", "Fanout", "Observer", "Offer", "offered"]
 
 log = logging.getLogger(__name__)
 
@@ -143,13 +143,6 @@ def offered() -> contextvars.ContextVar[Offer | None]:
     return _offer
 
 
-def carried() -> Carried | None:
-    """The member the running operation was handed on to, if it was: asked by
-    an extension as the operation ends (then its end is the member's)."""
-    offer = _offer.get()
-    return offer.carried if offer is not None else None
-
-
 class Carried:
     """One subscription carried on by its selection's group: the transport's
     subclass writes its frames (:meth:`send`) and ends it (:meth:`leave`)."""
@@ -164,9 +157,10 @@ class Carried:
         # (errors, data) of its last result, once it has ended.
         self._ended: tuple[list[GraphQLError] | None, Any] | None = None
 
-    def send(self, payload: str, final: bool) -> None:
+    def send(self, payload: bytes, final: bool) -> None:
         """Write a ``next`` with ``payload``, encoded JSON (then, if ``final``, a
-        ``complete``); without waiting for it to be written."""
+        ``complete``); without waiting for it to be written. Nothing more is
+        written once it has left (:meth:`leave`)."""
         raise NotImplementedError
 
     def observe(self, observer: Observer) -> None:
@@ -181,6 +175,9 @@ class Carried:
         if group is not None:
             group.leave(self)
         self._end(None, {})
+
+    def ended(self) -> bool:
+        return self._ended is not None
 
     def _end(self, errors: list[GraphQLError] | None, data: Any) -> None:
         if self._ended is not None:
@@ -223,10 +220,8 @@ class Fanout:
                 return False
             group = _Group(self, key, executor, source.event_of, following)
             self._groups[key] = group
-        elif not watchers.is_current(
-            source.credential, source.activity, source.session_id, source.state
-        ):
-            return False  # a change is on its way to its own stream
+        elif not group.follows_current(source.state):
+            return False  # a change, or the watch's end, is on its way to its own stream
         member.last = source.state
         member._release = watchers.hold(source.credential)
         group.join(member)
@@ -266,18 +261,27 @@ class _Group:
         self.members[member] = None
         self.carried.inc()
 
+    def follows_current(self, known: VideoState) -> bool:
+        """Whether a subscriber whose last event was about ``known`` may join."""
+        return self._following.is_current(known)
+
     def leave(self, member: Carried) -> None:
         self.members.pop(member, None)
         if not self.members:
+            # No one may join it from now on: a newcomer starts a group anew.
+            self._fanout._gone(self)
             self._task.cancel()
 
     async def _run(self) -> None:
         try:
             async for state in self._following.changes():
                 result = await self._execute(state)
+                if state.final:
+                    self._fanout._gone(self)  # no one joins what is ending
                 await self._hand_out(state, result, state.final)
         except GatewayError as exc:
             # The watch has ended (access lost, the broker gone, shutdown).
+            self._fanout._gone(self)
             await self._hand_out(None, _failed(exc), True)
 
     async def _execute(self, state: VideoState) -> ExecutionResult:
@@ -295,14 +299,14 @@ class _Group:
         if errors:
             report_errors(errors, context)
         services = context.services
-        encoded = shared_payload(result, services.settings.max_response_bytes)
-        if encoded is None:
+        payload = shared_payload(result, services.settings.max_response_bytes)
+        if payload is None:  # errors, or past the bound (the transport refuses it)
             answer = StrawberryResult(data=result.data, errors=errors)
-            encoded = orjson.dumps(process_result(answer))
-        payload = encoded.decode()
+            payload = orjson.dumps(process_result(answer))
         count = len(errors or ())
         sent = 0
         for member in list(self.members):
+            # A member that joined with this state already has it.
             if member._ended is not None or (state is not None and member.last == state):
                 continue
             member.last = state
@@ -325,19 +329,16 @@ class _Group:
         self._fanout._gone(self)
         members = list(self.members)
         self.members.clear()
-        if task.cancelled():
-            for member in members:  # none, unless the process is stopping
-                member._end(None, {})
+        if not members:
             return
-        exc = task.exception()
-        if exc is None and not members:
-            return
+        # Members left without their end (a bug, or the process stopping):
+        # each is told, not left waiting.
+        exc = None if task.cancelled() else task.exception()
         if exc is not None:
             log.error("a subscription group failed", exc_info=exc)
         result = _failed(WatchFailed("Watching this session failed; subscribe again."))
         report_errors(result.errors or (), self._executor.context_value)
-        answer = StrawberryResult(data=None, errors=result.errors)
-        payload = orjson.dumps(process_result(answer)).decode()
+        payload = orjson.dumps(process_result(StrawberryResult(data=None, errors=result.errors)))
         for member in members:
             member.send(payload, True)
             member._end(result.errors, None)

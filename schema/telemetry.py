@@ -9,6 +9,7 @@ a document that did not validate ``invalid``. Logs also get the caller's
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -29,7 +30,7 @@ from strawberry.extensions import SchemaExtension
 from gateway.logs import current_request
 from gateway.tracing import SubscriptionSpan
 from schema.context import GatewayContext
-from schema.fanout import carried
+from schema.fanout import Offer, offered
 
 __all__ = [
     "SubscriptionRecord",
@@ -133,15 +134,20 @@ class TelemetryExtension(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         self._started = time.perf_counter()
+        # This operation's own, read now: its end may run in another's context.
+        offer = offered().get()
         try:
             yield
-        finally:
-            # Also when the operation is cancelled or closed (a subscription
-            # the client completed, or that was carried on), where the
-            # extensions' exit gets the exception.
-            self._ended()
+        except (asyncio.CancelledError, GeneratorExit):
+            # Cancelled or closed: a subscription the client completed, or that
+            # was carried on, ends here (its record would be lost otherwise); a
+            # query or mutation whose caller left is not counted, as before.
+            if self._subscription is not None:
+                self._ended(offer)
+            raise
+        self._ended(offer)
 
-    def _ended(self) -> None:
+    def _ended(self, offer: Offer | None) -> None:
         context = self._context()
         if context is None:
             return
@@ -154,7 +160,7 @@ class TelemetryExtension(SchemaExtension):
             seconds = time.perf_counter() - self._started
             record_operation(context, self._kind, self._root, errors, data, seconds)
             return
-        member = carried()
+        member = offer.carried if offer is not None else None
         if member is not None:
             member.observe(subscription)  # it goes on: its end is the member's
         else:

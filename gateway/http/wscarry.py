@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from gateway.http.incremental import too_large
 from schema.fanout import Carried
 
 __all__ = ["CarriedOperation"]
@@ -33,38 +34,55 @@ log = logging.getLogger(__name__)
 class CarriedOperation(Carried):
     """One subscription id of one connection, written to by its group."""
 
-    __slots__ = ("_handler", "_id", "_queued", "_writing")
+    __slots__ = ("_bound", "_handler", "_id", "_left", "_queued", "_writing")
 
-    def __init__(self, handler: Any, operation_id: str) -> None:
+    def __init__(self, handler: Any, operation_id: str, bound: int) -> None:
         super().__init__()
         # The connection's protocol handler (gateway.http.wsguard): its
         # operations, and where its messages go.
         self._handler = handler
         self._id = operation_id
+        # No payload larger than this is sent (the view's bound on answers).
+        self._bound = bound
+        self._left = False
         self._writing: asyncio.Task[None] | None = None
-        self._queued: tuple[str, bool] | None = None
+        self._queued: tuple[bytes, bool] | None = None
 
-    def send(self, payload: str, final: bool) -> None:
+    def send(self, payload: bytes, final: bool) -> None:
+        if self._left:
+            return
         if self._writing is not None:
             if self._queued is None or not self._queued[1]:
                 self._queued = (payload, final)
             return
         self._writing = asyncio.create_task(self._write(payload, final))
 
-    async def _write(self, payload: str, final: bool) -> None:
+    def leave(self) -> None:
+        # Nothing more goes out for an id the client completed (it may be
+        # reused at once): not what waits, nor what a write has still to send.
+        self._left = True
+        self._queued = None
+        super().leave()
+
+    async def _write(self, payload: bytes, final: bool) -> None:
         handler, operation_id = self._handler, self._id
         # The frames, as Strawberry's handler encodes them, with the payload as
-        # it is: the same text for every member of the group.
-        quoted = orjson.dumps(operation_id).decode()
+        # it is: the same bytes for every member of the group.
+        head = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
         send = handler.websocket.send_text
         try:
-            while True:
-                await send(f'{{"id":{quoted},"type":"next","payload":{payload}}}')
+            while not self._left:
+                frame = head + payload + b"}"
+                if len(frame) > self._bound:  # as the view bounds every message
+                    frame = head + self._refusal() + b"}"
+                await send(frame.decode())
                 if final:
+                    if self._left:
+                        return
                     # The id is free again before the client hears so, as
                     # Strawberry has it.
-                    handler.forget_carried(operation_id)
-                    await send(f'{{"id":{quoted},"type":"complete"}}')
+                    handler.forget_carried(operation_id, self)
+                    await send(f'{{"id":{orjson.dumps(operation_id).decode()},"type":"complete"}}')
                     return
                 queued, self._queued = self._queued, None
                 if queued is None:
@@ -76,3 +94,7 @@ class CarriedOperation(Carried):
             log.debug("a carried subscription's frame was not written: %s", type(exc).__name__)
         finally:
             self._writing = None
+
+    def _refusal(self) -> bytes:
+        """A payload past the bound, refused as the view refuses any answer."""
+        return orjson.dumps({"data": None, "errors": [too_large(self._bound)]})

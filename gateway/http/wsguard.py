@@ -307,19 +307,25 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         fanout = getattr(self.schema, "fanout", None)
         if offer is None or not isinstance(fanout, Fanout):
             return False
+        if not callable(getattr(self.websocket, "send_text", None)):
+            return False  # an adapter that can't send a frame as it is
         if operation.completed or self.operations.get(operation.id) is not operation:
             return False  # ended meanwhile (the client completed it)
-        member = CarriedOperation(self, operation.id)
+        view = self.view
+        bound = view.max_response_bytes if isinstance(view, GraphQLOverHTTP) else 2**62
+        member = CarriedOperation(self, operation.id, bound)
         if not fanout.carry(offer, result, member):
             return False
         self._carried[operation.id] = member
         operation.task = None  # done as soon as the operation has ended
         return True
 
-    def forget_carried(self, operation_id: str) -> None:
-        """A carried subscription has completed: its id is free."""
-        self._carried.pop(operation_id, None)
-        self.operations.pop(operation_id, None)
+    def forget_carried(self, operation_id: str, member: CarriedOperation) -> None:
+        """A carried subscription has completed: its id is free (unless it is
+        another's already)."""
+        if self._carried.get(operation_id) is member:
+            del self._carried[operation_id]
+            self.operations.pop(operation_id, None)
 
     async def cleanup_operation(self, operation_id: str) -> None:
         member = self._carried.pop(operation_id, None)

@@ -151,10 +151,12 @@ class Poller:
                 if await self._poll_once():
                     return
                 # From this poll's start to the next one's: a session is read
-                # once per interval however long the upstream takes to answer
-                # (a change waits at most the interval, not the interval and
-                # the read).
-                wait = max(0.0, delay - (loop.time() - started))
+                # once per interval while the upstream answers within it (a
+                # change waits at most the interval, not the interval and the
+                # read). A read that took longer (an upstream struggling, or a
+                # timeout) is followed by a whole interval: never back to back.
+                took = loop.time() - started
+                wait = delay - took if took < delay else delay
                 delay = min(delay * policy.factor, policy.cap)
             else:
                 # Someone else polls; try again in a while, to take over if

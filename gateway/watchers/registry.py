@@ -68,6 +68,7 @@ class _Watch:
         self._state_ttl = state_ttl
         self._fresh_until = 0.0
         self._refreshing: asyncio.Task[None] | None = None
+        self._stopped = False
 
     async def start(self) -> None:
         """Listen on the channel, learn the current state, start the poller.
@@ -131,6 +132,9 @@ class _Watch:
         self.deliver(WatchFailed("Watching this session failed; subscribe again."))
 
     async def stop(self) -> None:
+        if self._stopped:
+            return  # its last subscriber and its last follower may both stop it
+        self._stopped = True
         # The start first: it may still be adding tasks. ``gather`` collects
         # the tasks' own cancellations but lets a cancellation of ours through.
         if self._started is not None and not self._started.done():
@@ -343,9 +347,10 @@ class ReadinessWatchers:
 
     def _left(self, watch: _Watch, mailbox: Mailbox) -> None:
         """A follower has gone: the watch stops once no one is left (in a task:
-        this is called where nothing can be awaited)."""
+        this is called where nothing can be awaited), also one a newer watch of
+        the session has replaced meanwhile."""
         watch.mailboxes.discard(mailbox)
-        if not watch.mailboxes and self._watches.get(watch.key) is watch:
+        if not watch.mailboxes:
             self._forget(watch)
             task = asyncio.create_task(watch.stop())
             self._stopping.add(task)
@@ -389,6 +394,17 @@ class Following:
         self._mailbox = mailbox
         self._known = known
         self._closed = False
+
+    def is_current(self, known: VideoState) -> bool:
+        """Whether the watch followed is still the session's, live, at ``known``."""
+        watch = self._watch
+        return (
+            not self._closed
+            and self._registry._watches.get(watch.key) is watch
+            and watch.failure is None
+            and watch.state == known
+            and not known.final
+        )
 
     def changes(self) -> AsyncIterator[VideoState]:
         """Each state after the known one, until a final state; a watch's end

@@ -218,3 +218,50 @@ async def test_leaving_releases_the_group_the_watch_and_the_keys_places(
         assert value(samples, "gateway_subscriptions_carried") == 0
         assert value(samples, "gateway_subscriptions_active", operation="analyzedVideo") == 0
         await gauge_reaches(apps, 0, "gateway_readiness_watchers")
+
+
+async def test_resubscribing_as_the_last_member_leaves_joins_a_live_group(
+    built: tuple[Apps, list[Any]],
+) -> None:
+    """An unmount and remount (React's StrictMode): the last member completes
+    and the same selection subscribes again at once. The group that is ending
+    takes no one: the newcomer's group is a live one, and READY reaches it."""
+    apps, schemas = built
+    (gateway_schema,) = schemas
+    session_id = await upload_to(apps.sandbox)
+    async with AsyncExitStack() as stack:
+        a = await connect(apps, stack)
+        await a.subscribe("s0", STATUS, session_id)
+        await gauge_reaches(apps, 1, "gateway_subscriptions_carried")
+        await a.ws.send_json({"id": "s0", "type": "complete"})
+        await a.subscribe("s1", STATUS, session_id)
+        await until(lambda: a.frames.get("s1"), "the new first event")
+        await gauge_reaches(apps, 1, "gateway_subscriptions_carried")
+        apps.sandbox.set_video(session_id, "ready")
+        await until(lambda: a.frames["s1"][-1]["type"] == "complete", "READY for the newcomer")
+        assert kinds(a.frames["s1"]) == ["PROCESSING", "READY", "complete"]
+        assert kinds(a.frames["s0"]) == ["PROCESSING"]
+        await until(lambda: len(gateway_schema.fanout) == 0, "no group left")
+
+
+async def test_a_change_too_large_for_the_bound_is_refused_as_any_answer_is(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first event fits the bound, READY (with its URL) doesn't: the member
+    gets the refusal an operation of its own would, not the oversized answer."""
+    env = {**GATEWAY_ENV, "GATEWAY_MAX_RESPONSE_BYTES": "170"}
+    config = SandboxConfig(processing_delay_s=3600.0, validate_contract=True)
+    async with running_apps(env, config) as apps, AsyncExitStack() as stack:
+        session_id = await upload_to(apps.sandbox)
+        a = await connect(apps, stack)
+        await a.subscribe("s0", WITH_URL, session_id)
+        await a.subscribe("s1", WITH_URL, session_id)
+        await gauge_reaches(apps, 2, "gateway_subscriptions_carried")
+        apps.sandbox.set_video(session_id, "ready")
+        await until(lambda: a.frames["s1"][-1]["type"] == "complete", "the end")
+        for id in ("s0", "s1"):
+            first, refused, complete = a.frames[id]
+            assert first["payload"]["data"]["analyzedVideo"]["status"] == "PROCESSING"
+            assert refused["payload"]["data"] is None
+            assert refused["payload"]["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+            assert complete["type"] == "complete"

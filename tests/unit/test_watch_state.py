@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
@@ -258,10 +259,13 @@ async def test_polls_start_one_interval_apart_however_long_a_read_takes() -> Non
     """The interval runs from one poll's start to the next's: a read that takes
     most of it doesn't push every later poll (and every change) back by its time."""
     starts: list[float] = []
+    enough = asyncio.Event()
 
     async def slow(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/analyzed-video/"):
             starts.append(asyncio.get_running_loop().time())
+            if len(starts) >= 5:
+                enough.set()
             await asyncio.sleep(0.3)
             return httpx.Response(404, json={"error": "Analyzed video not found"})
         return httpx.Response(200, json={"session_id": "s1", "analyzed_video_url": ""})
@@ -273,9 +277,35 @@ async def test_polls_start_one_interval_apart_however_long_a_read_takes() -> Non
     watchers = ReadinessWatchers(client, MemoryBroker(), policy, secret=SECRET)
     async with watchers.watch(KEY, Activity.JUMPING, "s1") as states:
         assert await anext(states) == PROCESSING
-        while len(starts) < 5:
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(enough.wait(), 10)
     await watchers.aclose()
-    gaps = sorted(b - a for a, b in zip(starts[1:], starts[2:], strict=False))
+    # From the first poll on (the first read is the watch's start).
+    gaps = sorted(b - a for a, b in itertools.pairwise(starts[1:]))
     # 0.4 s apart; a poll after the read's end would be 0.7 s.
     assert gaps[len(gaps) // 2] < 0.55, gaps
+
+
+async def test_a_follower_is_of_its_own_watch_and_its_leaving_stops_a_replaced_one(
+    upstream: Upstream,
+) -> None:
+    """A group (schema.fanout) follows one watch: once that watch has broken and
+    a newer one serves the session, the follower is no longer current (no one
+    joins it), and when it leaves last, the broken watch stops all the same."""
+    watchers = await _watchers(upstream, state_ttl=3600, every=0.05)
+    async with AsyncExitStack() as stack:
+        first = await anext(await _join(stack, watchers))
+        following = watchers.follow(KEY, Activity.JUMPING, "s1", first)
+        assert following is not None and following.is_current(first)
+        (old,) = watchers._watches.values()
+    old.deliver(SubscriptionClosing("broken"))
+    assert not following.is_current(first)
+    async with AsyncExitStack() as stack:
+        assert await anext(await _join(stack, watchers)) == PROCESSING
+        (new,) = watchers._watches.values()
+        assert new is not old and not following.is_current(first)
+        following.close()
+        following.close()  # once or more
+        await asyncio.sleep(0.01)
+        assert old._tasks and all(task.done() for task in old._tasks)
+        assert not any(task.done() for task in new._tasks)
+    await watchers.aclose()
