@@ -34,6 +34,7 @@ others get that result.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ from graphql import (
     ExperimentalIncrementalExecutionResults,
     GraphQLError,
     GraphQLObjectType,
+    GraphQLResolveInfoHelpers,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -82,6 +84,16 @@ class _Plan:
 class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # graphql-core's helpers for resolvers hold this executor's bound
+        # methods: a reference cycle, so every operation's executor (the plan,
+        # its fields, its errors: three dozen objects) waited for the cycle
+        # collector, whose full passes over a process holding 50,000
+        # subscribers took most of a second each. Held weakly, the executor
+        # goes as soon as its operation is done; the helpers are only called
+        # while it runs.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self, "gather_async_work"), track=_weakly(self, "track_async_work")
+        )
         # Keyed like graphql-core's own memo of collected subfields, on the
         # selection's identity; the selection is kept with its plan, so that
         # identity can't be reused during the operation.
@@ -289,6 +301,16 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             coerce = getattr(leaf, "coerce_output_value", None) or leaf.serialize
             steps.append((response_key, python_name, coerce, is_non_null_type(field.type)))
         return _Plan(origin, steps)
+
+
+def _weakly(executor: object, name: str) -> Any:
+    """``executor``'s method ``name``, without holding ``executor``."""
+    ref = weakref.ref(executor)
+
+    def call(*args: Any) -> Any:
+        return getattr(ref(), name)(*args)
+
+    return call
 
 
 async def _in_scope(

@@ -103,29 +103,36 @@ class _HooksOnce(ExtensionContextManagerBase):
     async def _leave(self, exc: BaseException | None) -> None:
         """Resume the open hooks, newest first, each with the pending exception."""
         pending = exc
-        while self._open:
-            running, is_async = self._open.pop()
-            try:
-                if pending is None:
-                    if is_async:
-                        await running.__anext__()
+        try:
+            while self._open:
+                running, is_async = self._open.pop()
+                try:
+                    if pending is None:
+                        if is_async:
+                            await running.__anext__()
+                        else:
+                            next(running)
+                    elif is_async:
+                        await running.athrow(pending)
                     else:
-                        next(running)
-                elif is_async:
-                    await running.athrow(pending)
-                else:
-                    running.throw(pending)
-            except (StopIteration, StopAsyncIteration):
-                pending = None  # it ended: normally, or having handled the exception
-                continue
-            except BaseException as raised:
-                if raised is not pending:
-                    raised.__context__ = raised.__context__ or pending
-                pending = raised
-                continue
-            pending = RuntimeError("an extension hook yielded more than once")
-        if pending is not None and pending is not exc:
-            raise pending
+                        running.throw(pending)
+                except (StopIteration, StopAsyncIteration):
+                    pending = None  # it ended: normally, or having handled the exception
+                    continue
+                except BaseException as raised:
+                    if raised is not pending:
+                        raised.__context__ = raised.__context__ or pending
+                    pending = raised
+                    continue
+                pending = RuntimeError("an extension hook yielded more than once")
+            if pending is not None and pending is not exc:
+                raise pending
+        finally:
+            # The exception's traceback holds this frame, and the frame the
+            # exception: a reference cycle for the collector, for every
+            # operation closed early (a subscription carried on, or completed
+            # by its client), unless it is broken here.
+            pending = exc = None
 
 
 class _Operation(_HooksOnce, OperationContextManager):
