@@ -405,7 +405,13 @@ def _parse(
             log.debug(
                 "%s answered %d: %s", route, status, credential.redact(text[:_MAX_ERROR_TEXT])
             )
-    raise error
+    try:
+        raise error
+    finally:
+        # Its traceback holds this frame: a cycle for the collector at every
+        # answer that isn't 2xx (each poll of a session still processing, on
+        # an upstream that answers 404 then), unless the frame lets go.
+        del error
 
 
 def _tag(error: GatewayError, status: int) -> GatewayError:

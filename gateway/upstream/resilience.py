@@ -242,6 +242,10 @@ class Singleflight:
             # Marked retrieved, so a failure no follower waited for is not
             # reported as "never retrieved".
             future.exception()
+            # The failure's traceback holds this frame: without this, every
+            # failed call (each poll of a session still processing, on an
+            # upstream that answers 404 then) left a cycle for the collector.
+            del future
 
 
 class ResponseCache:

@@ -20,6 +20,7 @@ import pytest
 
 import gateway.http.view
 import schema
+from gateway.errors import NotFound
 from gateway.http.wscarry import CarriedOperation
 from gateway.sandbox import SandboxConfig
 from schema.execution import GatewayExecutionContext
@@ -29,6 +30,7 @@ from tests.e2e.test_http_edges import parse_metrics, value
 from tests.ids import global_id_of
 from tests.inprocess import Apps, running_apps
 
+ANALYZED_VIDEO = "GET /session-management/sessions/{session_id}/analyzed-video/"
 STATUS = "subscription ($id: ID!) { analyzedVideo(id: $id) { status } }"
 WITH_URL = "subscription ($id: ID!) { analyzedVideo(id: $id) { sessionId status url } }"
 
@@ -297,3 +299,26 @@ async def test_an_operation_carried_on_leaves_nothing_for_the_cycle_collector(
     # The group's template, and the per-event copy its shared result holds.
     assert left.count("GeneratorExit") == 0, left
     assert left.count("GatewayExecutionContext") <= 2, left
+
+
+async def test_a_poll_answered_404_leaves_nothing_for_the_cycle_collector(
+    built: tuple[Apps, list[Any]],
+) -> None:
+    """The sandbox answers 404 while a video is processing, as some upstreams
+    do: each poll's NotFound is freed with its call, not left in a cycle (its
+    traceback held the frames that held it)."""
+    apps, _ = built
+    session_id = await upload_to(apps.sandbox)
+    async with AsyncExitStack() as stack:
+        a = await connect(apps, stack)
+        await a.subscribe("s0", STATUS, session_id)
+        await gauge_reaches(apps, 1, "gateway_subscriptions_carried")
+        polls = apps.sandbox.calls(ANALYZED_VIDEO)
+        gc.collect()
+        gc.disable()
+        try:
+            await until(lambda: apps.sandbox.calls(ANALYZED_VIDEO) >= polls + 3, "three polls")
+            left = [o for o in gc.get_objects() if isinstance(o, NotFound)]
+        finally:
+            gc.enable()
+    assert left == []
