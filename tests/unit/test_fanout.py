@@ -317,8 +317,8 @@ async def test_a_poll_answered_404_leaves_nothing_for_the_cycle_collector(
         gc.collect()
         gc.disable()
         try:
-            await until(lambda: apps.sandbox.calls(ANALYZED_VIDEO) >= polls + 3, "three polls")
+            await until(lambda: apps.sandbox.calls(ANALYZED_VIDEO) >= polls + 4, "four polls")
             left = [o for o in gc.get_objects() if isinstance(o, NotFound)]
         finally:
             gc.enable()
-    assert left == []
+    assert len(left) <= 1, left  # the poll under way, if any
