@@ -243,6 +243,12 @@ def return_large_blocks() -> None:
         pass
 
 
+# The collector's thresholds in a server (gc.set_threshold): allocations
+# before a young collection, and young (then middle) collections before an
+# older one is considered.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def freeze_after_startup(app: Any) -> None:
     """Once the app has started, move everything alive into the collector's
     permanent generation (``gc.freeze``).
@@ -253,6 +259,14 @@ def freeze_after_startup(app: Any) -> None:
     middle of whichever requests were running. Frozen, a full collection
     walks only what requests made. Servers only: a test process builds many
     apps and lets them go.
+
+    And the youngest generation is collected every :data:`GC_THRESHOLDS`
+    allocations, not every 700: objects that live across a few turns of the
+    loop (a request's, a subscriber's while it joins) are gone by then, not
+    moved to the oldest generation, where they brought on full collections.
+    With 50,000 subscribers those took 0.3 to 0.6 s each, several a minute;
+    paired runs at 50,000 (``bench/subscriptions.py``): push p99 1,257 and
+    1,184 ms with, 1,399 and 1,865 ms without.
     """
     starting = app.router.lifespan_context
 
@@ -261,6 +275,7 @@ def freeze_after_startup(app: Any) -> None:
         async with starting(app) as state:
             gc.collect()
             gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
             yield state
 
     app.router.lifespan_context = lifespan
