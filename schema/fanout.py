@@ -43,7 +43,7 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import orjson
 from graphql import ExecutionResult, GraphQLError
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from gateway.watchers.registry import Following
     from schema.execution import GatewayExecutionContext
 
-__all__ = ["SLICE", "Carried", "Fanout", "Observer", "Offer", "offered"]
+__all__ = ["SLICE", "Carried", "Fanout", "Observer", "Offer", "Source", "offered"]
 
 log = logging.getLogger(__name__)
 
@@ -78,59 +78,38 @@ class Observer(Protocol):
     def end(self, errors: list[GraphQLError] | None, data: Any) -> None: ...
 
 
+class Source(NamedTuple):
+    """The resolver's part of an offer: the watched session, the state its first
+    event is about, and the event (root value) each later state makes."""
+
+    watchers: ReadinessWatchers
+    credential: Credential
+    activity: Activity
+    session_id: str
+    state: VideoState
+    event_of: Callable[[VideoState], object]
+
+
 class Offer:
     """What one subscription operation offers to be carried on by, filled while
     its first event is executed: the session's watch and how to make its events
-    (by the resolver, :meth:`source`), the subscription's executor and selection
+    (by the resolver, :attr:`source`), the subscription's executor and selection
     (by the executor, :meth:`execution`). Made by a transport that can carry
     subscriptions on, for each operation it runs (:func:`offered`)."""
 
-    __slots__ = ("_source", "carried", "executor", "selection")
+    __slots__ = ("carried", "executor", "selection", "source")
 
     def __init__(self) -> None:
-        self._source: _Source | None = None
+        self.source: Source | None = None
         self.executor: GatewayExecutionContext | None = None
         self.selection: tuple[Hashable, ...] | None = None
         # Set once the transport has handed the subscription on.
         self.carried: Carried | None = None
 
-    def source(
-        self,
-        watchers: ReadinessWatchers,
-        credential: Credential,
-        activity: Activity,
-        session_id: str,
-        state: VideoState,
-        event_of: Callable[[VideoState], object],
-    ) -> None:
-        """The resolver's part: the watched session, the state its first event is
-        about, and the event (root value) each later state makes."""
-        self._source = _Source(watchers, credential, activity, session_id, state, event_of)
-
     def execution(self, executor: GatewayExecutionContext, selection: tuple[Hashable, ...]) -> None:
         """The executor's part: the subscription's executor, and its selection's key."""
         if self.executor is None:
             self.executor, self.selection = executor, selection
-
-
-class _Source:
-    __slots__ = ("activity", "credential", "event_of", "session_id", "state", "watchers")
-
-    def __init__(
-        self,
-        watchers: ReadinessWatchers,
-        credential: Credential,
-        activity: Activity,
-        session_id: str,
-        state: VideoState,
-        event_of: Callable[[VideoState], object],
-    ) -> None:
-        self.watchers = watchers
-        self.credential = credential
-        self.activity = activity
-        self.session_id = session_id
-        self.state = state
-        self.event_of = event_of
 
 
 _offer: contextvars.ContextVar[Offer | None] = contextvars.ContextVar(
@@ -204,7 +183,7 @@ class Fanout:
     def carry(self, offer: Offer, result: Any, member: Carried) -> bool:
         """Hand the subscription on to its group, after its first event
         (``result``) has been sent; ``False``: it keeps its own operation."""
-        source, executor, selection = offer._source, offer.executor, offer.selection
+        source, executor, selection = offer.source, offer.executor, offer.selection
         if source is None or executor is None or selection is None:
             return False
         if getattr(result, "errors", None) or getattr(result, "extensions", None):

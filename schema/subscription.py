@@ -15,7 +15,7 @@ from gateway.ids import encode_global_id
 from gateway.sessions import SessionRef, VideoState
 from gateway.watchers import ReadinessWatchers
 from schema.context import Ctx
-from schema.fanout import offered
+from schema.fanout import Source, offered
 from schema.refs import ActivityArg, IdArg, resolve_ref
 from schema.types import Session, VideoStatus, session_type
 
@@ -93,7 +93,7 @@ class Subscription:
             async for state in states:
                 if first and offer is not None:
                     event_of = functools.partial(AnalyzedVideoEvent.of, ref, shared=True)
-                    offer.source(
+                    offer.source = Source(
                         watchers, credential, ref.activity, ref.session_id, state, event_of
                     )
                 yield AnalyzedVideoEvent.of(ref, state, shared=not first)
