@@ -33,8 +33,8 @@ others get that result.
 
 from __future__ import annotations
 
+import copy
 import functools
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any, cast
 
@@ -88,11 +88,15 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # methods: a reference cycle, so every operation's executor (the plan,
         # its fields, its errors: three dozen objects) waited for the cycle
         # collector, whose full passes over a process holding 50,000
-        # subscribers took most of a second each. Held weakly, the executor
-        # goes as soon as its operation is done; the helpers are only called
-        # while it runs.
+        # subscribers took most of a second each. Bound to a shallow copy
+        # without helpers of its own instead (the same pending work and
+        # checks: graphql-core's copies share them), the executor goes as
+        # soon as its operation is done, and the helpers work as long as
+        # anyone holds them.
+        twin = copy.copy(self)
+        twin.async_helpers = None  # type: ignore[assignment]
         self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weakly(self, "gather_async_work"), track=_weakly(self, "track_async_work")
+            gather=twin.gather_async_work, track=twin.track_async_work
         )
         # Keyed like graphql-core's own memo of collected subfields, on the
         # selection's identity; the selection is kept with its plan, so that
@@ -301,16 +305,6 @@ class GatewayExecutionContext(StrawberryGraphQLCoreExecutionContext):
             coerce = getattr(leaf, "coerce_output_value", None) or leaf.serialize
             steps.append((response_key, python_name, coerce, is_non_null_type(field.type)))
         return _Plan(origin, steps)
-
-
-def _weakly(executor: object, name: str) -> Any:
-    """``executor``'s method ``name``, without holding ``executor``."""
-    ref = weakref.ref(executor)
-
-    def call(*args: Any) -> Any:
-        return getattr(ref(), name)(*args)
-
-    return call
 
 
 async def _in_scope(

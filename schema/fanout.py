@@ -155,9 +155,6 @@ class Carried:
             group.leave(self)
         self._end(None, {})
 
-    def ended(self) -> bool:
-        return self._ended is not None
-
     def _end(self, errors: list[GraphQLError] | None, data: Any) -> None:
         if self._ended is not None:
             return
@@ -254,9 +251,9 @@ class _Group:
     async def _run(self) -> None:
         try:
             async for state in self._following.changes():
-                result = await self._execute(state)
                 if state.final:
                     self._fanout._gone(self)  # no one joins what is ending
+                result = await self._execute(state)
                 await self._hand_out(state, result, state.final)
         except GatewayError as exc:
             # The watch has ended (access lost, the broker gone, shutdown).
@@ -308,11 +305,15 @@ class _Group:
         self._fanout._gone(self)
         members = list(self.members)
         self.members.clear()
+        if task.cancelled():
+            # Only an empty group is cancelled, or every task as the loop stops.
+            for member in members:
+                member._end(None, {})
+            return
         if not members:
             return
-        # Members left without their end (a bug, or the process stopping):
-        # each is told, not left waiting.
-        exc = None if task.cancelled() else task.exception()
+        # Members left without their end (a bug): each is told, not left waiting.
+        exc = task.exception()
         if exc is not None:
             log.error("a subscription group failed", exc_info=exc)
         result = _failed(WatchFailed("Watching this session failed; subscribe again."))

@@ -9,7 +9,6 @@ a document that did not validate ``invalid``. Logs also get the caller's
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -136,16 +135,19 @@ class TelemetryExtension(SchemaExtension):
         self._started = time.perf_counter()
         # This operation's own, read now: its end may run in another's context.
         offer = offered().get()
+        finished = False
         try:
             yield
-        except (asyncio.CancelledError, GeneratorExit):
-            # Cancelled or closed: a subscription the client completed, or that
-            # was carried on, ends here (its record would be lost otherwise); a
-            # query or mutation whose caller left is not counted, as before.
-            if self._subscription is not None:
+            finished = True
+        finally:
+            # Closed early too (its transport has sent what it had: a request
+            # error, a refusal for size, a subscription carried on or completed
+            # by its client), except a query or mutation cancelled before it had
+            # any outcome (its caller left): that was never counted.
+            ec = self.execution_context
+            started_nothing = ec.result is None and not ec.pre_execution_errors
+            if finished or self._subscription is not None or not started_nothing:
                 self._ended(offer)
-            raise
-        self._ended(offer)
 
     def _ended(self, offer: Offer | None) -> None:
         context = self._context()

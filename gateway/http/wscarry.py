@@ -72,10 +72,9 @@ class CarriedOperation(Carried):
         send = handler.websocket.send_text
         try:
             while not self._left:
-                frame = head + payload + b"}"
-                if len(frame) > self._bound:  # as the view bounds every message
-                    frame = head + self._refusal() + b"}"
-                await send(frame.decode())
+                if len(head) + len(payload) + 1 > self._bound:  # as the view bounds messages
+                    payload = self._refusal()
+                await send((head + payload + b"}").decode())
                 if final:
                     if self._left:
                         return

@@ -295,11 +295,11 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
                     return
                 else:
                     await operation.send_next(result)
-                if first and self._carry_on(operation, result):
+                if first and self._carry_on(operation, result, bound):
                     raise _CarriedOn
                 first = False
 
-    def _carry_on(self, operation: Operation[Any, None], result: Any) -> bool:
+    def _carry_on(self, operation: Operation[Any, None], result: Any, bound: int) -> bool:
         """Hand the subscription on to its selection's group (schema.fanout),
         now that its first event is out: its operation then ends, without a
         ``complete``."""
@@ -311,8 +311,6 @@ class BoundedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
             return False  # an adapter that can't send a frame as it is
         if operation.completed or self.operations.get(operation.id) is not operation:
             return False  # ended meanwhile (the client completed it)
-        view = self.view
-        bound = view.max_response_bytes if isinstance(view, GraphQLOverHTTP) else 2**62
         member = CarriedOperation(self, operation.id, bound)
         if not fanout.carry(offer, result, member):
             return False

@@ -224,6 +224,9 @@ class Singleflight:
                 return result
             except _LeaderGone:
                 continue
+            except BaseException:
+                del future  # it holds the failure, whose traceback holds this frame
+                raise
         future = asyncio.get_running_loop().create_future()
         self._calls[key] = future
         try:

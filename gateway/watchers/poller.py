@@ -151,12 +151,12 @@ class Poller:
                 if await self._poll_once():
                     return
                 # From this poll's start to the next one's: a session is read
-                # once per interval while the upstream answers within it (a
+                # once per interval while the upstream answers quickly (a
                 # change waits at most the interval, not the interval and the
-                # read). A read that took longer (an upstream struggling, or a
-                # timeout) is followed by a whole interval: never back to back.
-                took = loop.time() - started
-                wait = delay - took if took < delay else delay
+                # read). A read that takes more than half of it (an upstream
+                # struggling, or a timeout) is followed by half an interval at
+                # least: never back to back.
+                wait = max(delay - (loop.time() - started), delay / 2)
                 delay = min(delay * policy.factor, policy.cap)
             else:
                 # Someone else polls; try again in a while, to take over if

@@ -322,3 +322,32 @@ async def test_a_poll_answered_404_leaves_nothing_for_the_cycle_collector(
         finally:
             gc.enable()
     assert len(left) <= 1, left  # the poll under way, if any
+
+
+async def test_operations_closed_early_by_their_transport_are_still_counted(
+    built: tuple[Apps, list[Any]],
+) -> None:
+    """A request error over graphql-transport-ws is answered and its operation
+    closed: it is counted, as over HTTP; a carried subscription is counted once,
+    when it ends."""
+    apps, _ = built
+    session_id = await upload_to(apps.sandbox)
+
+    async def counted(**labels: str) -> float:
+        return value(await metrics(apps), "gateway_operations_total", **labels)
+
+    invalid = await counted(type="invalid", operation="invalid", outcome="error")
+    async with AsyncExitStack() as stack:
+        a = await connect(apps, stack)
+        await a.ws.send_json({"id": "bad", "type": "subscribe", "payload": {"query": "{ nope }"}})
+        await until(lambda: a.frames.get("bad"), "the request error")
+        assert a.frames["bad"][0]["type"] == "error"
+        await a.subscribe("s0", STATUS, session_id)
+        await gauge_reaches(apps, 1, "gateway_subscriptions_carried")
+        labels = {"type": "subscription", "operation": "analyzedVideo", "outcome": "ok"}
+        before = await counted(**labels)
+        apps.sandbox.set_video(session_id, "ready")
+        await until(lambda: a.frames["s0"][-1]["type"] == "complete", "the end")
+        await gauge_reaches(apps, before + 1, "gateway_operations_total", **labels)
+    assert await counted(type="invalid", operation="invalid", outcome="error") == invalid + 1
+    assert await counted(**labels) == before + 1
