@@ -60,7 +60,6 @@ if TYPE_CHECKING:
     from gateway.ids import Activity
     from gateway.watchers import ReadinessWatchers
     from gateway.watchers.registry import Following
-    from schema.execution import GatewayExecutionContext
 
 __all__ = ["SLICE", "Carried", "Fanout", "Observer", "Offer", "Source", "offered"]
 
@@ -68,6 +67,15 @@ log = logging.getLogger(__name__)
 
 # Members handed an event in one turn of the loop.
 SLICE = 64
+
+
+class Executor(Protocol):
+    """A subscription's executor, as a group uses it (the gateway's is
+    :class:`schema.execution.GatewayExecutionContext`)."""
+
+    context_value: Any
+
+    def build_per_event_executor(self, payload: Any) -> Any: ...
 
 
 class Observer(Protocol):
@@ -101,12 +109,12 @@ class Offer:
 
     def __init__(self) -> None:
         self.source: Source | None = None
-        self.executor: GatewayExecutionContext | None = None
+        self.executor: Executor | None = None
         self.selection: tuple[Hashable, ...] | None = None
         # Set once the transport has handed the subscription on.
         self.carried: Carried | None = None
 
-    def execution(self, executor: GatewayExecutionContext, selection: tuple[Hashable, ...]) -> None:
+    def execution(self, executor: Executor, selection: tuple[Hashable, ...]) -> None:
         """The executor's part: the subscription's executor, and its selection's key."""
         if self.executor is None:
             self.executor, self.selection = executor, selection
@@ -216,7 +224,7 @@ class _Group:
         self,
         fanout: Fanout,
         key: Hashable,
-        executor: GatewayExecutionContext,
+        executor: Executor,
         event_of: Callable[[VideoState], object],
         following: Following,
     ) -> None:
