@@ -278,15 +278,8 @@ class _Group:
     async def _hand_out(
         self, state: VideoState | None, result: ExecutionResult, final: bool
     ) -> None:
-        context = self._executor.context_value
         errors = result.errors
-        if errors:
-            report_errors(errors, context)
-        services = context.services
-        payload = shared_payload(result, services.settings.max_response_bytes)
-        if payload is None:  # errors, or past the bound (the transport refuses it)
-            answer = StrawberryResult(data=result.data, errors=errors)
-            payload = orjson.dumps(process_result(answer))
+        payload = self._encoded(result)
         count = len(errors or ())
         sent = 0
         for member in list(self.members):
@@ -305,8 +298,20 @@ class _Group:
                 await asyncio.sleep(0)
         if sent > 1:
             # The execution counted itself once: the others got the same result.
-            metrics = services.metrics
+            metrics = self._executor.context_value.services.metrics
             metrics.labelled(metrics.subscription_events, "shared").inc(sent - 1)
+
+    def _encoded(self, result: ExecutionResult) -> bytes:
+        """A result's ``next`` payload, once for every member: its errors settled
+        and counted, its bytes shared with other subscribers' where they can be."""
+        context = self._executor.context_value
+        if result.errors:
+            report_errors(result.errors, context)
+        payload = shared_payload(result, context.services.settings.max_response_bytes)
+        if payload is None:  # errors, or past the bound (the transport refuses it)
+            answer = StrawberryResult(data=result.data, errors=result.errors)
+            payload = orjson.dumps(process_result(answer))
+        return payload
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._following.close()
@@ -325,8 +330,7 @@ class _Group:
         if exc is not None:
             log.error("a subscription group failed", exc_info=exc)
         result = _failed(WatchFailed("Watching this session failed; subscribe again."))
-        report_errors(result.errors or (), self._executor.context_value)
-        payload = orjson.dumps(process_result(StrawberryResult(data=None, errors=result.errors)))
+        payload = self._encoded(result)
         for member in members:
             member.send(payload, True)
             member._end(result.errors, None)

@@ -68,7 +68,8 @@ class CarriedOperation(Carried):
         handler, operation_id = self._handler, self._id
         # The frames, as Strawberry's handler encodes them, with the payload as
         # it is: the same bytes for every member of the group.
-        head = b'{"id":' + orjson.dumps(operation_id) + b',"type":"next","payload":'
+        quoted = orjson.dumps(operation_id)
+        head = b'{"id":' + quoted + b',"type":"next","payload":'
         send = handler.websocket.send_text
         try:
             while not self._left:
@@ -81,7 +82,7 @@ class CarriedOperation(Carried):
                     # The id is free again before the client hears so, as
                     # Strawberry has it.
                     handler.forget_carried(operation_id, self)
-                    await send(f'{{"id":{orjson.dumps(operation_id).decode()},"type":"complete"}}')
+                    await send((b'{"id":' + quoted + b',"type":"complete"}').decode())
                     return
                 queued, self._queued = self._queued, None
                 if queued is None:

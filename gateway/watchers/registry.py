@@ -88,6 +88,11 @@ class _Watch:
         if not self.state.final:
             self._spawn(self.poller.run())
 
+    def live_at(self, known: VideoState) -> bool:
+        """Not broken, and at ``known``, a state that isn't final: one who has
+        ``known`` misses nothing by following it from now on."""
+        return self.failure is None and self.state == known and not known.final
+
     def ended(self) -> bool:
         """Final, and no longer fresh: what it knows may have changed since."""
         return (
@@ -314,21 +319,12 @@ class ReadinessWatchers:
         change since, or the watch's end, is then on its way to the subscribers'
         own streams. Neither started nor refreshed, and not counted against the
         key's bound: the subscribers it stands for count (:meth:`hold`)."""
-        if not self.is_current(credential, activity, session_id, known):
+        watch = self._watches.get(self._key(credential, activity, session_id))
+        if watch is None or not watch.live_at(known):
             return None
-        watch = self._watches[self._key(credential, activity, session_id)]
         mailbox = Mailbox()
         watch.mailboxes.add(mailbox)
         return Following(self, watch, mailbox, known)
-
-    def is_current(
-        self, credential: Credential, activity: Activity, session_id: str, known: VideoState
-    ) -> bool:
-        """Whether the session's watch is live, and ``known`` (not final) its state."""
-        watch = self._watches.get(self._key(credential, activity, session_id))
-        return (
-            watch is not None and watch.failure is None and watch.state == known and not known.final
-        )
 
     def hold(self, credential: Credential) -> Callable[[], None]:
         """Count a subscriber against its key's bound, as :meth:`watch` does while
@@ -401,9 +397,7 @@ class Following:
         return (
             not self._closed
             and self._registry._watches.get(watch.key) is watch
-            and watch.failure is None
-            and watch.state == known
-            and not known.final
+            and watch.live_at(known)
         )
 
     def changes(self) -> AsyncIterator[VideoState]:
